@@ -40,6 +40,11 @@ export interface Line {
    * a reader that keeps a line break as the file has it puts it back.
    */
   cr?: true;
+  /**
+   * The column (0-based) of `text`'s first character on the file's line, where a reader cut characters before it (an
+   * RS, a comment before a record): details that say where on the line count from the line's start. Absent: 0.
+   */
+  from?: number;
   /** Present when the line's bytes are not clean UTF-8 text (then `text` holds U+FFFD replacements): the first defect. */
   defect?: LineDefect;
   /** With `defect`: every defect of the line, in order (a line of a minified JSON array holds many records). */

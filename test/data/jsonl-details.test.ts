@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readJson } from '../../src/data/ingest/json.ts';
 import { jsonErrorDetail } from '../../src/data/ingest/json-error-detail.ts';
-import { parseJsonItem } from '../../src/data/ingest/jsonl.ts';
+import { parseJsonItem, readJsonl } from '../../src/data/ingest/jsonl.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
 const detail = (t: string) => parseJsonItem(t, 1).error?.detail;
@@ -73,4 +73,20 @@ test('Node 21+\'s "(line L column C)" after V8\'s position is replaced with it, 
   // on the record's first line V8's position is its character, 1-based; its "line 1" is not the file's line 5
   assert.equal(jsonErrorDetail('{"a" 1}', 5, 'Expected \':\' after property name in JSON at position 5 (line 1 column 6)', 'line'),
     'Expected \':\' after property name in JSON at character 6');
+});
+
+test('"at character N" is the column of the file\'s line (1-based, as Python\'s json and an editor count), not of the record with its indent, RS or comment cut off', () => {
+  // before: `  {"text":   nul}` said character 12 (the record's 12th) where Python's json says column 14; each number below
+  // is the column an editor shows (Python's json.loads says the same where it names the same character: 14, 9, 10, 28)
+  const f = writeFiles(tempDir(), {
+    'lead.jsonl': '  {"text":   nul}\n\t{"a":1,,}\n\x1e  {"text": "a" "b"}\n  {"a":1}{"b":2}\n  [{"text": "a"}, {"text": tru}]\n',
+    'c.json': '{"text": "a"}\n/* c */ {"text": tru}\n',
+    'arr.json': '[\n  {"text":   nul},\n  {"text": "ok"}, {"text": "a",  }\n]\n',
+  });
+  const details = (items: Iterable<{ error?: { detail: string } }>) => [...items].flatMap((i) => (i.error ? [i.error.detail] : []));
+  // maxRawChars 20: the last line is read as a batch element by element (longBatchItems), its second element at 18
+  const lead = details(readJsonl(f['lead.jsonl']!, { maxRawChars: 20 }));
+  assert.deepEqual(lead.map((d) => /at character (\d+)/.exec(d)?.[1]), ['14', '9', '17', '10', '28'], lead.join('\n'));
+  assert.deepEqual(details(readJson(f['c.json']!)).map((d) => /at character (\d+)/.exec(d)?.[1]), ['18']);
+  assert.deepEqual(details(readJson(f['arr.json']!)).map((d) => /at character (\d+)/.exec(d)?.[1]), ['14', '31']);
 });

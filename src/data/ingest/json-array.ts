@@ -42,7 +42,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   let loneOpen = false; // the pending element's first character is a "{" alone on its line, and no data followed it yet
   const kinds: number[] = []; // the pending element's open brackets ("{" or "["), innermost last: depth - 1 of them
   let lastSig = 0; // the pending element's last character outside strings and comments but whitespace
-  let startCol = 0; // the column of the pending element's first character
+  let startCol = 0; // the column (0-based) of the pending element's first character on its line
   const toTop = (): void => {
     depth = 1;
     kinds.length = 0;
@@ -83,7 +83,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       : elementDefect ? { line, raw, error: elementDefect }
       : lineBreakAt > 0 ? { line, raw, error: lineBreakRejection(lineBreakAt) }
       : unclosed !== undefined ? { line, raw, error: { reason: 'invalid_json' as const, detail: unclosed } }
-      : parseJsonItem(raw, line, opts, 'array element');
+      : parseJsonItem(raw, line, opts, 'array element', startCol);
     elementDefect = undefined;
     lineBreakAt = 0;
     return it;
@@ -93,10 +93,10 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   // JSON Lines line may be one: jsonl.ts batchItems), these parsed one at a time as they are read
   const elementItems = function* (line: number): Generator<RawItem> {
     const it = element(line);
-    let read = batchItems(it, opts);
+    let read = batchItems(it, opts, startCol);
     // a nested batch with a trailing comma (`[{…}, {…},]`) is read as its records, as the top-level array is
     const trimmed = opensWith === 0x5b && it.error?.reason === 'invalid_json' ? withoutTrailingComma(it.raw) : null;
-    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, opts, 'array element'), opts);
+    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, opts, 'array element', startCol), opts, startCol);
     if (batch !== null && 'records' in batch) {
       read = batch;
       trailingCommas++;

@@ -14,7 +14,7 @@ export function withoutRecordSeparator(l: Line, tally: SeqTally): Line {
   if (i === 0) return l;
   tally.lines++;
   tally.first ||= l.lineNo;
-  return { ...l, text: l.text.slice(i) };
+  return { ...l, text: l.text.slice(i), from: (l.from ?? 0) + i };
 }
 
 /** Whether line `l` starts with RS, which starts a JSON text (one left open before it was cut short). */

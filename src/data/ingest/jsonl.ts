@@ -97,6 +97,7 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     }
     let t = text.trim();
     if (t === '') continue;
+    const column = (l.from ?? 0) + text.length - text.trimStart().length; // of t's first character on the file's line
     const indent = objectIndent(text, jsonc);
     if (indent >= 0 && !defect) {
       const pretty = prettyObject(l, indent, next, opts, jsonc);
@@ -171,8 +172,8 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     // `[{…}, {…},]`: a batch with a trailing comma (JavaScript's and Python's literals allow it) is read as its records;
     // anything else as written
     const trimmed = withoutTrailingComma(body ?? t);
-    const batch = trimmed === null ? null : lineItem(trimmed, lineNo, opts);
-    const item = batch !== null && 'records' in batch ? batch : lineItem(body ?? t, lineNo, opts);
+    const batch = trimmed === null ? null : lineItem(trimmed, lineNo, opts, column);
+    const item = batch !== null && 'records' in batch ? batch : lineItem(body ?? t, lineNo, opts, column);
     if (item === batch) {
       trailing.count++;
       trailing.first ||= lineNo;
@@ -226,7 +227,7 @@ function pastComments(l: Line, next: () => Line | undefined, tally: CommentTally
   let line = l, rest = l.text.trimStart();
   for (;;) {
     const kind = commentAt(rest, 0);
-    if (kind === null) return rest === '' ? null : { ...line, text: rest };
+    if (kind === null) return rest === '' ? null : { ...line, text: rest, from: (line.from ?? 0) + line.text.length - rest.length };
     countComment(tally, kind, line.lineNo);
     if (kind === 'line') return null;
     const opened = line.lineNo;
@@ -277,12 +278,15 @@ export function trailingCommaNote(n: number, first?: number): string {
 /** One item, or the records of a batch (an array of records) read one at a time: see batchItems. */
 export type ItemOrBatch = RawItem | { records: Iterable<RawItem> };
 
-/** The record of a line's text `t`, or the records it holds (a batch: batchItems, longBatchItems). */
-function lineItem(t: string, line: number, limit: RawLimit): ItemOrBatch {
-  const item = parseJsonItem(t, line, limit);
-  if (item.error?.reason !== 'too_long') return batchItems(item, limit);
+/**
+ * The record of a line's text `t` (`column` characters into the file's line), or the records it holds (a batch:
+ * batchItems, longBatchItems).
+ */
+function lineItem(t: string, line: number, limit: RawLimit, column: number): ItemOrBatch {
+  const item = parseJsonItem(t, line, limit, 'line', column);
+  if (item.error?.reason !== 'too_long') return batchItems(item, limit, column);
   // a line too long to parse whole may still be a batch of records that each fit
-  const records = longBatchItems(t, line, limit);
+  const records = longBatchItems(t, line, limit, column);
   return records === null ? item : { records };
 }
 
@@ -291,9 +295,9 @@ function lineItem(t: string, line: number, limit: RawLimit): ItemOrBatch {
  * its own text at the item's line as it is read, as longBatchItems gives them: all parsed at once, they would take as
  * much memory again as the value, which is let go once its shape is judged (the caller holds only what this returns);
  * else `item` itself (one value, judged by its shape). An array of chat turns (`role` and `content`, ShareGPT's `from`
- * and `value`) is one chat's, not a batch: one value.
+ * and `value`) is one chat's, not a batch: one value. `column`: where on its line the item's text starts (0-based).
  */
-export function batchItems(item: RawItem, limit: RawLimit = {}): ItemOrBatch {
+export function batchItems(item: RawItem, limit: RawLimit = {}, column = 0): ItemOrBatch {
   const value = item.value;
   if (!Array.isArray(value)) return item;
   const objects = value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
@@ -301,7 +305,7 @@ export function batchItems(item: RawItem, limit: RawLimit = {}): ItemOrBatch {
   // a batch as Python wrote it (a str() of a list of dicts): its elements are found as a Python literal's strings are
   // told (SingleQuotes); where that walk does not find them all (a string prefix, r'…'), the line stays one value
   if (item.python !== undefined && count(elementTexts(item.raw)) !== value.length) return item;
-  return { records: parsedOneByOne(item.raw, item.line, limit) };
+  return { records: parsedOneByOne(item.raw, item.line, limit, column) };
 }
 
 /** How many items `items` gives. */
@@ -311,9 +315,9 @@ function count(items: Iterable<unknown>): number {
   return n;
 }
 
-/** The elements of `t`, a JSON array, each parsed at `line` when it is read. */
-function* parsedOneByOne(t: string, line: number, limit: RawLimit): Generator<RawItem> {
-  for (const text of elementTexts(t)) yield parseJsonItem(text, line, limit);
+/** The elements of `t`, a JSON array `column` characters into line `line`, each parsed there when it is read. */
+function* parsedOneByOne(t: string, line: number, limit: RawLimit, column: number): Generator<RawItem> {
+  for (const el of elementTexts(t)) yield parseJsonItem(el.text, line, limit, 'line', column + el.at);
 }
 
 /**
@@ -324,27 +328,27 @@ function* parsedOneByOne(t: string, line: number, limit: RawLimit): Generator<Ra
  * records, 250 MB): the shape is judged by a first walk that keeps no value, and the records are parsed again one at a
  * time as they are read, so memory stays within the line and its largest record.
  */
-function longBatchItems(t: string, line: number, limit: RawLimit): Iterable<RawItem> | null {
+function longBatchItems(t: string, line: number, limit: RawLimit, column: number): Iterable<RawItem> | null {
   if (!t.startsWith('[')) return null;
   const turn = (v: unknown) => typeof v === 'object' && v !== null && isTurn(new Set(Object.keys(v)));
   let n = 0, allTurns = true;
   const walk = elementTexts(t);
   let el = walk.next();
   for (; !el.done; el = walk.next()) {
-    if (!el.value.startsWith('{') || !el.value.endsWith('}')) return null;
-    const it = parseJsonItem(el.value, line, limit);
+    if (!el.value.text.startsWith('{') || !el.value.text.endsWith('}')) return null;
+    const it = parseJsonItem(el.value.text, line, limit);
     allTurns &&= turn(it.value);
     n++;
   }
   if (el.value !== t.length - 1 || n === 0 || allTurns) return null;
-  return parsedOneByOne(t, line, limit);
+  return parsedOneByOne(t, line, limit, column);
 }
 
 /**
- * The text of each element of `t`, a JSON array, by one walk that jumps over strings; returns the index of its closing
- * "]" (−1: it does not close).
+ * The text of each element of `t`, a JSON array, and where in `t` it starts, by one walk that jumps over strings;
+ * returns the index of its closing "]" (−1: it does not close).
  */
-function* elementTexts(t: string): Generator<string, number> {
+function* elementTexts(t: string): Generator<{ text: string; at: number }, number> {
   let depth = 0, start = 0;
   const single = new SingleQuotes(); // a Python literal's strings: their brackets and commas are text
   for (let i = 0; i < t.length; i++) {
@@ -354,15 +358,21 @@ function* elementTexts(t: string): Generator<string, number> {
     else if (c === 0x7b || c === 0x5b) {
       if (++depth === 1) start = i + 1;
     } else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
-      const last = t.slice(start, i).trim();
-      if (last !== '') yield last; // "[]" has no element
+      const last = elementAt(t, start, i);
+      if (last.text !== '') yield last; // "[]" has no element
       return i;
     } else if (c === 0x2c && depth === 1) {
-      yield t.slice(start, i).trim();
+      yield elementAt(t, start, i);
       start = i + 1;
     }
   }
   return -1;
+}
+
+/** `t` from `start` to `end`, trimmed, and where in `t` that starts. */
+function elementAt(t: string, start: number, end: number): { text: string; at: number } {
+  const piece = t.slice(start, end), text = piece.trimStart();
+  return { text: text.trimEnd(), at: start + piece.length - text.length };
 }
 
 /** Whether `raw`, a pretty-printed object's text with a record where a key belongs (line `line`), does not parse. */
@@ -372,10 +382,10 @@ function strayOpen(raw: string, line: number, limit: RawLimit, jsonc: boolean): 
 }
 
 /**
- * Parses one record's JSON text, read at file line `line` from `source`; text longer than `limit.maxRawChars` is
- * rejected as too_long unparsed (bounded memory).
+ * Parses one record's JSON text, read at file line `line` (`column` characters into it, 0-based: where its details
+ * count from) from `source`; text longer than `limit.maxRawChars` is rejected as too_long unparsed (bounded memory).
  */
-export function parseJsonItem(t: string, line: number, limit: RawLimit = {}, source: JsonSource = 'line'): RawItem {
+export function parseJsonItem(t: string, line: number, limit: RawLimit = {}, source: JsonSource = 'line', column = 0): RawItem {
   const maxRaw = limit.maxRawChars ?? Infinity;
   if (t.length > maxRaw) return { line, raw: t.slice(0, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${t.length} characters, more than the ${maxRaw} that ${withinMaxChars(limit)} can take; rejected unparsed` } };
   try {
@@ -385,8 +395,8 @@ export function parseJsonItem(t: string, line: number, limit: RawLimit = {}, sou
   } catch (e) {
     const after = afterFirstValue(t);
     const detail = after?.rest.startsWith('{') || after?.rest.startsWith('[')
-        ? `more than one JSON value (a second starts at character ${after.at + 1}): records written without a line break between them? Put each on its own line`
-        : jsonErrorDetail(t, line, (e as Error).message, source);
+        ? `more than one JSON value (a second starts at character ${column + after.at + 1}): records written without a line break between them? Put each on its own line`
+        : jsonErrorDetail(t, line, (e as Error).message, source, column);
     return { line, raw: t, error: { reason: 'invalid_json', detail } };
   }
 }
