@@ -4,8 +4,9 @@
 # then, for two of its checkpoints, a copy of the run folder is cut back to that checkpoint (the newer ones,
 # report.json and the final adapter/ or model/ removed, as a kill leaves it) and continued with `train RUN --resume`.
 # Every row of metrics.jsonl (train and val), report.json's best step and stopped_early, best/ and the final adapter or
-# weights must be the uninterrupted run's (≤ 1e-6 relative). Only our CLI is compared here (train_fuzz.py holds the uninterrupted run to HF's Trainer);
-# torch and PEFT make the starting adapters. Not part of the product. From the project root, after `npm run build`:
+# weights must be the uninterrupted run's (≤ 1e-6 relative). Only our CLI is compared here (train_fuzz.py holds the
+# uninterrupted run to HF's Trainer); torch and PEFT make the starting adapters. Not part of the product. From the
+# project root, after `npm run build`:
 #   HF_HUB_OFFLINE=1 /tmp/hfvenv/bin/python scripts/hf-check/resume_fuzz.py OUT_DIR [CASES] [SEED] [FORCE]
 # (FORCE as train_fuzz.py's: task, method, base.)
 import json, os, random, shutil, subprocess, sys
