@@ -196,10 +196,10 @@ function perClassTable(rows: ClassificationSummary['per_class']): string[] {
 /**
  * A class name as the text tables show it: as it is, or as JSON where spaces at its ends (" a", "b "), a control character
  * or a leading quote would not show (a name right-aligned over its counts with a space after it stood a column off them,
- * and "b " read as "b").
+ * and "b " read as "b"), nor an empty name (id2label may give one: a blank heading over its column).
  */
 function shownClass(name: string): string {
-  return name !== name.trim() || name.startsWith('"') || /[\u0000-\u001f\u007f]/.test(name) ? JSON.stringify(name) : name;
+  return name === '' || name !== name.trim() || name.startsWith('"') || /[\u0000-\u001f\u007f]/.test(name) ? JSON.stringify(name) : name;
 }
 
 /** The confusion matrix, or a line saying why it is not printed (too wide, or not built). */

@@ -396,7 +396,7 @@ test('the confusion matrix printed without --json has each count under its class
   for (const row of rows) assert.deepEqual(edges(row), edges(head!));
 });
 
-test('eval\'s text shows a class name with spaces at its ends as JSON, so that its counts stand under it and " a", "b " read apart from "a", "b"', () => {
+test('eval\'s text shows a class name with spaces at its ends (or an empty one) as JSON, so that its counts stand under it and " a", "b " read apart from "a", "b"', () => {
   // (a config.json id2label of " a", "b ", "c": "b " right-aligned over its column stood a column left of its counts)
   const labels = [' a', 'b ', 'c'];
   const m = classificationMetrics([0, 1, 2], [0, 1, 2], 3);
@@ -406,6 +406,9 @@ test('eval\'s text shows a class name with spaces at its ends as JSON, so that i
   const [head, ...rows] = matrix!.split('\n');
   assert.equal(head, 'true \\ pred    " a"    "b "       c');
   assert.deepEqual(rows, ['" a"              1       0       0', '"b "              0       1       0', 'c                 0       0       1']);
+  // an empty name (a config.json id2label may give one) is "", not a blank heading and a row with no name
+  const empty = classificationText({ loss: 0.5, ...m, per_class: m.per_class.map((c, i) => ({ label: ['', 'b', 'c'][i]!, ...c })), labels: ['', 'b', 'c'], examples: 3 });
+  assert.equal(empty.split('\n\n')[2]!.split('\n')[0], 'true \\ pred      ""       b       c');
 });
 
 test('eval\'s text: below the summary, each class\'s precision, recall, F1 and support as scikit-learn\'s classification_report gives them', () => {
