@@ -90,3 +90,10 @@ test('"at character N" is the column of the file\'s line (1-based, as Python\'s 
   assert.deepEqual(details(readJson(f['c.json']!)).map((d) => /at character (\d+)/.exec(d)?.[1]), ['18']);
   assert.deepEqual(details(readJson(f['arr.json']!)).map((d) => /at character (\d+)/.exec(d)?.[1]), ['14', '31']);
 });
+
+test('a place said in an array element past a comment inside it is the file\'s: the comment is blanked, not cut out', () => {
+  // before: "at character 11" (the element's text with the comment one space) for 17, and "at character 21" and 19 (the
+  // lines after a comment joined to its line) for line 3 column 9 and line 6 column 11
+  const f = writeFiles(tempDir(), { 'cm.json': '[\n  {"a": 1, // c\n   "b": nul},\n  {"a": /* c */ nul},\n  {"a": 1, /* c\n  */ "b": nul}\n]\n' })['cm.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => /at (character \d+|line \d+ column \d+)/.exec(i.error?.detail ?? '')?.[1]), ['line 3 column 9', 'character 17', 'line 6 column 11']);
+});

@@ -3,7 +3,7 @@
 import { readDataLines, type Line } from '../../util/lines.ts';
 import { BlankAhead, blankLine, insideLine } from './blank-ahead.ts';
 import type { Rejection } from '../record.ts';
-import { commentAt, commentsNote, continuesString, countComment, restWithoutComments, SingleQuotes, unclosedComment, uncounted, withoutComments } from './json-object-scan.ts';
+import { blanked, commentAt, commentsNote, continuesString, countComment, restWithoutComments, SingleQuotes, unclosedComment, uncounted, withoutComments } from './json-object-scan.ts';
 import { lineBreakRejection } from './jsonl-line-break.ts';
 import { batchItems, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
@@ -43,6 +43,9 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   const kinds: number[] = []; // the pending element's open brackets ("{" or "["), innermost last: depth - 1 of them
   let lastSig = 0; // the pending element's last character outside strings and comments but whitespace
   let startCol = 0; // the column (0-based) of the pending element's first character on its line
+  // where on this line the comment that is open starts (0: a line before opened it): a comment inside the element is
+  // kept blanked (its characters spaces, its line breaks kept), so that a place said in its text is the file's
+  let commentFrom = 0;
   const toTop = (): void => {
     depth = 1;
     kinds.length = 0;
@@ -131,6 +134,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
     const defectAt = new Map((defects ?? []).map((d) => [d.char, d]));
     // start of the pending element's text on this line (past the end: none of it yet, a comment has it)
     let segStart = comments.open > 0 ? text.length : -1;
+    commentFrom = 0;
     single.endLine();
     outer.single.endLine();
     for (let i = 0; i < text.length; i++) {
@@ -146,6 +150,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       }
       if (comments.open > 0) {
         if (c === 0x2a && text.charCodeAt(i + 1) === 0x2f) {
+          if (startLine > 0) keep(blanked(text.slice(commentFrom, i + 2)));
           comments.open = 0;
           segStart = ++i + 1;
         }
@@ -220,10 +225,11 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         // a comment, between elements or inside one: not data (inside, it separates as whitespace does)
         const line = commentAt(text, i) === 'line';
         countComment(comments, line ? 'line' : 'block', lineNo);
-        if (startLine > 0) keep(text.slice(segStart < 0 ? 0 : segStart, i) + ' ');
+        if (startLine > 0) keep(text.slice(segStart < 0 ? 0 : segStart, i) + (line ? blanked(text.slice(i)) : ''));
         segStart = text.length;
         if (line) break;
         comments.open = lineNo;
+        commentFrom = i;
         i++;
         continue;
       }
@@ -335,6 +341,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       }
     }
     if (startLine > 0) {
+      if (comments.open > 0) keep(blanked(text.slice(commentFrom)));
       keep(text.slice(segStart < 0 ? 0 : segStart));
     }
   }

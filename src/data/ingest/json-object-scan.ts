@@ -92,6 +92,11 @@ export class SingleQuotes {
   }
 }
 
+/** `text` (a comment's) with each character but a line break a space: what it is blanked to, places after it kept. */
+export function blanked(text: string): string {
+  return text.replace(/[^\n]/g, ' ');
+}
+
 /**
  * `text` (a whole JSON file, or a line of one: `firstLine` its number) with its comments outside strings blanked (a `//`
  * to the end of its line, a `/* *\/` by spaces, its line breaks kept), counted into `tally`; strings are tracked as
@@ -125,7 +130,7 @@ export function withoutComments(text: string, tally: CommentTally, firstLine = 1
     }
     const stop = comment === 'line' && end < 0 ? text.length : end;
     found.push([comment, line]);
-    out.push(text.slice(from, i), text.slice(i, stop).replace(/[^\n]/g, ' '));
+    out.push(text.slice(from, i), blanked(text.slice(i, stop)));
     line += text.slice(i, stop).split('\n').length - 1;
     from = stop;
     i = stop - 1;
