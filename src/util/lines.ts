@@ -151,7 +151,7 @@ export function* cutAtLoneCrs(lines: Iterable<Line>): Generator<CutLine> {
  * too for the first, the line end's for the last): they add up to the line's.
  */
 export function partsOfLine(line: Line, parts: readonly string[]): CutLine[] {
-  const { crlf, cr, ...rest } = line;
+  const { crlf, cr, from, ...rest } = line; // (`from`: the first part's; a part after a CR starts a line of its own)
   // (the text is UTF-8: its bytes are its characters'; past them and a CRLF, a line has at most 2 of line end, an LF or a
   // lone CR and the file's last Ctrl-Z, so 3 more are a BOM)
   let left = line.bytes;
@@ -160,7 +160,7 @@ export function partsOfLine(line: Line, parts: readonly string[]): CutLine[] {
     const last = i === parts.length - 1;
     const bytes = last ? left : (i === 0 ? bom : 0) + Buffer.byteLength(text) + 1;
     left -= bytes;
-    return { ...rest, text, bytes, ...(i > 0 ? { afterCr: true as const } : {}), ...(last && crlf ? { crlf } : {}), ...(last && cr ? { cr } : {}) };
+    return { ...rest, text, bytes, ...(i > 0 ? { afterCr: true as const } : from !== undefined ? { from } : {}), ...(last && crlf ? { crlf } : {}), ...(last && cr ? { cr } : {}) };
   });
 }
 
