@@ -2,12 +2,15 @@
 // error in the browser), says so, and finds the dashboard started again (headless Chromium,
 // browser-page.ts's harness).
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { test } from 'node:test';
 import { onDashboardPage, SKIP } from './browser-page.ts';
 import { RUN_GEN, tempRuns } from './helpers.ts';
 
 const REFUSED = /ERR_CONNECTION_REFUSED/;
+/** The console error of a stream cut off by the downgrade (as by a dashboard stopped). */
+const CUT = /ERR_INCOMPLETE_CHUNKED_ENCODING/;
 
 test('a stopped dashboard is asked for again ever less often, not each second, and found again once it restarts', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN);
@@ -83,6 +86,78 @@ test('a stream that goes silent without closing (the network dropped) is said to
       await page.waitForSelector('#connection[data-state="live"]', { timeout: 15_000 });
       assert.equal(await page.locator('[data-steps="60"]').count(), 1, 'the run is shown as before');
     }, { heartbeatMs: 300, openVia: async (url) => (proxy = await freezingProxy(new URL(url))).url });
+  } finally {
+    await proxy?.close();
+    tmp.cleanup();
+  }
+});
+
+/**
+ * An HTTP proxy to the dashboard at `target` whose /events streams, once `old` is set, are as a dashboard from before
+ * the heartbeat was an event sent them: a hello that does not say `heartbeatMs`, and a heartbeat that is an SSE comment
+ * (which a browser never dispatches). Setting it ends the streams open then, as a dashboard stopped and started again.
+ */
+async function downgradingProxy(target: URL): Promise<{ url: string; downgrade(): void; close(): Promise<void> }> {
+  let old = false;
+  const open = new Set<http.ServerResponse>();
+  // an event of the old server's: the hello without heartbeatMs, the ping a comment
+  const asOld = (event: string): string => event.startsWith('event: ping\n') ? ': ping'
+    : event.startsWith('event: hello\n') ? `event: hello\ndata: ${JSON.stringify({ runs: JSON.parse(event.slice('event: hello\ndata: '.length)).runs })}` : event;
+  const server = http.createServer((req, res) => {
+    const up = http.get(new URL(req.url!, target), (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      if (req.url !== '/events' || !old) return void answer.pipe(res);
+      open.add(res);
+      res.on('close', () => open.delete(res));
+      let held = '';
+      answer.setEncoding('utf8').on('data', (text: string) => {
+        const events = (held + text).split('\n\n');
+        held = events.pop()!;
+        for (const e of events) res.write(asOld(e) + '\n\n');
+      });
+    });
+    up.on('error', () => res.destroy());
+    res.on('close', () => up.destroy());
+    if (req.url === '/events' && !old) {
+      open.add(res);
+      res.on('close', () => open.delete(res));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`,
+    downgrade() {
+      old = true;
+      for (const res of open) res.destroy();
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+test('a page whose dashboard is replaced by one from before the heartbeat was an event does not take its quiet stream for lost', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  let proxy: Awaited<ReturnType<typeof downgradingProxy>> | undefined;
+  try {
+    await onDashboardPage(tmp.dirs, async (page) => {
+      await page.waitForSelector('#connection[data-state="live"]', { timeout: 10_000 });
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      proxy!.downgrade();
+      await page.waitForSelector('#connection[data-state="lost"]', { timeout: 15_000 });
+      await page.waitForSelector('#connection[data-state="live"]', { timeout: 15_000 });
+      // the states the page goes through from now on: an old server's heartbeats are never heard, which is no sign of a
+      // lost stream (the 300 ms this page was told by the server before would take it for lost after 0.9 s)
+      await page.evaluate(`{
+        const el = document.getElementById('connection');
+        const seen = (globalThis.__states = []);
+        new MutationObserver(() => seen.push(el.dataset.state)).observe(el, { attributes: true, attributeFilter: ['data-state'] });
+      }`);
+      await page.waitForTimeout(3_000);
+      assert.deepEqual(await page.evaluate(() => (globalThis as unknown as { __states: string[] }).__states), [], 'live throughout');
+      assert.equal(await page.getAttribute('#connection', 'data-state'), 'live');
+    }, { heartbeatMs: 300, openVia: async (url) => (proxy = await downgradingProxy(new URL(url))).url, consoleExpected: CUT });
   } finally {
     await proxy?.close();
     tmp.cleanup();

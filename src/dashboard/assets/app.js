@@ -182,7 +182,10 @@ function connect() {
   on('ping', () => {});
   on('hello', (e) => {
     const hello = JSON.parse(e.data);
-    if (Number.isFinite(hello.heartbeatMs) && hello.heartbeatMs > 0 && hello.heartbeatMs !== heartbeatMs) {
+    // a dashboard that does not say it (one from before the heartbeat was an event: a page kept open across a
+    // downgrade) sends a comment no page hears: its quiet stream is no sign of a lost one, and is not watched
+    if (!(Number.isFinite(hello.heartbeatMs) && hello.heartbeatMs > 0)) clearTimeout(watch);
+    else if (hello.heartbeatMs !== heartbeatMs) {
       heartbeatMs = hello.heartbeatMs;
       clearTimeout(watch); // checked at the server's pace from now on, not at the one assumed until it said
       watch = setTimeout(check, heartbeatMs);
