@@ -4,7 +4,8 @@
 // or the one the adapter's adapter_config.json names (as AutoPeftModelForCausalLM finds it). A SEQ_CLS adapter (its
 // score head saved by modules_to_save) is written as the base's class (MistralForSequenceClassification,
 // LlamaForSequenceClassification, MinistralForSequenceClassification: family.ts), as is one without task_type (PEFT's
-// plain PeftModel, no head saved) over a sequence classifier, with that model's head; its class names those classify
+// plain PeftModel, no head saved) over a sequence classifier, with that model's head, and a SEQ_CLS adapter saved without
+// its head over a base with one, with that head (as eval and classify score it); its class names those classify
 // gives it (the adapter folder's config.json or card, else the base's id2label) where they name as many as it has
 // (else LABEL_0 …, as transformers names them, with a warning naming where the other count came from).
 import type { Backend } from '../backend/backend.ts';
@@ -14,9 +15,10 @@ import { needOpenBackend } from '../backend/open-backend.ts';
 import { adapterBaseFolder, sayAdapterBase } from '../model/adapter-base-folder.ts';
 import { loadConfig } from '../model/config.ts';
 import { readAdapterInfo } from '../model/peft.ts';
+import { hasScoreHeadFolder } from '../model/task.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { warnIfAdapterTemplateDiffers } from '../tokenizer/adapter-template.ts';
-import { folderClassNames, folderNumLabels, folderTask } from '../eval/target.ts';
+import { folderClassNames, folderNumLabels, folderTask, noScoreHead } from '../eval/target.ts';
 import { needArg, needPath, optionKeys, refuseMisspelledKeys } from '../util/api-args.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -70,15 +72,15 @@ export function exportMergedAdapter(opts: MergedAdapterOptions, words: OptionWor
   }
   // the adapter's config and tensor shapes against the base's (an adapter of another base is said here, before its weights load)
   const info = readUnchanged(opts.adapter, () => readAdapterInfo(opts.adapter, cfg.numLayers, cfg, base));
-  if (info.taskType === 'SEQ_CLS' && !info.hasScore) {
-    throw new UserError('task_type is SEQ_CLS, but adapter_model.safetensors holds no score head (modules_to_save): a merged classifier would have ' +
-      'an untrained one; merge an adapter saved with its head', opts.adapter);
-  }
+  // a SEQ_CLS adapter saved without its head is merged with the base's, as eval and classify score it; over a base
+  // without one (a causal LM), the merged classifier's head would be untrained: refused in their words
+  if (info.taskType === 'SEQ_CLS' && !info.hasScore && hasScoreHeadFolder(base) === false) throw new UserError(noScoreHead(info, ''), opts.adapter);
   warnIfNotTrainedOn(opts.adapter, base);
   warnIfAdapterTemplateDiffers(opts.adapter, base, words, 'the export writes');
   // an adapter that says no task (PEFT's plain PeftModel) merges into the base's class: over a sequence classifier, a
   // classifier with the base's own head, as merge_and_unload of PeftModel.from_pretrained(that model, adapter) writes it
-  const head = info.hasScore || (info.ownTask === null && folderTask(base, cfg, null, null) === 'classification') ? 'classification' : 'causal';
+  const classifier = info.hasScore || info.ownTask === 'SEQ_CLS' || (info.ownTask === null && folderTask(base, cfg, null, null) === 'classification');
+  const head = classifier ? 'classification' : 'causal';
   const numLabels = folderNumLabels(base, cfg, opts.adapter) ?? 0;
   // the class names classify gives this adapter's head (its folder's config.json or card, else the base's id2label) where
   // they name as many as it has; else LABEL_0 …, as transformers names them: said where names were given for another

@@ -129,3 +129,19 @@ test('eval --adapter: an adapter without task_type over a classifier gives the l
   const loss = (JSON.parse(e.out) as { loss: number }).loss;
   assert.ok(Math.abs(loss - meta.loss) / meta.loss < 1e-5, `loss ${loss} vs PEFT's ${meta.loss}`);
 });
+
+test('export --merge: a SEQ_CLS adapter saved without its head merges with the base classifier\'s head, as classify scores it; over a causal LM it is refused', async () => {
+  // it was refused over the classifier too, as "a merged classifier would have an untrained one"
+  const headless = adapter(cls, 'headless-merge', 'SEQ_CLS');
+  const out = path.join(root, 'merged-headless');
+  const r = await cli(['export', '--model', cls, '--adapter', headless, '--merge', '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual((JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as { architectures: string[] }).architectures, ['MistralForSequenceClassification']);
+  const merged = await probs(['--model', out]), viaAdapter = await probs(['--model', cls, '--adapter', headless]);
+  merged.forEach((p, i) => assert.ok(Math.abs(p - viaAdapter[i]!) < 1e-5, `${p} vs ${viaAdapter[i]}`));
+  const lmOut = path.join(root, 'merged-headless-lm');
+  const l = await cli(['export', '--model', lm, '--adapter', adapter(lm, 'headless-lm', 'SEQ_CLS'), '--merge', '--out', lmOut]);
+  assert.equal(l.code, 2, l.err);
+  assert.match(l.err, /headless-lm: a SEQ_CLS adapter without its score head: .* and the model folder has no score\.weight: give the adapter saved with its head/);
+  assert.equal(fs.existsSync(lmOut), false);
+});
