@@ -26,7 +26,7 @@ const data = path.join(root, 'rows.jsonl');
 fs.writeFileSync(data, [[[1, 5, 9], 0], [[1, 7, 3], 1], [[1, 8], 2]].map(([ids, label]) => JSON.stringify({ input_ids: ids, label })).join('\n') + '\n');
 
 /** A LoRA adapter on `base` (q_proj and v_proj, B not zero), saved without a score head, its task_type `taskType`. */
-function adapter(base: string, name: string, taskType: 'SEQ_CLS' | null): string {
+function adapter(base: string, name: string, taskType: 'CAUSAL_LM' | 'SEQ_CLS' | null): string {
   const m = loadModel(base, { backend: createBackend('cpu') });
   const lora = createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false }, new Rng(0), false);
   for (const layer of lora.layers) {
@@ -144,4 +144,18 @@ test('export --merge: a SEQ_CLS adapter saved without its head merges with the b
   assert.equal(l.code, 2, l.err);
   assert.match(l.err, /headless-lm: a SEQ_CLS adapter without its score head: .* and the model folder has no score\.weight: give the adapter saved with its head/);
   assert.equal(fs.existsSync(lmOut), false);
+});
+
+test('export --format gguf-lora: an adapter over a sequence classifier is refused in the words --format gguf refuses that classifier in', async () => {
+  // it wrote the file, "load it beside a GGUF of" a model no GGUF export writes
+  const gguf = await cli(['export', '--format', 'gguf', '--model', cls, '--out', path.join(root, 'cls.gguf')]);
+  assert.equal(gguf.code, 2, gguf.err);
+  assert.match(gguf.err, /a classification model cannot be exported to GGUF/);
+  for (const [name, taskType] of [['lora-untyped', null], ['lora-causal', 'CAUSAL_LM']] as const) {
+    const out = path.join(root, `${name}.gguf`);
+    const r = await cli(['export', '--format', 'gguf-lora', '--model', cls, '--adapter', adapter(cls, name, taskType), '--out', out]);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.err, gguf.err, name);
+    assert.equal(fs.existsSync(out), false);
+  }
 });

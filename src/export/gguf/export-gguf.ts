@@ -46,7 +46,7 @@ export function requireSiluGate(cfg: MistralConfig, configFile: string, words: O
  * config alone tells, so that an export refuses it before a backend starts or a weight is read.
  */
 export function requireGgufConfig(cfg: MistralConfig, modelDir: string, words: OptionWords): void {
-  if (cfg.task === 'classification') throw new UserError(`${CLASSIFIER} (its config.json's architectures name a sequence classifier)`, modelDir);
+  refuseClassifierConfig(cfg, modelDir);
   requireSiluGate(cfg, path.join(modelDir, 'config.json'), words);
   refuseNegativeConfigIds(cfg, path.join(modelDir, 'config.json'));
   // longrope within its original context is its short factors alone (the long ones apply to a batch reaching past
@@ -61,6 +61,11 @@ export function requireGgufConfig(cfg: MistralConfig, modelDir: string, words: O
 
 /** The refusal of a classification model, run or adapter: the one wording of every GGUF export. */
 export const CLASSIFIER = 'a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head';
+
+/** Refuses a model folder (`modelDir`, of config `cfg`) whose config.json's architectures name a sequence classifier. */
+export function refuseClassifierConfig(cfg: MistralConfig, modelDir: string): void {
+  if (cfg.task === 'classification') throw new UserError(`${CLASSIFIER} (its config.json's architectures name a sequence classifier)`, modelDir);
+}
 
 /** A classification run or adapter refused by a GGUF export (--format gguf or gguf-lora), with why it is one. */
 export function classifierRefusal(why: string, where: string, words: OptionWords): UserError {

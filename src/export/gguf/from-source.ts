@@ -29,7 +29,7 @@ import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import { warnIfAdapterTemplateDiffers } from '../../tokenizer/adapter-template.ts';
 import { requireSourceFilesUnchanged, sourceFilesOf, type SourceFiles } from '../../train/source-files.ts';
 import { requireGgufValues, type GgufValue } from './gguf-file.ts';
-import { CLASSIFIER, classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
+import { CLASSIFIER, classifierAdapter, classifierRefusal, refuseClassifierConfig, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
 import { GGUF_WORDS, type GgufQuant } from './quant-choices.ts';
 import { warn } from '../../util/log.ts';
 import { folderName, hubId, llamaMetadata, type Provenance } from './metadata.ts';
@@ -272,13 +272,24 @@ export function adapterSource(src: GgufSource, words: OptionWords = GGUF_WORDS):
     const weights = requireRunWeights(src.run, cfg, src.best, words);
     const base = requireModelFolder(cfg, words.cli ? 'export --format gguf-lora' : "exportGgufFile with format 'gguf-lora'", src.run);
     readUnchanged(weights, () => refuseSeqClsAdapter(weights, words));
-    return { cfg: loadConfig(base), adapterDir: weights, from: { name: path.basename(path.resolve(src.run)), baseModel: base, adapter: weights, run: src.run } };
+    return { cfg: requireGgufBase(base), adapterDir: weights, from: { name: path.basename(path.resolve(src.run)), baseModel: base, adapter: weights, run: src.run } };
   }
   if (!src.adapter) {
     throw new UserError(words.cli ? '--format gguf-lora with --model needs --adapter DIR (the adapter to export)'
       : `${words.say('format')} 'gguf-lora' with ${words.say('model')} needs ${words.say('adapter')} (the adapter folder to export)`, words.where);
   }
   refuseSeqClsAdapter(src.adapter, words);
+  const cfg = requireGgufBase(src.model);
   warnIfNotTrainedOn(src.adapter, src.model);
-  return { cfg: loadConfig(src.model), adapterDir: src.adapter, from: folderProvenance(src.model, src.adapter) };
+  return { cfg, adapterDir: src.adapter, from: folderProvenance(src.model, src.adapter) };
+}
+
+/**
+ * The config of the base model `base` of a GGUF adapter file, refused in --format gguf's words where its config.json names
+ * a sequence classifier (the adapter file is loaded beside a GGUF of its base, which no export writes); no weight is read.
+ */
+function requireGgufBase(base: string): MistralConfig {
+  const cfg = loadConfig(base);
+  refuseClassifierConfig(cfg, base);
+  return cfg;
 }
