@@ -21,7 +21,8 @@ are counted in a warning, as are texts longer than the model's max_position_embe
 
   --model DIR         a classification model folder (MistralForSequenceClassification,
                       LlamaForSequenceClassification, …), or a base model with --adapter
-  --adapter DIR       a PEFT SEQ_CLS adapter (e.g. RUN_DIR/adapter); without --model, over the base its
+  --adapter DIR       a PEFT LoRA adapter: a SEQ_CLS one (e.g. RUN_DIR/adapter), or one without task_type over
+                      a classification model, scored with that model's head; without --model, over the base its
                       adapter_config.json's base_model_name_or_path names, where that is a model folder
                       from here (as AutoPeftModelForSequenceClassification loads it)
   --run DIR           a classification training run: its model, adapter (or model/), labels and max_seq_len

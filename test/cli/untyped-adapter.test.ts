@@ -67,6 +67,12 @@ test('classify and eval --adapter: an adapter without task_type over a sequence 
   assert.equal(typeof (JSON.parse(e.out) as { accuracy?: number }).accuracy, 'number', e.out);
 });
 
+test('classify --help: --adapter takes an adapter without task_type over a classifier, not a SEQ_CLS one alone', async () => {
+  const r = await cli(['classify', '--help']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out.replace(/\s+/g, ' '), /--adapter DIR a PEFT LoRA adapter: a SEQ_CLS one \(e\.g\. RUN_DIR\/adapter\), or one without task_type over a classification model, scored with that model's head;/);
+});
+
 test('classify --adapter: an adapter without task_type over a causal LM is still not a classifier (refused before a backend starts)', async () => {
   const r = await cli(['classify', '--model', lm, '--adapter', adapter(lm, 'untyped-lm', null), '--text', 'a short text']);
   assert.equal(r.code, 2, r.err);
