@@ -206,7 +206,7 @@ export class ChatTemplate {
   readonly tokens: Readonly<Record<string, string>>;
   /** Renders that ran the Jinja interpreter (the default template's are mostly direct: default-chat.ts). */
   readonly stats = { interpreted: 0 };
-  /** The template with its {% generation %} blocks marked (generation-blocks.ts), null where it has none; compiled on first use. */
+  /** The template with its {% generation %} blocks marked (generation-blocks.ts), null where it has none or the marks cannot follow them; compiled on first use. */
   private readonly markedText: string | null;
   private marked: ChatTemplate | undefined;
 

@@ -4,12 +4,14 @@
 // closes, and the marks give the blocks' character spans as transformers counts them, in the chat as rendered without
 // the marks (tokenize.ts trains their tokens).
 
+import { TAG_INSIDE, blocksFollowable } from './generation-block-places.ts';
+
 const OPEN = '\uFDD0';
 const CLOSE = '\uFDD1';
 const MACRO_OPEN = '\uFDD2';
 const MACRO_CLOSE = '\uFDD3';
 const TAG = /{%(-?)\s*(end)?generation\s*(-?)%}/g;
-const MACRO = /{%(-?)(\s*macro\b[\s\S]*?)(-?)%}([\s\S]*?){%(-?)(\s*endmacro\s*)(-?)%}/g;
+const MACRO = new RegExp(String.raw`{%(-?)(\s*macro\b${TAG_INSIDE})(-?)%}([\s\S]*?){%(-?)(\s*endmacro\s*)(-?)%}`, 'g');
 
 /** True when the template has a {% generation %} block. */
 export function hasGenerationBlocks(text: string): boolean {
@@ -25,9 +27,11 @@ function markTag(left: string, mark: string, right: string): string {
  * The template with each generation tag writing its mark (OPEN, CLOSE), and the body of each macro holding one between
  * MACRO_OPEN and MACRO_CLOSE (a macro without a block is left as it is: its output may be a value the template tests). A mark's tag is a block tag — `{% if true %}` and `{% endif %}` keep the whitespace control of the tag
  * it stands beside, a leading `-` and lstrip_blocks before it, a trailing `-` and trim_blocks after it —, so the text
- * around the marks is what the template renders without them.
+ * around the marks is what the template renders without them. Null where a block stands where the marks cannot tell
+ * where transformers counts it from (generation-block-places.ts).
  */
-export function markGenerationBlocks(text: string): string {
+export function markGenerationBlocks(text: string): string | null {
+  if (!blocksFollowable(text)) return null;
   return text
     .replace(MACRO, (whole: string, left: string, tag: string, right: string, body: string, endLeft: string, endTag: string, endRight: string) => (hasGenerationBlocks(body)
       ? `{%${left}${tag}%}${markTag('', MACRO_OPEN, right)}${body}${markTag(endLeft, MACRO_CLOSE, '')}{%${endTag}${endRight}%}`

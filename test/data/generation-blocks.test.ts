@@ -156,3 +156,37 @@ test('nested blocks with a turn of weight 0: that turn is left out, the turns fo
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a macro whose header holds '%}' in a string (a default argument): its block is followed, as TRL trains it", () => {
+  // the macro's tag read up to the first "%}" broke the marked template ("cannot parse the chat template")
+  const { template, records } = ref.cases['macro']!;
+  assert.ok(template.includes('{% macro turn(m) %}'));
+  assertTrlRows(template.replace('{% macro turn(m) %}', "{% macro turn(m, s='%}') %}"), records, ref.labels['macro']!);
+});
+
+test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text; a block in a {% set %} body): the turns found as without blocks', () => {
+  // transformers counts such a block from the text written before the call ran, which the marks do not see ("<A>"
+  // trained in '{{ "<A>" ~ turn(m) }}', "<pre>" in the {% set %} case): followed, they gave masks TRL does not give
+  const tail = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}ASSISTANT{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
+  const variants = {
+    nested: ['{% macro inner(m) %}[{% generation %}{{ m.content }}{% endgeneration %}]{% endmacro %}{% macro outer(m) %}<A>{{ inner(m) }}</A>{% endmacro %}', '{{ outer(m) }}'],
+    call: ['{% macro wrap() %}<A>{{ caller() }}</A>{% endmacro %}', '{% call wrap() %}{% generation %}{{ m.content }}{% endgeneration %}{% endcall %}'],
+    stored: ['{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}', '{% set x = turn(m) %}<pre>{{ x }}'],
+    joined: ['{% macro turn(m) %}{% generation %}{{ m.content }}{% endgeneration %}{% endmacro %}', "{{ '<A>' ~ turn(m) }}</A>"],
+    setBody: ['', '{% set t %}{% generation %}{{ m.content }}{% endgeneration %}{% endset %}<A>{{ t }}</A>'],
+  };
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const record: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'Paris.' }] };
+    const rowOf = (template: string) => {
+      const { row } = tokenizeRecord(record, loadTokenizer(modelWith(dir, template)));
+      return { ids: Array.from(row!.inputIds), labels: Array.from(row!.labels!) };
+    };
+    for (const [name, [macros, turn]] of Object.entries(variants)) {
+      const template = macros + tail.replace('ASSISTANT', turn);
+      assert.deepEqual(rowOf(template), rowOf(template.replace(/{%-?\s*(end)?generation\s*-?%}/g, '')), name);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

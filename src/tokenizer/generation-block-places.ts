@@ -1,0 +1,48 @@
+// Whether generation-blocks.ts's marks can find a chat template's {% generation %} blocks where transformers does.
+// Its AssistantTracker counts a block from the length of what the template has written (jinja2 has yielded) when the
+// block runs. The output of a macro call, a {% call %}, a {% filter %} or a {% set %}…{% endset %} body is written only
+// once it ends, wherever the template puts it: the marks follow a block in a macro only where the macro's output is
+// written where it is called, as the whole of a {{ … }} outside any such body — not a macro called by another, by
+// {% call %}, stored with {% set %} and written later, or joined to other text ({{ '<A>' ~ turn(m) }}), nor a block
+// inside one of those bodies: there the blocks are counted from where the template ran the call, which the marks do
+// not see, and are not followed (the turns are found as for a template without blocks, as docs/data.md says).
+
+const STRING = String.raw`'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"`;
+/** A tag's inside up to its `-%}` or `%}`, a `%}` within a string (a macro's default argument) kept in it. */
+export const TAG_INSIDE = String.raw`(?:${STRING}|[^'"%]|%(?!}))*?`;
+const GENERATION = /{%-?\s*(end)?generation\s*-?%}/;
+const MACRO = new RegExp(String.raw`{%-?\s*macro\s+(\w+)${TAG_INSIDE}-?%}([\s\S]*?){%-?\s*endmacro\s*-?%}`, 'g');
+// bodies whose output is written once they end: {% call %}, {% filter %}, and a {% set name %} without "="
+const BUFFERED = new RegExp(String.raw`{%-?\s*(call|filter|set)\b(${TAG_INSIDE})-?%}([\s\S]*?){%-?\s*end\1\s*-?%}`, 'g');
+
+/** True where every {% generation %} block of `text` stands where the marks find it as transformers counts it. */
+export function blocksFollowable(text: string): boolean {
+  const macros = [...text.matchAll(MACRO)].map((m) => ({ name: m[1]!, at: m.index, end: m.index + m[0].length, body: m[2]! }));
+  const buffered = [...text.matchAll(BUFFERED)].filter((m) => m[1] !== 'set' || !m[2]!.includes('='));
+  if (buffered.some((m) => GENERATION.test(m[3]!))) return false;
+  const inside = (at: number) => macros.some((m) => at > m.at && at < m.end) || buffered.some((m) => at > m.index && at < m.index + m[0].length);
+  for (const macro of macros.filter((m) => GENERATION.test(m.body))) {
+    for (const call of text.matchAll(new RegExp(String.raw`(?<![\w.])${macro.name}\s*\(`, 'g'))) {
+      if (call.index > macro.at && call.index < macro.at + text.slice(macro.at).indexOf('%}')) continue; // its own header
+      const close = closingParen(text, call.index + call[0].length);
+      if (inside(call.index) || close < 0 || !/{{-?\s*$/.test(text.slice(0, call.index)) || !/^\s*-?}}/.test(text.slice(close + 1))) return false;
+    }
+  }
+  return true;
+}
+
+/** The index of the ")" that closes the call whose arguments start at `from` (after its "("), strings skipped; -1 if none. */
+function closingParen(text: string, from: number): number {
+  let depth = 1;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"') {
+      const quoted = new RegExp(STRING, 'y');
+      quoted.lastIndex = i;
+      if (!quoted.test(text)) return -1;
+      i = quoted.lastIndex - 1;
+    } else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
