@@ -29,7 +29,7 @@
 // fully masked rows of an already tokenized dataset too); one given with no target and not cut is kept as given.
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
-import { leadingIds, type ChatTemplateOptions, type TemplateMessage, type Tokenizer } from '../tokenizer/types.ts';
+import { leadingIds, type Tokenizer } from '../tokenizer/types.ts';
 import { checkRecordArgs } from './record-args.ts';
 import { UserError } from '../util/errors.ts';
 import type { LabelSet } from './labels.ts';
@@ -42,8 +42,9 @@ import { TEMPLATE_KWARGS_FIELD, kwargsToCheck } from './template-kwargs-field.ts
 import { callIdText } from './record-content.ts';
 import { specialTokenText } from './special-text.ts';
 import { argumentsRenderedAsText, callTextLeftOut } from '../tokenizer/tool-use.ts';
-import { changedSpan, commonPrefix } from './changed-span.ts';
-import { blockTokens } from './generation-turns.ts';
+import { commonPrefix } from './changed-span.ts';
+import { chatGiven, renderChat, type ChatGiven } from './chat-render.ts';
+import { turnSpans } from './turn-spans.ts';
 
 export interface TokenizeOptions {
   /** Which tokens of a chat carry loss: assistant turns (default) or all of them. */
@@ -420,60 +421,6 @@ function checkChatTexts(messages: readonly ChatTurn[], given: ChatGiven, tok: To
   if (given.tools !== undefined) encodeText(tok, pythonJson(given.tools), '"tools"');
   // a variable restating the tokenizer's own special token ({"bos_token": "<s>"}) renders as without it
   if (given.chatTemplateKwargs) for (const k of kwargsToCheck(given.chatTemplateKwargs, `"${TEMPLATE_KWARGS_FIELD}"`, tok.templateTokens ?? {})) encodeText(tok, k.text, k.name);
-}
-
-/**
- * [start, end) of the tokens of assistant turns `turns` in the whole chat `ids` (the encoding of `rendered`): those of
- * the template's {% generation %} blocks where it has one per assistant turn (`blocks` 'turns'; a turn whose block has
- * no token has an empty span), else, where it has blocks, every block's tokens whatever turn they are in ('union',
- * sorted by end, empty ones left out) — but where an assistant turn has weight 0, which those cannot leave out, and
- * where the template has none — turnSpan's (`blocks` null; the first turn's alone with `firstOnly`).
- */
-function turnSpans(messages: readonly ChatTurn[], turns: readonly number[], given: ChatGiven, rendered: string, ids: readonly number[], tok: Tokenizer, names: FieldNames, firstOnly = false): { spans: Array<[number, number]>; blocks: 'turns' | 'union' | null } {
-  const found = blockTokens(tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null, messages, rendered, ids, tok);
-  if (found?.kind === 'turns') return { spans: turns.map((i) => found.turns.get(i)!), blocks: 'turns' };
-  if (found?.kind === 'union' && !messages.some((m) => m.role === 'assistant' && m.weight === 0)) {
-    return { spans: found.ranges.filter(([s, end]) => end > s).sort((a, b) => a[1] - b[1]), blocks: 'union' };
-  }
-  return { spans: (firstOnly ? turns.slice(0, 1) : turns).map((i) => turnSpan(messages, i, given, ids, tok, names)), blocks: null };
-}
-
-/** [start, end) of assistant turn i's tokens in the whole chat `ids`, with the EOS that closes it (chatSequence). */
-function turnSpan(messages: readonly ChatTurn[], i: number, given: ChatGiven, ids: readonly number[], tok: Tokenizer, names: FieldNames): [number, number] {
-  const encodeChat = (ms: readonly ChatTurn[], addGenerationPrompt = false) => tok.encode(renderChat(tok, ms, given, addGenerationPrompt));
-  const before = encodeChat(messages.slice(0, i), true);
-  const through = encodeChat(messages.slice(0, i + 1));
-  let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
-  if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, through, encodeChat);
-  if (end <= start) throw new UserError(`${turnName(names, i).turn}: the chat template renders no tokens of this assistant turn in the whole chat`);
-  // an EOS right after the turn closes it (a template that writes one only once the chat goes on)
-  const e = eos(tok);
-  if (ids[end] === e && !ids.slice(start, end).includes(e)) end++;
-  return [start, end];
-}
-
-/** What a chat record gives its template beside the turns, as TRL's tokenize_fn does: its tools and its chat_template_kwargs. */
-type ChatGiven = Pick<ChatTemplateOptions, 'tools' | 'chatTemplateKwargs'>;
-
-function chatGiven(record: Extract<DataRecord, { shape: 'chat' }>): ChatGiven {
-  return { ...(record.tools === undefined ? {} : { tools: record.tools }), ...(record.chatTemplateKwargs === undefined ? {} : { chatTemplateKwargs: record.chatTemplateKwargs }) };
-}
-
-/**
- * A chat's turns rendered with the chat template, each as its role, speaker's name, content and tool use, with the record's tools and
- * template variables: a turn's weight is this toolkit's mark (ShareGPT's weight, axolotl's training), no field the
- * template is given.
- */
-function renderChat(tok: Tokenizer, messages: readonly ChatTurn[], given: ChatGiven, addGenerationPrompt = false): string {
-  return tok.applyChatTemplate(templateMessages(messages), { addGenerationPrompt, ...given });
-}
-
-/** The turns as the template gets them: role, speaker's name, content and tool use. */
-function templateMessages(messages: readonly ChatTurn[]): TemplateMessage[] {
-  return messages.map(({ role, name, content, tool_calls, tool_call_id }): TemplateMessage => ({
-    role, ...(name === undefined ? {} : { name }), content,
-    ...(tool_calls === undefined ? {} : { tool_calls }), ...(tool_call_id === undefined ? {} : { tool_call_id }),
-  }));
 }
 
 /**
