@@ -376,7 +376,11 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
-  const { spans, blocks } = turnSpans(messages, turns, given, rendered, ids, tok, names);
+  let { spans, blocks } = turnSpans(messages, turns, given, rendered, ids, tok, names);
+  // with trainOn 'all' the turns only place the EOS after the last one: where the blocks mark none of it (the template
+  // renders no block for this chat, or an empty last one), they are found as for a template without blocks
+  const lastSpan = spans.at(-1);
+  if (trainAll && blocks !== null && (lastSpan === undefined || lastSpan[1] <= lastSpan[0])) ({ spans, blocks } = turnSpans(messages, turns, given, rendered, ids, tok, names, false, false));
   const labels: number[] = trainAll ? trainedExceptFirst(ids) : new Array<number>(ids.length).fill(IGNORE_INDEX);
   const union = blocks === 'union';
   // From the last turn back, so that inserting an EOS does not move the spans still to do.

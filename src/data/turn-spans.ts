@@ -14,10 +14,11 @@ import type { ChatTurn } from './record-shape.ts';
  * the template's {% generation %} blocks where it has one per assistant turn (`blocks` 'turns'; a turn whose block has
  * no token has an empty span), else, where it has blocks, every block's tokens whatever turn they are in ('union',
  * sorted by end, empty ones left out) — but where an assistant turn has weight 0, which those cannot leave out, and
- * where the template has none — turnSpan's (`blocks` null; the first turn's alone with `firstOnly`).
+ * where the template has none (or `withBlocks` is false) — turnSpan's (`blocks` null; the first turn's alone with
+ * `firstOnly`).
  */
-export function turnSpans(messages: readonly ChatTurn[], turns: readonly number[], given: ChatGiven, rendered: string, ids: readonly number[], tok: Tokenizer, names: FieldNames, firstOnly = false): { spans: Array<[number, number]>; blocks: 'turns' | 'union' | null } {
-  const found = blockTokens(tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null, messages, rendered, ids, tok);
+export function turnSpans(messages: readonly ChatTurn[], turns: readonly number[], given: ChatGiven, rendered: string, ids: readonly number[], tok: Tokenizer, names: FieldNames, firstOnly = false, withBlocks = true): { spans: Array<[number, number]>; blocks: 'turns' | 'union' | null } {
+  const found = withBlocks ? blockTokens(tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null, messages, rendered, ids, tok) : null;
   if (found?.kind === 'turns') return { spans: turns.map((i) => found.turns.get(i)!), blocks: 'turns' };
   if (found?.kind === 'union' && !messages.some((m) => m.role === 'assistant' && m.weight === 0)) {
     return { spans: found.ranges.filter(([s, end]) => end > s).sort((a, b) => a[1] - b[1]), blocks: 'union' };

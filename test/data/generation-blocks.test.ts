@@ -190,3 +190,29 @@ test('a block whose place transformers counts from where a call ran (a macro cal
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("train_on all with a template whose blocks mark none of the chat's last turn: its EOS as without blocks", () => {
+  // the turns only place the EOS there: a block rendered for no turn of this chat, or an empty one, left the chat
+  // without the EOS a template without blocks gets at its end
+  const turn = {
+    none: "<A>{% if m.content == 'never' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}</A>",
+    empty: '<A>{{ m.content }}{% generation %}{% endgeneration %}</A>',
+  };
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const record: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'Paris.' }] };
+    const rowOf = (template: string) => {
+      const tokenizer = loadTokenizer(modelWith(dir, template));
+      const { row } = tokenizeRecord(record, tokenizer, { trainOn: 'all' });
+      return { ids: Array.from(row!.inputIds), labels: Array.from(row!.labels!), eos: tokenizer.eosId };
+    };
+    for (const [name, t] of Object.entries(turn)) {
+      const template = `{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}${t}{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}`;
+      const row = rowOf(template);
+      assert.equal(row.ids.at(-1), row.eos, `${name}: the chat ends with the EOS`);
+      assert.deepEqual(row, rowOf(template.replace(/{%-?\s*(end)?generation\s*-?%}/g, '')), name);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
