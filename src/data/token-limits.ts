@@ -5,7 +5,7 @@ import type { OptionWords } from '../util/option-words.ts';
 import { NoDefaultTemplateError } from '../tokenizer/tokenizer-config.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import type { DataRecord, FieldMap, Reason } from './record-shape.ts';
-import { fullyMaskedWithin, sequenceLength } from './tokenize.ts';
+import { blocksTrainNone, fullyMaskedWithin, sequenceLength } from './tokenize.ts';
 
 export interface TokenLimits {
   minTokens?: number;
@@ -15,21 +15,29 @@ export interface TokenLimits {
 
 /**
  * The tokens `record` keeps (cut: true where --overflow truncate cuts it to --max-tokens), or the reason it is rejected:
- * untokenizable, too_short, too_long (--overflow reject), or fully_masked — cut to --max-tokens, its prompt fills the
+ * untokenizable, too_short, too_long (--overflow reject), or fully_masked — a chat whose template's {% generation %}
+ * blocks mark none of its tokens, or cut to --max-tokens, its prompt fills the
  * tokens kept and nothing is left to train, a row loading drops with train_on: assistant (a pre-tokenized row: its labels
  * mask them, and loading drops it whatever train_on says).
  */
 export function tokenVerdict(record: DataRecord, tok: Tokenizer, limits: TokenLimits, words: OptionWords, fields?: FieldMap):
   { tokens: number; cut: boolean } | { reason: Reason; detail: string } {
   const { minTokens, maxTokens, overflow } = limits;
-  let tokens: number, fullyMasked = false;
+  let tokens: number, fullyMasked = false, untrained = false;
   try {
     tokens = sequenceLength(record, tok, fields);
+    untrained = blocksTrainNone(record, tok, fields);
     fullyMasked = overflow === 'truncate' && maxTokens !== undefined && tokens > maxTokens && fullyMaskedWithin(record, tok, maxTokens, fields);
   } catch (err) {
     // the tokenizer has no template to render any chat with: said once, not as a rejection of each chat record
     if (!isUserError(err) || err instanceof NoDefaultTemplateError) throw err;
     return { reason: 'untokenizable', detail: err.message };
+  }
+  if (untrained) {
+    return {
+      reason: 'fully_masked',
+      detail: `${tokens} tokens, none to train: the chat template's {% generation %} blocks mark none of them (TRL's assistant_only_loss trains none); training with train_on: assistant (the default) would drop it (train_on: all trains every token)`,
+    };
   }
   if (minTokens !== undefined && tokens < minTokens) return { reason: 'too_short', detail: `${tokens} tokens, fewer than ${words.say('minTokens')} ${minTokens}` };
   if (maxTokens === undefined || tokens <= maxTokens) return { tokens, cut: false };

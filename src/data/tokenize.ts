@@ -253,6 +253,16 @@ export function fullyMaskedWithin(record: DataRecord, tok: Tokenizer, maxLen: nu
 }
 
 /**
+ * True when the chat template's {% generation %} blocks mark none of this chat's tokens to train (a block in a branch
+ * the chat does not take, or empty ones): TRL's assistant_only_loss trains nothing of it, and loading with trainOn
+ * 'assistant' drops it, whatever its length; false for a template without blocks (every trained turn has tokens).
+ */
+export function blocksTrainNone(record: DataRecord, tok: Tokenizer, fields: FieldMap = DEFAULT_FIELDS): boolean {
+  if (record.shape !== 'chat' || tok.followsGenerationBlocks?.(record.tools) !== true) return false;
+  return fullyMaskedWithin(record, tok, Infinity, fields);
+}
+
+/**
  * True when a chat's first trained assistant turn has a target within its first `maxLen` tokens, found as chatSequence
  * finds it, from that turn alone: the whole row takes two renders and encodes per turn (a long chat of 40 turns, a
  * second), and prepare asks of every chat over --max-tokens. False where the turn has no target there, or more than one

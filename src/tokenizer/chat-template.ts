@@ -259,6 +259,11 @@ export class ChatTemplate {
    * The [start, end) character spans of the template's {% generation %} blocks in `plain`, the chat rendered with these
    * messages and options; null where the template has no such block (or a message holds a mark's character).
    */
+  /** True where the template has {% generation %} blocks that generationSpans follows. */
+  get followsGenerationBlocks(): boolean {
+    return this.markedText !== null;
+  }
+
   generationSpans(messages: readonly TemplateMessage[], opts: ChatTemplateOptions, plain: string): Array<[number, number]> | null {
     if (this.markedText === null) return null;
     this.marked ??= new ChatTemplate(this.markedText, this.ctx);

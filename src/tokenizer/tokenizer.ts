@@ -162,7 +162,7 @@ export class LoadedTokenizer implements Tokenizer {
     const problem = templateInputProblem(messages, 'messages') ?? templateInputProblem(tools, 'options.tools') ?? templateInputProblem(kwargs, 'options.chatTemplateKwargs');
     if (problem !== null) throw new UserError(`${problem}: messages, tools and chat template kwargs hold data, as from JSON (strings, numbers, booleans, null, lists and plain objects)`, 'applyChatTemplate');
     // given tools (even none: tools=[] is not None), transformers renders with the tokenizer's "tool_use" template
-    const template = tools !== null && this.toolUse !== null ? this.toolUse() : this.template;
+    const template = this.templateFor(tools);
     if (template === this.template && this.namedOnly !== null) throw noDefaultTemplate(this.namedOnly);
     const parts = toolParts(messages, tools);
     if (parts.length > 0 && template.isDefault) throw toolUseRefusal(parts[0]!, "the built-in [INST] chat template (the tokenizer's config has no chat_template)");
@@ -173,8 +173,17 @@ export class LoadedTokenizer implements Tokenizer {
     return rendered;
   }
 
+  /** The template a chat with `tools` renders with: given tools (even none: tools=[] is not None), the "tool_use" one. */
+  private templateFor(tools: unknown): ChatTemplate {
+    return toolsOption(tools) !== null && this.toolUse !== null ? this.toolUse() : this.template;
+  }
+
+  followsGenerationBlocks(tools?: unknown): boolean {
+    return this.templateFor(tools).followsGenerationBlocks;
+  }
+
   generationSpans(messages: readonly TemplateMessage[], opts: ChatTemplateOptions, rendered: string): Array<[number, number]> | null {
-    const template = toolsOption(opts.tools) !== null && this.toolUse !== null ? this.toolUse() : this.template;
+    const template = this.templateFor(opts.tools);
     return template.generationSpans(messages, { ...opts, tools: toolsOption(opts.tools) }, rendered);
   }
 }

@@ -101,6 +101,8 @@ export interface Tokenizer {
    * template has none.
    */
   generationSpans?(messages: readonly TemplateMessage[], opts: ChatTemplateOptions, rendered: string): Array<[number, number]> | null;
+  /** True where the chat template (the tool-use one given `tools`) has {% generation %} blocks that generationSpans follows. */
+  followsGenerationBlocks?(tools?: unknown): boolean;
 }
 
 /** The ids a sequence of this tokenizer starts with (its BOS, for Mistral's), or none. */

@@ -17,11 +17,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
+import { prepare } from '../../src/data/prepare.ts';
 import { fullyMaskedWithin, tokenizeRecord } from '../../src/data/tokenize.ts';
 import type { DataRecord } from '../../src/data/record.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { readJsonl } from './helpers.ts';
 
 type Row = { input_ids: number[]; labels: number[] };
 const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'trl-generation-blocks', 'blocks.json'), 'utf8')) as {
@@ -212,6 +214,28 @@ test("train_on all with a template whose blocks mark none of the chat's last tur
       assert.equal(row.ids.at(-1), row.eos, `${name}: the chat ends with the EOS`);
       assert.deepEqual(row, rowOf(template.replace(/{%-?\s*(end)?generation\s*-?%}/g, '')), name);
     }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("prepare rejects a chat whose template's {% generation %} blocks mark none of its tokens (fully_masked), as training would drop it", () => {
+  // a block in a branch this chat does not take: TRL trains nothing of it; kept, the train.jsonl lost it unnamed when loaded
+  const template = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}<A>{% if m.content == 'Yes.' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}</A>{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const tokenizer = loadTokenizer(modelWith(dir, template));
+    const chats = [['Is it?', 'Yes.'], ['Is it not?', 'No.'], ['Really?', 'Yes.']].map(([q, a]) => ({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] }));
+    const file = path.join(dir, 'chats.jsonl');
+    fs.writeFileSync(file, chats.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const out = path.join(dir, 'out');
+    const { report } = prepare({ inputs: [file], outDir: out, tokenizer, split: [1, 0, 0] });
+    const rejected = readJsonl<{ source: { line: number }; reason: string; detail: string }>(path.join(out, 'rejected.jsonl'));
+    assert.deepEqual(rejected.map((r) => [r.source.line, r.reason]), [[2, 'fully_masked']]);
+    assert.match(rejected[0]!.detail, /none to train: the chat template's \{% generation %\} blocks mark none of them/);
+    assert.deepEqual(report.by_reason, { fully_masked: 1 });
+    const { stats } = loadTokenRows(path.join(out, 'train.jsonl'), { tokenizer });
+    assert.deepEqual([stats.records, stats.dropped], [2, 0]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
