@@ -98,3 +98,14 @@ test('a place said in an array element past a comment inside it is the file\'s: 
   const f = writeFiles(tempDir(), { 'cm.json': '[\n  {"a": 1, // c\n   "b": nul},\n  {"a": /* c */ nul},\n  {"a": 1, /* c\n  */ "b": nul}\n]\n' })['cm.json']!;
   assert.deepEqual([...readJson(f)].map((i) => /at (character \d+|line \d+ column \d+)/.exec(i.error?.detail ?? '')?.[1]), ['line 3 column 9', 'character 17', 'line 6 column 11']);
 });
+
+test('an array element with a comment inside it keeps the comment as written in its raw; maxRawChars counts no comment', () => {
+  // (rejected.jsonl's raw: a user fixing the element needs their text; the parse and its places use the blanked copy)
+  const f = writeFiles(tempDir(), { 'cr.json': '[\n  {"a": 1, // why\n   "b": nul},\n  {"txt": "a" /* my note */},\n  {"a": /* long note */ 1}\n]\n' })['cr.json']!;
+  const items = [...readJson(f)];
+  assert.deepEqual(items.map((i) => i.raw), ['{"a": 1, // why\n   "b": nul}', '{"txt": "a" /* my note */}', '{"a": /* long note */ 1}']);
+  assert.match(items[0]!.error!.detail, /at line 3 column 9/);
+  // within maxRawChars but for their comments: read, as before comments were blanked, and their raw as written
+  const within = [...readJson(f, { maxRawChars: 20 })].slice(1);
+  assert.deepEqual(within.map((i) => [i.value, i.raw]), [[{ txt: 'a' }, '{"txt": "a" /* my note */}'], [{ a: 1 }, '{"a": /* long note */ 1}']]);
+});

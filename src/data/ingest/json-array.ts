@@ -36,7 +36,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   const lines = new BlankAhead(source, true, opts.maxRawChars); // a string open at the end of a line: does the file end after it, but for blank lines?
   let opened = false, closed = false;
   let depth = 0, inString = false, escape = false;
-  let parts: string[] = [];
+  let parts: Array<string | Comment> = []; // the pending element's text as written, its comments marked
   let startLine = 0; // line of the pending element's first character (0: no element pending)
   let opensWith = 0; // the pending element's first character
   let loneOpen = false; // the pending element's first character is a "{" alone on its line, and no data followed it yet
@@ -44,7 +44,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   let lastSig = 0; // the pending element's last character outside strings and comments but whitespace
   let startCol = 0; // the column (0-based) of the pending element's first character on its line
   // where on this line the comment that is open starts (0: a line before opened it): a comment inside the element is
-  // kept blanked (its characters spaces, its line breaks kept), so that a place said in its text is the file's
+  // parsed blanked (its characters spaces, its line breaks kept), so that a place said in its text is the file's
   let commentFrom = 0;
   const toTop = (): void => {
     depth = 1;
@@ -68,44 +68,56 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   let closedAt = 0; // the line of the last closing "]"
   let everBroken = false; // some element broke (a string left open, text after a "]"): a later "]" may be the array's own
   const stray = { n: 0, line: 0 }; // "]" after a whole array, with nothing to close
-  let pendingChars = 0; // characters in `parts`: past maxRawChars, no more is kept (the element is too_long)
+  let pendingChars = 0; // characters of JSON in `parts` (not its comments'): past maxRawChars, no more is kept (the element is too_long)
+  let commentChars = 0; // characters of comments in `parts`
   const maxRaw = opts.maxRawChars ?? Infinity;
+  // what an element's text is parsed with: its length was judged by its JSON's characters (pendingChars), not by those
+  // of the comments blanked in it
+  const judged = { ...opts, maxRawChars: Infinity };
   const keep = (piece: string): void => {
     const before = pendingChars;
     pendingChars += piece.length;
     if (pendingChars <= maxRaw) parts.push(piece);
     else if (before < 1 << 16) parts.push(piece.slice(0, (1 << 16) - before)); // the head, for rejected.jsonl
   };
-  const element = (line: number, unclosed?: string): RawItem => {
-    const raw = parts.join('').trim();
+  // a comment inside the element: kept as written (rejected.jsonl's raw shows it), blanked for the parse; it is no
+  // record's JSON, so maxRawChars does not count it, but keeps it: past it, only its line breaks are kept (or a space)
+  const keepComment = (comment: string): void => {
+    if (pendingChars > maxRaw) return;
+    commentChars += comment.length;
+    parts.push(commentChars <= maxRaw ? { comment } : comment.replace(/[^\n]/g, '') || ' ');
+  };
+  // the pending element's item (its raw the text parsed, comments blanked) and its text as written
+  const element = (line: number, unclosed?: string): { it: RawItem; written: string } => {
+    const { text: raw, written } = elementText(parts);
     const long = pendingChars > maxRaw;
-    pendingChars = 0;
+    pendingChars = commentChars = 0;
     // a nested batch that long is not read record by record (its records are not held to be judged): said, with what to do
     const batch = opensWith === 0x5b ? 'an array element that is itself an array (a batch of records?), with every record it holds: give its records as elements of the top-level array, or one a line as JSON Lines' : '';
-    const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than ${withinMaxChars(opts)} can take; rejected unparsed${batch ? `: ${batch}` : ''}` } }
+    const it = long && !elementDefect ? { line, raw: written.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than ${withinMaxChars(opts)} can take; rejected unparsed${batch ? `: ${batch}` : ''}` } }
       : elementDefect ? { line, raw, error: elementDefect }
       : lineBreakAt > 0 ? { line, raw, error: lineBreakRejection(lineBreakAt) }
       : unclosed !== undefined ? { line, raw, error: { reason: 'invalid_json' as const, detail: unclosed } }
-      : parseJsonItem(raw, line, opts, 'array element', startCol);
+      : parseJsonItem(raw, line, judged, 'array element', startCol);
     elementDefect = undefined;
     lineBreakAt = 0;
-    return it;
+    return { it, written };
   };
   const batches = { elements: 0, records: 0, first: 0 };
   // the pending element's records: itself, or those it holds when it is an array of records (a nested batch, as a
   // JSON Lines line may be one: jsonl.ts batchItems), these parsed one at a time as they are read
   const elementItems = function* (line: number): Generator<RawItem> {
-    const it = element(line);
-    let read = batchItems(it, opts, startCol);
+    const { it, written } = element(line);
+    let read = batchItems(it, judged, startCol);
     // a nested batch with a trailing comma (`[{…}, {…},]`) is read as its records, as the top-level array is
     const trimmed = opensWith === 0x5b && it.error?.reason === 'invalid_json' ? withoutTrailingComma(it.raw) : null;
-    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, opts, 'array element', startCol), opts, startCol);
+    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, judged, 'array element', startCol), judged, startCol);
     if (batch !== null && 'records' in batch) {
       read = batch;
       trailingCommas++;
     }
     if (!('records' in read)) {
-      yield read;
+      yield asWritten(read, written);
       return;
     }
     batches.elements++;
@@ -150,7 +162,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       }
       if (comments.open > 0) {
         if (c === 0x2a && text.charCodeAt(i + 1) === 0x2f) {
-          if (startLine > 0) keep(blanked(text.slice(commentFrom, i + 2)));
+          if (startLine > 0) keepComment(text.slice(commentFrom, i + 2));
           comments.open = 0;
           segStart = ++i + 1;
         }
@@ -225,7 +237,10 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         // a comment, between elements or inside one: not data (inside, it separates as whitespace does)
         const line = commentAt(text, i) === 'line';
         countComment(comments, line ? 'line' : 'block', lineNo);
-        if (startLine > 0) keep(text.slice(segStart < 0 ? 0 : segStart, i) + (line ? blanked(text.slice(i)) : ''));
+        if (startLine > 0) {
+          keep(text.slice(segStart < 0 ? 0 : segStart, i));
+          if (line) keepComment(text.slice(i)); // with the line's break
+        }
         segStart = text.length;
         if (line) break;
         comments.open = lineNo;
@@ -296,7 +311,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         // elements (an object has no member that starts so), rejected alone, as in JSON Lines; the element starts here
         yield { line: startLine, raw: '{', error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object, and line ${lineNo} inside it holds a record where a key belongs: a stray "{"? (the elements after it are read)` } };
         parts = [];
-        pendingChars = 0;
+        pendingChars = commentChars = 0;
         elementDefect = undefined;
         startLine = 0;
         toTop();
@@ -309,7 +324,8 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         // (not a line indented deeper than the element's start: a record of a list inside it, its "{" or the list's "[" lost
         // above it, `"role": "assistant", …},`, would be read as a record of its own, a fragment of the broken element)
         keep(text.slice(segStart < 0 ? 0 : segStart, i));
-        yield element(startLine, `a "{" or "[" in it is not closed before line ${lineNo}, which starts a record inside it where no value belongs: the element ends above it (the elements from line ${lineNo} are read)`);
+        const { it, written } = element(startLine, `a "{" or "[" in it is not closed before line ${lineNo}, which starts a record inside it where no value belongs: the element ends above it (the elements from line ${lineNo} are read)`);
+        yield asWritten(it, written);
         parts = [];
         startLine = 0;
         segStart = -1;
@@ -341,7 +357,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       }
     }
     if (startLine > 0) {
-      if (comments.open > 0) keep(blanked(text.slice(commentFrom)));
+      if (comments.open > 0) keepComment(text.slice(commentFrom));
       keep(text.slice(segStart < 0 ? 0 : segStart));
     }
   }
@@ -394,4 +410,27 @@ function* linesFrom(first: Line, rest: Iterator<Line>): Generator<Line> {
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+}
+
+/** A comment inside an array element, as written. */
+interface Comment { comment: string }
+
+/**
+ * An element's text from its parts, trimmed: `text` to parse, each comment blanked (its characters spaces, its line
+ * breaks kept: a place in it is the file's), and `written`, the comments as the file has them (rejected.jsonl's raw).
+ */
+function elementText(parts: ReadonlyArray<string | Comment>): { text: string; written: string } {
+  if (parts.every((p) => typeof p === 'string')) {
+    const text = parts.join('').trim();
+    return { text, written: text };
+  }
+  const text = parts.map((p) => typeof p === 'string' ? p : blanked(p.comment)).join('');
+  const written = parts.map((p) => typeof p === 'string' ? p : p.comment).join('');
+  const lead = text.length - text.trimStart().length;
+  return { text: text.slice(lead).trimEnd(), written: written.slice(lead).trimEnd() };
+}
+
+/** `it`, an element's own item, with its text as written for raw (where the parsed text blanked a comment in it). */
+function asWritten(it: RawItem, written: string): RawItem {
+  return it.raw === written || it.error?.reason === 'too_long' ? it : { ...it, raw: written };
 }
