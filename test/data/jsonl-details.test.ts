@@ -109,3 +109,9 @@ test('an array element with a comment inside it keeps the comment as written in 
   const within = [...readJson(f, { maxRawChars: 20 })].slice(1);
   assert.deepEqual(within.map((i) => [i.value, i.raw]), [[{ txt: 'a' }, '{"txt": "a" /* my note */}'], [{ a: 1 }, '{"a": /* long note */ 1}']]);
 });
+
+test('the records of an array element that is itself an array keep their comments as written in their raw', () => {
+  const f = writeFiles(tempDir(), { 'nb.json': '[\n  [{"txt": "a" /* n */}, /* between */ {"b": 2}],\n  [{"c": 3 /* m */}, {"d": 4},]\n]\n' })['nb.json']!;
+  const items = [...readJson(f)];
+  assert.deepEqual(items.map((i) => [i.value, i.raw]), [[{ txt: 'a' }, '{"txt": "a" /* n */}'], [{ b: 2 }, '{"b": 2}'], [{ c: 3 }, '{"c": 3 /* m */}'], [{ d: 4 }, '{"d": 4}']]);
+});

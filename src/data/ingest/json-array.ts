@@ -108,10 +108,11 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   // JSON Lines line may be one: jsonl.ts batchItems), these parsed one at a time as they are read
   const elementItems = function* (line: number): Generator<RawItem> {
     const { it, written } = element(line);
-    let read = batchItems(it, judged, startCol);
+    const inWritten = it.raw === written ? undefined : written; // the records' raw, where their text blanked comments
+    let read = batchItems(it, judged, startCol, inWritten);
     // a nested batch with a trailing comma (`[{…}, {…},]`) is read as its records, as the top-level array is
     const trimmed = opensWith === 0x5b && it.error?.reason === 'invalid_json' ? withoutTrailingComma(it.raw) : null;
-    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, judged, 'array element', startCol), judged, startCol);
+    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, judged, 'array element', startCol), judged, startCol, inWritten);
     if (batch !== null && 'records' in batch) {
       read = batch;
       trailingCommas++;

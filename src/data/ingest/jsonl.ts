@@ -295,9 +295,11 @@ function lineItem(t: string, line: number, limit: RawLimit, column: number): Ite
  * its own text at the item's line as it is read, as longBatchItems gives them: all parsed at once, they would take as
  * much memory again as the value, which is let go once its shape is judged (the caller holds only what this returns);
  * else `item` itself (one value, judged by its shape). An array of chat turns (`role` and `content`, ShareGPT's `from`
- * and `value`) is one chat's, not a batch: one value. `column`: where on its line the item's text starts (0-based).
+ * and `value`) is one chat's, not a batch: one value. `column`: where on its line the item's text starts (0-based);
+ * `written`: the item's text as the file has it where its raw blanked comments (a JSON array's element), each record's raw
+ * taken from it.
  */
-export function batchItems(item: RawItem, limit: RawLimit = {}, column = 0): ItemOrBatch {
+export function batchItems(item: RawItem, limit: RawLimit = {}, column = 0, written?: string): ItemOrBatch {
   const value = item.value;
   if (!Array.isArray(value)) return item;
   const objects = value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
@@ -305,7 +307,7 @@ export function batchItems(item: RawItem, limit: RawLimit = {}, column = 0): Ite
   // a batch as Python wrote it (a str() of a list of dicts): its elements are found as a Python literal's strings are
   // told (SingleQuotes); where that walk does not find them all (a string prefix, r'…'), the line stays one value
   if (item.python !== undefined && count(elementTexts(item.raw)) !== value.length) return item;
-  return { records: parsedOneByOne(item.raw, item.line, limit, column) };
+  return { records: parsedOneByOne(item.raw, item.line, limit, column, written) };
 }
 
 /** How many items `items` gives. */
@@ -315,9 +317,15 @@ function count(items: Iterable<unknown>): number {
   return n;
 }
 
-/** The elements of `t`, a JSON array `column` characters into line `line`, each parsed there when it is read. */
-function* parsedOneByOne(t: string, line: number, limit: RawLimit, column: number): Generator<RawItem> {
-  for (const el of elementTexts(t)) yield parseJsonItem(el.text, line, limit, 'line', column + el.at);
+/**
+ * The elements of `t`, a JSON array `column` characters into line `line`, each parsed there when it is read (its raw
+ * from `written`, `t` as the file has it, where `t` blanked its comments: the same places).
+ */
+function* parsedOneByOne(t: string, line: number, limit: RawLimit, column: number, written?: string): Generator<RawItem> {
+  for (const el of elementTexts(t)) {
+    const item = parseJsonItem(el.text, line, limit, 'line', column + el.at);
+    yield written === undefined ? item : { ...item, raw: written.slice(el.at, el.at + el.text.length) };
+  }
 }
 
 /**
