@@ -12,13 +12,14 @@ const STRING = String.raw`'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"`;
 export const TAG_INSIDE = String.raw`(?:${STRING}|[^'"%]|%(?!}))*?`;
 const GENERATION = /{%-?\s*(end)?generation\s*-?%}/;
 const MACRO = new RegExp(String.raw`{%-?\s*macro\s+(\w+)${TAG_INSIDE}-?%}([\s\S]*?){%-?\s*endmacro\s*-?%}`, 'g');
-// bodies whose output is written once they end: {% call %}, {% filter %}, and a {% set name %} without "="
-const BUFFERED = new RegExp(String.raw`{%-?\s*(call|filter|set)\b(${TAG_INSIDE})-?%}([\s\S]*?){%-?\s*end\1\s*-?%}`, 'g');
+// bodies whose output is written once they end: {% call %}, {% filter %}, and a {% set name %} (not an inline
+// {% set name = … %}, which has no body: read as one, up to a later {% endset %}, it hid the body it swallowed)
+const BUFFERED = new RegExp(String.raw`{%-?\s*(call|filter|set(?![\w\s.,()]*=))\b(${TAG_INSIDE})-?%}([\s\S]*?){%-?\s*end\1\s*-?%}`, 'g');
 
 /** True where every {% generation %} block of `text` stands where the marks find it as transformers counts it. */
 export function blocksFollowable(text: string): boolean {
   const macros = [...text.matchAll(MACRO)].map((m) => ({ name: m[1]!, at: m.index, end: m.index + m[0].length, body: m[2]! }));
-  const buffered = [...text.matchAll(BUFFERED)].filter((m) => m[1] !== 'set' || !m[2]!.includes('='));
+  const buffered = [...text.matchAll(BUFFERED)];
   if (buffered.some((m) => GENERATION.test(m[3]!))) return false;
   const inside = (at: number) => macros.some((m) => at > m.at && at < m.end) || buffered.some((m) => at > m.index && at < m.index + m[0].length);
   for (const macro of macros.filter((m) => GENERATION.test(m.body))) {

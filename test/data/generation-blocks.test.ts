@@ -166,7 +166,7 @@ test("a macro whose header holds '%}' in a string (a default argument): its bloc
   assertTrlRows(template.replace('{% macro turn(m) %}', "{% macro turn(m, s='%}') %}"), records, ref.labels['macro']!);
 });
 
-test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text; a block in a {% set %} body): the turns found as without blocks', () => {
+test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text; a block in a {% set %} body, after an inline {% set %} too): the turns found as without blocks', () => {
   // transformers counts such a block from the text written before the call ran, which the marks do not see ("<A>"
   // trained in '{{ "<A>" ~ turn(m) }}', "<pre>" in the {% set %} case): followed, they gave masks TRL does not give
   const tail = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}ASSISTANT{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
@@ -176,6 +176,9 @@ test('a block whose place transformers counts from where a call ran (a macro cal
     stored: ['{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}', '{% set x = turn(m) %}<pre>{{ x }}'],
     joined: ['{% macro turn(m) %}{% generation %}{{ m.content }}{% endgeneration %}{% endmacro %}', "{{ '<A>' ~ turn(m) }}</A>"],
     setBody: ['', '{% set t %}{% generation %}{{ m.content }}{% endgeneration %}{% endset %}<A>{{ t }}</A>'],
+    // an inline {% set x = … %} before the body: read up to the body's {% endset %}, it hid the body
+    setBodyAfterSet: ["{% set sep = '' %}", '{% set t %}{% generation %}{{ m.content }}{% endgeneration %}{% endset %}<A>{{ t }}</A>'],
+    macroInSetBodyAfterSet: ["{% set sep = '' %}{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}", '{% set t %}<pre>{{ turn(m) }}{% endset %}{{ t }}'],
   };
   const dir = tempDir('mt-gen-blocks-');
   try {
