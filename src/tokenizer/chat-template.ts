@@ -255,15 +255,16 @@ export class ChatTemplate {
     throw new UserError(`chat template failed: ${outcome.failed}`, this.ctx.source);
   }
 
-  /**
-   * The [start, end) character spans of the template's {% generation %} blocks in `plain`, the chat rendered with these
-   * messages and options; null where the template has no such block (or a message holds a mark's character).
-   */
   /** True where the template has {% generation %} blocks that generationSpans follows. */
   get followsGenerationBlocks(): boolean {
     return this.markedText !== null;
   }
 
+  /**
+   * The [start, end) character spans of the template's {% generation %} blocks in `plain`, the chat rendered with these
+   * messages and options; null where the template has no such block, where the marks cannot follow its blocks
+   * (generation-block-places.ts), or where a message holds a mark's character.
+   */
   generationSpans(messages: readonly TemplateMessage[], opts: ChatTemplateOptions, plain: string): Array<[number, number]> | null {
     if (this.markedText === null) return null;
     this.marked ??= new ChatTemplate(this.markedText, this.ctx);

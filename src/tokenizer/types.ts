@@ -98,7 +98,7 @@ export interface Tokenizer {
   /**
    * The [start, end) character spans of the chat template's {% generation %} blocks in `rendered` (applyChatTemplate's
    * rendering of these messages and options), as transformers' return_assistant_tokens_mask finds them; null where the
-   * template has none.
+   * template has none or they stand where they are not followed (generation-block-places.ts).
    */
   generationSpans?(messages: readonly TemplateMessage[], opts: ChatTemplateOptions, rendered: string): Array<[number, number]> | null;
   /** True where the chat template (the tool-use one given `tools`) has {% generation %} blocks that generationSpans follows. */
