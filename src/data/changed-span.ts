@@ -1,6 +1,6 @@
 // Where an assistant turn lies in the tokens of a whole chat whose template renders it otherwise once the chat goes on
 // (Mistral v0.3's system message in the last user turn only, a reasoning template dropping earlier thinking): the tokens
-// its content changes (tokenize.ts chatSequence, turnSpan).
+// its content changes (turn-spans.ts turnSpan, for tokenize.ts chatSequence).
 import type { ChatTurn } from './record-shape.ts';
 
 /** The length of the common suffix of a and b, at most `max`. */

@@ -1,6 +1,7 @@
-// Assistant turns found by the chat template's own {% generation %} blocks (tokenize.ts chatSequence): TRL 1.13's
-// assistant_only_loss trains the tokens transformers' return_assistant_tokens_mask marks, the tokens of each block's
-// first to last character, whatever the template writes around them; a template that marks its turns so is followed.
+// Assistant turns found by the chat template's own {% generation %} blocks (turn-spans.ts turnSpans, for tokenize.ts
+// chatSequence): TRL 1.13's assistant_only_loss trains the tokens transformers' return_assistant_tokens_mask marks, the
+// tokens of each block's first to last character, whatever the template writes around them; a template that marks its
+// turns so is followed.
 import { commonPrefix } from './changed-span.ts';
 import type { ChatTurn } from './record-shape.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
