@@ -12,16 +12,15 @@ const STRING = String.raw`'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"`;
 export const TAG_INSIDE = String.raw`(?:${STRING}|[^'"%]|%(?!}))*?`;
 const GENERATION = /{%-?\s*(end)?generation\s*-?%}/;
 const MACRO = new RegExp(String.raw`{%-?\s*macro\s+(\w+)${TAG_INSIDE}-?%}([\s\S]*?){%-?\s*endmacro\s*-?%}`, 'g');
-// bodies whose output is written once they end: {% call %}, {% filter %}, and a {% set name %} (not an inline
-// {% set name = … %}, which has no body: read as one, up to a later {% endset %}, it hid the body it swallowed)
-const BUFFERED = new RegExp(String.raw`{%-?\s*(call|filter|set(?![\w\s.,()]*=))\b(${TAG_INSIDE})-?%}([\s\S]*?){%-?\s*end\1\s*-?%}`, 'g');
+// the tags of bodies whose output is written once they end: {% call %}, {% filter %}, {% set name %}, and their ends
+const BUFFERING = new RegExp(String.raw`{%-?\s*(end)?(call|filter|set)\b(${TAG_INSIDE})-?%}`, 'g');
 
 /** True where every {% generation %} block of `text` stands where the marks find it as transformers counts it. */
 export function blocksFollowable(text: string): boolean {
   const macros = [...text.matchAll(MACRO)].map((m) => ({ name: m[1]!, at: m.index, end: m.index + m[0].length, body: m[2]! }));
-  const buffered = [...text.matchAll(BUFFERED)];
-  if (buffered.some((m) => GENERATION.test(m[3]!))) return false;
-  const inside = (at: number) => macros.some((m) => at > m.at && at < m.end) || buffered.some((m) => at > m.index && at < m.index + m[0].length);
+  const buffered = bufferedBodies(text);
+  if (buffered.some((b) => GENERATION.test(b.body))) return false;
+  const inside = (at: number) => [...macros, ...buffered].some((m) => at > m.at && at < m.end);
   for (const macro of macros.filter((m) => GENERATION.test(m.body))) {
     for (const call of text.matchAll(new RegExp(String.raw`(?<![\w.])${macro.name}\s*\(`, 'g'))) {
       if (call.index > macro.at && call.index < macro.at + text.slice(macro.at).indexOf('%}')) continue; // its own header
@@ -46,4 +45,26 @@ function closingParen(text: string, from: number): number {
     else if (c === ')' && --depth === 0) return i;
   }
   return -1;
+}
+
+/**
+ * The {% call %}, {% filter %} and {% set name %} bodies of `text` (not an inline {% set name = … %}, which has none),
+ * each from its tag to its end tag, a body inside another of its kind ended by its own end tag, not the outer one's.
+ */
+function bufferedBodies(text: string): Array<{ at: number; end: number; body: string }> {
+  const open: Array<{ kind: string; at: number; bodyAt: number }> = [];
+  const bodies: Array<{ at: number; end: number; body: string }> = [];
+  for (const tag of text.matchAll(BUFFERING)) {
+    const kind = tag[2]!;
+    if (tag[1] === undefined) {
+      if (kind !== 'set' || !/^[\w\s.,()]*=/.test(tag[3]!)) open.push({ kind, at: tag.index, bodyAt: tag.index + tag[0].length });
+      continue;
+    }
+    const i = open.findLastIndex((o) => o.kind === kind);
+    if (i < 0) continue;
+    const { at, bodyAt } = open[i]!;
+    open.length = i;
+    bodies.push({ at, end: tag.index + tag[0].length, body: text.slice(bodyAt, tag.index) });
+  }
+  return bodies;
 }

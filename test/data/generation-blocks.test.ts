@@ -178,6 +178,8 @@ test('a block whose place transformers counts from where a call ran (a macro cal
     setBody: ['', '{% set t %}{% generation %}{{ m.content }}{% endgeneration %}{% endset %}<A>{{ t }}</A>'],
     // an inline {% set x = … %} before the body: read up to the body's {% endset %}, it hid the body
     setBodyAfterSet: ["{% set sep = '' %}", '{% set t %}{% generation %}{{ m.content }}{% endgeneration %}{% endset %}<A>{{ t }}</A>'],
+    // a {% call %} body holding another: the outer one's text after the inner's {% endcall %} is in its body too
+    nestedCallBodies: ['{% macro wrap() %}{{ caller() }}{% endmacro %}{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}', '{% call wrap() %}{% call wrap() %}{% endcall %}<pre>{{ turn(m) }}{% endcall %}'],
     macroInSetBodyAfterSet: ["{% set sep = '' %}{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}", '{% set t %}<pre>{{ turn(m) }}{% endset %}{{ t }}'],
   };
   const dir = tempDir('mt-gen-blocks-');
