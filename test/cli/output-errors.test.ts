@@ -1,7 +1,7 @@
 // A write to stdout or stderr that fails ends the command without Node's stack trace: the reader of a pipe gone
-// (`| head -c 1`) ends it silently with exit status 141, as SIGPIPE ends a Unix tool — at once for the commands whose
-// output is stdout (generate, classify without --out: they write it as it comes), and for one that writes files
-// (prepare) once its work has written them all —; stdout on a full disk ends it with one line
+// (`| head -c 1` once head has its byte) ends it silently with exit status 141, as SIGPIPE ends a Unix tool — at once
+// for the commands whose output is stdout (generate, classify without --out: they write it as it comes), and for one
+// that writes files (prepare) once its work has written them all —; stdout on a full disk ends it with one line
 // and exit status 1 — --help, --version and a usage error as any command's output. (test/cli/command-thread.test.ts:
 // stderr on a full disk.)
 import { test } from 'node:test';
@@ -19,21 +19,27 @@ const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const MODEL = path.join(ROOT, 'models', 'mistral-tune-tiny');
 const QA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
 
-/** `command` (a shell line, with its redirections) piped into `head -c 1`, in `cwd`: the command's exit status. */
-function intoHead(command: string, cwd: string): number {
-  const r = spawnSync('bash', ['-c', `${command} | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`], { cwd, encoding: 'utf8', timeout: 120_000 });
+/**
+ * `command` (a shell line, with its redirections) with its stdout a pipe whose reader is gone before it starts — as
+ * `| head -c 1` once head has its byte, without the race against head's exit (a head scheduled late on a busy machine
+ * let a command's every write land in the pipe first) — in `cwd`: the command's exit status.
+ */
+function intoGonePipe(command: string, cwd: string): number {
+  // fd 3 opens the FIFO both ways (a reader, so that opening fd 4 to write does not wait), then closes: fd 4 has none
+  const line = `mkfifo gone.fifo && exec 3<>gone.fifo 4>gone.fifo 3<&- && rm gone.fifo && { ${command} ; } >&4; echo "$?"`;
+  const r = spawnSync('bash', ['-c', line], { cwd, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   return Number(r.stdout.trim());
 }
 
 const stderrOf = (dir: string): string => fs.readFileSync(path.join(dir, 'stderr.txt'), 'utf8');
 
-test('generate streaming into a pipe whose reader is gone (| head -c 1) stops there and ends silently with exit status 141, not a stack trace', { timeout: 120_000 }, () => {
+test('generate streaming into a pipe whose reader is gone (as | head -c 1) stops there and ends silently with exit status 141, not a stack trace', { timeout: 120_000 }, () => {
   const dir = tempDir('mt-epipe-generate-');
   // each token's text is a write to stdout on the command's thread, counted by the preload into the file `count`
   const generate = (count: string): string => `MT_COUNT_WRITES=${count} ${shellWord(process.execPath)} ${TS_LOADER.map(shellWord).join(' ')} ` +
     `--import ${shellWord(runnable('test/cli/count-thread-writes.ts'))} ${shellWord(BIN)} generate --model ${shellWord(MODEL)} --raw --prompt 'In the beginning' --max-new-tokens 400`;
-  const status = intoHead(`${generate('cut.txt')} 2>stderr.txt`, dir);
+  const status = intoGonePipe(`${generate('cut.txt')} 2>stderr.txt`, dir);
   assert.equal(status, 141, stderrOf(dir));
   assert.doesNotMatch(stderrOf(dir), /EPIPE|Error|\n\s+at /, 'nothing about the closed pipe');
   const whole = spawnSync('bash', ['-c', `${generate('whole.txt')} >/dev/null 2>&1`], { cwd: dir, timeout: 120_000 });
@@ -42,7 +48,7 @@ test('generate streaming into a pipe whose reader is gone (| head -c 1) stops th
   assert.ok(all! >= 20 && cut! > 0 && cut! < all! / 2, `the work stopped once its output could not be written: ${cut} writes, ${all} without the pipe cut`);
 });
 
-test('classify writes its predictions as they come, batch by batch; into a pipe whose reader is gone (| head -c 1) it stops there with exit status 141', { timeout: 120_000 }, async () => {
+test('classify writes its predictions as they come, batch by batch; into a pipe whose reader is gone (as | head -c 1) it stops there with exit status 141', { timeout: 120_000 }, async () => {
   const dir = tempDir('mt-epipe-classify-');
   const model = await makeTokenizerModel(path.join(dir, 'cls'), 0, { classes: 2 });
   fs.writeFileSync(path.join(dir, 'texts.txt'), Array.from({ length: 200 }, (_, i) => `text number ${i} of the file`).join('\n') + '\n');
@@ -56,11 +62,14 @@ test('classify writes its predictions as they come, batch by batch; into a pipe 
     assert.equal(fs.readFileSync(path.join(dir, 'whole.txt'), 'utf8').length, 50, `${more}: one write a batch of 4 texts, not one at the end`);
     fs.rmSync(path.join(dir, 'whole.txt'));
   }
-  const status = intoHead(`${classify('cut.txt')} 2>stderr.txt`, dir);
+  // 8000 texts (2000 writes, most of a second of work): the thread's writes go to the main thread, which meets the gone
+  // reader at the first and stops the thread; 200 texts took the thread less time than a busy machine took to stop it
+  fs.writeFileSync(path.join(dir, 'many.txt'), Array.from({ length: 8000 }, (_, i) => `text number ${i} of the file`).join('\n') + '\n');
+  const status = intoGonePipe(`${classify('cut.txt').replace('--data texts.txt', '--data many.txt')} 2>stderr.txt`, dir);
   assert.equal(status, 141, stderrOf(dir));
   assert.doesNotMatch(stderrOf(dir), /EPIPE|Error|\n\s+at /, 'nothing about the closed pipe');
   const cut = fs.readFileSync(path.join(dir, 'cut.txt'), 'utf8').length;
-  assert.ok(cut > 0 && cut < 25, `the work stopped once its output could not be written: ${cut} writes of 50`);
+  assert.ok(cut > 0 && cut < 1000, `the work stopped once its output could not be written: ${cut} writes of 2000`);
 });
 
 test('classify on a terminal, or through a pipe to it, shows its predictions as they come and no progress bar among them; with stdout redirected to a file the bar is on the terminal', { skip: SCRIPT_BIN ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, async () => {
@@ -85,7 +94,7 @@ test('classify on a terminal, or through a pipe to it, shows its predictions as 
 
 test('prepare whose progress goes into a pipe whose reader is gone writes all its outputs, then ends silently with exit status 141', { timeout: 120_000 }, () => {
   const dir = tempDir('mt-epipe-prepare-');
-  const status = intoHead(`${shellWord(process.execPath)} ${shellWord(BIN)} prepare --input ${shellWord(QA)} --out data 2>&1 >stdout.txt`, dir);
+  const status = intoGonePipe(`${shellWord(process.execPath)} ${shellWord(BIN)} prepare --input ${shellWord(QA)} --out data 2>&1 >stdout.txt`, dir);
   assert.equal(status, 141);
   assert.equal(fs.readFileSync(path.join(dir, 'stdout.txt'), 'utf8'), '');
   assert.deepEqual(fs.readdirSync(path.join(dir, 'data')).sort(), ['rejected.jsonl', 'report.json', 'test.jsonl', 'train.jsonl', 'val.jsonl']);
