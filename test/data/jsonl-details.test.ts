@@ -115,3 +115,13 @@ test('the records of an array element that is itself an array keep their comment
   const items = [...readJson(f)];
   assert.deepEqual(items.map((i) => [i.value, i.raw]), [[{ txt: 'a' }, '{"txt": "a" /* n */}'], [{ b: 2 }, '{"b": 2}'], [{ c: 3 }, '{"c": 3 /* m */}'], [{ d: 4 }, '{"d": 4}']]);
 });
+
+test('a JSON Lines record and a pretty-printed object in a .json file keep a comment inside them as written in raw; maxRawChars counts no comment', () => {
+  // before: raw `{"txt": "b"         }` (the comment blanked), and the third line too_long at maxRawChars 20
+  const f = writeFiles(tempDir(), { 'cl.json': '{"txt": "a"}\n{"txt": "b" /* n2 */}\n{"a": 1, /* why */ "b": nul},\n[{"c": 3 /* m */}, {"d": 4}]\n{\n  "txt": "d", // note\n  "x": 1\n}\n' })['cl.json']!;
+  const items = [...readJson(f)];
+  assert.deepEqual(items.map((i) => i.raw), ['{"txt": "a"}', '{"txt": "b" /* n2 */}', '{"a": 1, /* why */ "b": nul},', '{"c": 3 /* m */}', '{"d": 4}', '{\n  "txt": "d", // note\n  "x": 1\n}']);
+  assert.match(items[2]!.error!.detail, /at character 25/); // the file's column: the parse used the blanked copy
+  const within = [...readJson(f, { maxRawChars: 20 })];
+  assert.deepEqual(within.slice(1, 3).map((i) => [i.value, i.raw, i.error?.reason]), [[{ txt: 'b' }, '{"txt": "b" /* n2 */}', undefined], [undefined, '{"a": 1, /* why */ "b": nul},', 'invalid_json']]);
+});

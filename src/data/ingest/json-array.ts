@@ -3,8 +3,9 @@
 import { readDataLines, type Line } from '../../util/lines.ts';
 import { BlankAhead, blankLine, insideLine } from './blank-ahead.ts';
 import type { Rejection } from '../record.ts';
-import { blanked, commentAt, commentsNote, continuesString, countComment, restWithoutComments, SingleQuotes, unclosedComment, uncounted, withoutComments } from './json-object-scan.ts';
+import { commentAt, commentsNote, continuesString, countComment, restWithoutComments, SingleQuotes, unclosedComment, uncounted, withoutComments } from './json-object-scan.ts';
 import { lineBreakRejection } from './jsonl-line-break.ts';
+import { asWritten, elementText, type Comment } from './written-raw.ts';
 import { batchItems, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 
@@ -413,25 +414,3 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 }
 
-/** A comment inside an array element, as written. */
-interface Comment { comment: string }
-
-/**
- * An element's text from its parts, trimmed: `text` to parse, each comment blanked (its characters spaces, its line
- * breaks kept: a place in it is the file's), and `written`, the comments as the file has them (rejected.jsonl's raw).
- */
-function elementText(parts: ReadonlyArray<string | Comment>): { text: string; written: string } {
-  if (parts.every((p) => typeof p === 'string')) {
-    const text = parts.join('').trim();
-    return { text, written: text };
-  }
-  const text = parts.map((p) => typeof p === 'string' ? p : blanked(p.comment)).join('');
-  const written = parts.map((p) => typeof p === 'string' ? p : p.comment).join('');
-  const lead = text.length - text.trimStart().length;
-  return { text: text.slice(lead).trimEnd(), written: written.slice(lead).trimEnd() };
-}
-
-/** `it`, an element's own item, with its text as written for raw (where the parsed text blanked a comment in it). */
-function asWritten(it: RawItem, written: string): RawItem {
-  return it.raw === written || it.error?.reason === 'too_long' ? it : { ...it, raw: written };
-}

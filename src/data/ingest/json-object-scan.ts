@@ -102,14 +102,14 @@ export function blanked(text: string): string {
  * to the end of its line, a `/* *\/` by spaces, its line breaks kept), counted into `tally`; strings are tracked as
  * scanObjectMembers tracks them (a single-quoted one, a Python literal's, by SingleQuotes). The text as it is when it has
  * no comment, or a `/*` never closed (left for the parse to refuse: firstChar and the scan found none; `unclosed.at` told
- * where it opens, for a caller that reads on to where it closes).
+ * where it opens, for a caller that reads on to where it closes). `blank.chars` is told how many characters it blanked.
  */
-export function withoutComments(text: string, tally: CommentTally, firstLine = 1, unclosed?: { at: number }): string {
+export function withoutComments(text: string, tally: CommentTally, firstLine = 1, unclosed?: { at: number }, blank?: { chars: number }): string {
   if (!text.includes('/')) return text; // no comment (memchr), as the scan would find, without a character at a time
   const out: string[] = [];
   let inString = false, escape = false, line = firstLine, from = 0;
   const single = new SingleQuotes();
-  const found: Array<['line' | 'block', number]> = []; // counted once the text is known to be read without them
+  const found: Array<['line' | 'block', number, number]> = []; // counted once the text is known to be read without them
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '\n') line++;
@@ -129,13 +129,14 @@ export function withoutComments(text: string, tally: CommentTally, firstLine = 1
       return text;
     }
     const stop = comment === 'line' && end < 0 ? text.length : end;
-    found.push([comment, line]);
+    found.push([comment, line, stop - i]);
     out.push(text.slice(from, i), blanked(text.slice(i, stop)));
     line += text.slice(i, stop).split('\n').length - 1;
     from = stop;
     i = stop - 1;
   }
   for (const [kind, at] of found) countComment(tally, kind, at);
+  if (blank) for (const [, , chars] of found) blank.chars += chars;
   return from === 0 ? text : out.join('') + text.slice(from);
 }
 

@@ -36,6 +36,7 @@ import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
+import { trimmedAlike } from './written-raw.ts';
 
 /**
  * With `jsonc` (a .json file, where json.ts allows comments), comments that start a line are skipped and noted. With
@@ -149,8 +150,15 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
         continue;
       }
     }
-    // a comment after the record, or inside it (a `/*` left open on it is left for the parse to reject)
-    if (jsonc && t.includes('/')) t = withoutComments(t, comments, lineNo).trim();
+    // a comment after the record, or inside it (a `/*` left open on it is left for the parse to reject): parsed blanked
+    // (a place said in it is the file's), kept as written in raw (written-raw.ts); maxRawChars counts the JSON's characters
+    let written = t, limit: RawLimit = opts;
+    if (jsonc && t.includes('/')) {
+      const blank = { chars: 0 };
+      ({ text: t, written } = trimmedAlike(withoutComments(t, comments, lineNo, undefined, blank), t));
+      if (blank.chars > 0 && written.length - blank.chars <= (opts.maxRawChars ?? Infinity)) limit = { ...opts, maxRawChars: Infinity };
+    }
+    const inWritten = written === t ? undefined : written; // the records' raw, where their text blanked comments
     // the "[" and "]" lines of a JSON array pretty-printed among the records (after an array's records, or between
     // records): no records themselves; the lines between them are its elements, read as the records they are
     if (t === '[') {
@@ -172,8 +180,8 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     // `[{…}, {…},]`: a batch with a trailing comma (JavaScript's and Python's literals allow it) is read as its records;
     // anything else as written
     const trimmed = withoutTrailingComma(body ?? t);
-    const batch = trimmed === null ? null : lineItem(trimmed, lineNo, opts, column);
-    const item = batch !== null && 'records' in batch ? batch : lineItem(body ?? t, lineNo, opts, column);
+    const batch = trimmed === null ? null : lineItem(trimmed, lineNo, limit, column, inWritten);
+    const item = batch !== null && 'records' in batch ? batch : lineItem(body ?? t, lineNo, limit, column, inWritten);
     if (item === batch) {
       trailing.count++;
       trailing.first ||= lineNo;
@@ -185,7 +193,9 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
     if (!('records' in item)) {
       // a record rejected for what it holds keeps its comma in rejected.jsonl: the text as it is in the file
       const it = body !== null && item.error !== undefined && item.error.reason !== 'too_long' ? { ...item, raw: t } : item;
-      yield cutLastLine(it, l, t, fileEnd); // `{"text": "on` that ends the file: cut short (jsonl-unclosed.ts)
+      // its raw as written (the same places as `t`: its text up to where the parsed text ends, its comma kept)
+      const raw = it.error?.reason === 'too_long' ? written.slice(0, 1 << 16) : it.raw === t ? written : written.slice(0, it.raw.length);
+      yield cutLastLine(raw === it.raw ? it : { ...it, raw }, l, t, fileEnd); // `{"text": "on` that ends the file: cut short (jsonl-unclosed.ts)
       continue;
     }
     arrays.lines++;
@@ -280,13 +290,13 @@ export type ItemOrBatch = RawItem | { records: Iterable<RawItem> };
 
 /**
  * The record of a line's text `t` (`column` characters into the file's line), or the records it holds (a batch:
- * batchItems, longBatchItems).
+ * batchItems, longBatchItems; their raw from `written`, `t` as the file has it where `t` blanked its comments).
  */
-function lineItem(t: string, line: number, limit: RawLimit, column: number): ItemOrBatch {
+function lineItem(t: string, line: number, limit: RawLimit, column: number, written?: string): ItemOrBatch {
   const item = parseJsonItem(t, line, limit, 'line', column);
-  if (item.error?.reason !== 'too_long') return batchItems(item, limit, column);
+  if (item.error?.reason !== 'too_long') return batchItems(item, limit, column, written);
   // a line too long to parse whole may still be a batch of records that each fit
-  const records = longBatchItems(t, line, limit, column);
+  const records = longBatchItems(t, line, limit, column, written);
   return records === null ? item : { records };
 }
 
@@ -336,7 +346,7 @@ function* parsedOneByOne(t: string, line: number, limit: RawLimit, column: numbe
  * records, 250 MB): the shape is judged by a first walk that keeps no value, and the records are parsed again one at a
  * time as they are read, so memory stays within the line and its largest record.
  */
-function longBatchItems(t: string, line: number, limit: RawLimit, column: number): Iterable<RawItem> | null {
+function longBatchItems(t: string, line: number, limit: RawLimit, column: number, written?: string): Iterable<RawItem> | null {
   if (!t.startsWith('[')) return null;
   const turn = (v: unknown) => typeof v === 'object' && v !== null && isTurn(new Set(Object.keys(v)));
   let n = 0, allTurns = true;
@@ -349,7 +359,7 @@ function longBatchItems(t: string, line: number, limit: RawLimit, column: number
     n++;
   }
   if (el.value !== t.length - 1 || n === 0 || allTurns) return null;
-  return parsedOneByOne(t, line, limit, column);
+  return parsedOneByOne(t, line, limit, column, written);
 }
 
 /**
