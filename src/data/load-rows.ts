@@ -24,7 +24,7 @@ import { typedLabelCells } from './label-column.ts';
 import { resolveFields } from './field-map.ts';
 import { interruptedPrepare } from './prepare-pending.ts';
 import { prepareReportBeside, reportClassNames, type PrepareReport } from './prepare-report.ts';
-import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
+import { blocksTrainNone, tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
 
 export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels' | 'fields'> {
   /** Needed unless every record is pre-tokenized. */
@@ -81,6 +81,11 @@ export interface LoadedRows {
      * row: its labels of -100) fills the tokens kept, so no target is left. TRL 1.13 drops them too (SFTTrainer without packing: "Dropping fully masked examples").
      */
     fullyMasked: number;
+    /**
+     * Of `fullyMasked`: chats whose chat template's {% generation %} blocks mark none of their tokens (tokenize.ts
+     * blocksTrainNone), whatever their length: nothing of them is trained (prepare rejects them as fully_masked).
+     */
+    blocksMarkNone: number;
     /** Σ input tokens of the rows. */
     tokens: number;
     /** Σ trained targets of the rows (generation). */
@@ -102,6 +107,12 @@ export interface LoadedRows {
      */
     reported: number | null;
   };
+}
+
+/** Why `n` chats that blocksTrainNone are dropped (train's and eval's load notes say it too). */
+export function markedNoneWhy(n: number): string {
+  const [its, it] = n === 1 ? ['its', 'it'] : ['their', 'them'];
+  return `the chat template's {% generation %} blocks mark none of ${its} tokens, so nothing of ${it} is trained, as TRL's assistant_only_loss trains none; train_on: all trains every token`;
 }
 
 export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedRows {
@@ -137,7 +148,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const holdRecords = task === 'classification' && known === null;
   const held: Array<{ record: DataRecord; at: RecordAt; layout?: Layout }> = [];
   const wholeText = format === 'text' && (opts.textSplit ?? 'file') === 'file';
-  const stats = { records: 0, truncated: 0, dropped: 0, fullyMasked: 0, tokens: 0, targets: 0, systemUnrendered: 0, argumentsAsText: 0, cutShort: 0, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
+  const stats = { records: 0, truncated: 0, dropped: 0, fullyMasked: 0, blocksMarkNone: 0, tokens: 0, targets: 0, systemUnrendered: 0, argumentsAsText: 0, cutShort: 0, cutTokens: 0, wholeText, reported: reportedCount(file, report) };
   const rows: TokenRow[] = [];
   let labels: LabelSet | undefined = known ?? undefined;
   const ints = { max: -1, zero: false }; // the integer labels read (refuseOneBased)
@@ -167,6 +178,8 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     if (!r.row) {
       stats.dropped++;
       if (r.overflow !== 'dropped') stats.fullyMasked++; // not dropped for its length: truncation left it no target
+      // or the template's blocks left it none, cut or not
+      if (r.overflow !== 'dropped' && tok !== null && opts.trainOn !== 'all' && blocksTrainNone(record, tok, fields)) stats.blocksMarkNone++;
       return;
     }
     if (r.overflow === 'truncated') stats.truncated++; // of the rows kept
@@ -216,7 +229,8 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
 
   if (rows.length === 0) {
     const max = `max_seq_len / ${words.say('maxSeqLen')} (${opts.maxSeqLen} tokens)`; // train's config key, and eval's or loadTokenRows' option
-    const why = opts.maxSeqLen === undefined ? 'none has a target token'
+    const why = stats.blocksMarkNone === stats.dropped ? markedNoneWhy(stats.dropped)
+      : opts.maxSeqLen === undefined ? 'none has a target token'
       : (opts.overflow ?? 'truncate') === 'drop' ? `longer than ${max}, or no target token` : `no target token left within ${max}`;
     throw new UserError(`every record was dropped (${stats.dropped}): ${why}`, file);
   }

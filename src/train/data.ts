@@ -1,6 +1,6 @@
 // The trainer's data: each split file (a prepare output, any raw file and shape prepare accepts, or
 // pre-tokenized JSONL) tokenized with the model's tokenizer and the config's masking and length policy.
-import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
+import { loadTokenRows, markedNoneWhy, type LoadedRows } from '../data/load-rows.ts';
 import { readClassNames, type LabelValue } from '../data/labels.ts';
 import { otherTask } from '../data/record.ts';
 import type { TokenRow } from '../data/batch.ts';
@@ -106,12 +106,13 @@ export function editedSplitWarning(file: string, stats: LoadedRows['stats']): st
  * turns — as notes for its info line, so that train and eval say the same and drop nothing silently.
  */
 export function loadNotes(stats: LoadedRows['stats'], maxSeqLen: number | undefined): string[] {
-  const tooLong = stats.dropped - stats.fullyMasked;
+  const tooLong = stats.dropped - stats.fullyMasked, cut = stats.fullyMasked - stats.blocksMarkNone;
   return [
     stats.truncated ? `${stats.truncated} truncated to ${maxSeqLen} tokens` : '',
     // dropped for its length only with overflow: drop; any other dropped record had no target left (fullyMasked)
     tooLong ? `${tooLong} dropped (longer than ${maxSeqLen} tokens)` : '',
-    stats.fullyMasked ? `${stats.fullyMasked} dropped (fully masked: no target token${maxSeqLen === undefined ? '' : ` left within ${maxSeqLen} tokens: the prompt or labels of -100 fill them`})` : '',
+    cut ? `${cut} dropped (fully masked: no target token${maxSeqLen === undefined ? '' : ` left within ${maxSeqLen} tokens: the prompt or labels of -100 fill them`})` : '',
+    stats.blocksMarkNone ? `${stats.blocksMarkNone} dropped (fully masked: ${markedNoneWhy(stats.blocksMarkNone)})` : '',
     stats.cutShort ? `${stats.cutShort} chats read without their assistant turns before the first user turn or user turns after the last assistant turn` : '',
   ].filter(Boolean);
 }

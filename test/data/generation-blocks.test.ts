@@ -21,6 +21,7 @@ import { prepare } from '../../src/data/prepare.ts';
 import { fullyMaskedWithin, tokenizeRecord } from '../../src/data/tokenize.ts';
 import type { DataRecord } from '../../src/data/record.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
+import { loadNotes } from '../../src/train/data.ts';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { readJsonl } from './helpers.ts';
@@ -241,6 +242,29 @@ test("prepare rejects a chat whose template's {% generation %} blocks mark none 
     assert.deepEqual(report.by_reason, { fully_masked: 1 });
     const { stats } = loadTokenRows(path.join(out, 'train.jsonl'), { tokenizer });
     assert.deepEqual([stats.records, stats.dropped], [2, 0]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a raw chat file loaded for train or eval: a chat whose template's blocks mark none of its tokens is dropped saying so, not as cut to max_seq_len", () => {
+  // before: "1 dropped (fully masked: no target token left within 512 tokens: the prompt or labels of -100 fill them)",
+  // a reason that is not this one (the chat fits), and "every record was dropped (2): no target token left within …"
+  const template = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}<A>{% if m.content == 'Yes.' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}</A>{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const tokenizer = loadTokenizer(modelWith(dir, template));
+    const write = (answers: string[]): string => {
+      const file = path.join(dir, 'chats.jsonl');
+      fs.writeFileSync(file, answers.map((a) => JSON.stringify({ messages: [{ role: 'user', content: 'Is it?' }, { role: 'assistant', content: a }] })).join('\n') + '\n');
+      return file;
+    };
+    const { stats } = loadTokenRows(write(['Yes.', 'No.', 'Yes.']), { tokenizer, maxSeqLen: 512 });
+    assert.deepEqual(loadNotes(stats, 512), ["1 dropped (fully masked: the chat template's {% generation %} blocks mark none of its tokens, so nothing of it is trained, as TRL's assistant_only_loss trains none; train_on: all trains every token)"]);
+    assert.deepEqual([stats.records, stats.dropped, stats.fullyMasked, stats.blocksMarkNone], [3, 1, 1, 1]);
+    assert.throws(() => loadTokenRows(write(['No.', 'Nope.']), { tokenizer, maxSeqLen: 512 }), /every record was dropped \(2\): the chat template's \{% generation %\} blocks mark none of their tokens/);
+    // train_on: all trains them
+    assert.equal(loadTokenRows(write(['No.', 'Nope.']), { tokenizer, maxSeqLen: 512, trainOn: 'all' }).stats.dropped, 0);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
