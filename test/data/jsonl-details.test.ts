@@ -125,3 +125,12 @@ test('a JSON Lines record and a pretty-printed object in a .json file keep a com
   const within = [...readJson(f, { maxRawChars: 20 })];
   assert.deepEqual(within.slice(1, 3).map((i) => [i.value, i.raw, i.error?.reason]), [[{ txt: 'b' }, '{"txt": "b" /* n2 */}', undefined], [undefined, '{"a": 1, /* why */ "b": nul},', 'invalid_json']]);
 });
+
+test('a pretty-printed object in a .json file is read to its close within maxRawChars of JSON, its comments not counted', () => {
+  // before: at maxRawChars 36 "not closed within 36 characters" (its 29 characters of JSON and its comments), its lines read as lines
+  const f = writeFiles(tempDir(), { 'pc.json': '{\n  "txt": "d", // a note, a note\n  "x": 1 /* and\n  more */\n}\n{"a": 1}\n' })['pc.json']!;
+  assert.deepEqual([...readJson(f, { maxRawChars: 36 })].map((i) => [i.line, i.value, i.raw]), [[1, { txt: 'd', x: 1 }, '{\n  "txt": "d", // a note, a note\n  "x": 1 /* and\n  more */\n}'], [6, { a: 1 }, '{"a": 1}']]);
+  // past maxRawChars of comments too, it is not read (memory stays within twice the limit)
+  const long = writeFiles(tempDir(), { 'lc.json': `{\n  "a": 1 // ${'n'.repeat(40)}\n}\n{"b": 2}\n` })['lc.json']!;
+  assert.match([...readJson(long, { maxRawChars: 30 })][0]!.error!.detail, /not closed within 30 characters of comments/);
+});

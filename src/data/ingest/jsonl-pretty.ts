@@ -27,7 +27,7 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
   const block = { open: false }; // in a block comment that a line before opened (jsonc): `{ /* note` the first
   if (jsonc) lineWithoutComments(open.text, block);
   const maxRaw = limit.maxRawChars ?? Infinity;
-  let chars = 1;
+  let chars = 1, commentChars = 0;
   let lineBreakAt = 0; // the line of the first line break typed into a string
   let pending: Line | undefined; // the line that a string broken by a line break goes on on
   for (;;) {
@@ -42,15 +42,18 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
       return { readAhead: lines, why: `before the next object opens on line ${l.lineNo}` };
     }
     lines.push(l);
-    chars += l.text.length + 1;
-    if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than ${withinMaxChars(limit)} can take` };
     // a comment's brackets and quotes are none (JSONC: `"text": "a" // ends with }`); counted once the record is read
     const aligned = !block.open; // the scanned text's characters at the line's places (none cut off before them)
+    // a line a string goes on to (a line break typed into it) starts inside it: its opening quote put back for the look
+    const noted = { chars: 0 };
+    const scanned = !jsonc ? l.text : scan.inString ? lineWithoutComments(`"${l.text}`, block, noted).slice(1) : lineWithoutComments(l.text, block, noted);
+    // maxRawChars counts the JSON's characters, not its comments' (kept, for raw, up to as many again), as json-array.ts does
+    chars += l.text.length + 1 - noted.chars;
+    commentChars += noted.chars;
+    if (chars > maxRaw || commentChars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters${chars > maxRaw ? '' : ' of comments'}, more than ${withinMaxChars(limit)} can take` };
     // (or a line holding only "{", indented more: records pasted below a stray "{" as `jq .` writes them; not a value
     // whose key ends the line before, `"meta":` then `{`)
     if (recordAt === undefined && scan.depth === 1 && !scan.inString && aligned && !afterKey && (opens >= 0 || looksLikeRecord(l.text))) recordAt = l.lineNo;
-    // a line a string goes on to (a line break typed into it) starts inside it: its opening quote put back for the look
-    const scanned = !jsonc ? l.text : scan.inString ? lineWithoutComments(`"${l.text}`, block).slice(1) : lineWithoutComments(l.text, block);
     if (scanned.trim() !== '') afterKey = !scan.inString && scanned.trimEnd().endsWith(':');
     const close = closeIndex(scan, scanned);
     if (close >= 0) {
@@ -125,9 +128,17 @@ export function objectIndent(text: string, jsonc: boolean): number {
 
 /**
  * A line of a pretty-printed object, its comments blanked for a scan of its brackets: the rest of a `/* *\/` comment that
- * a line before opened (`block.open`) included, and one opened here and left open (then `block.open`).
+ * a line before opened (`block.open`) included, and one opened here and left open (then `block.open`). `noted.chars` is
+ * told how many of its characters are comments'.
  */
-function lineWithoutComments(text: string, block: { open: boolean }): string {
+function lineWithoutComments(text: string, block: { open: boolean }, noted = { chars: 0 }): string {
+  const out = blankedLine(text, block, noted);
+  noted.chars += text.length - out.length; // the comments cut off it
+  return out;
+}
+
+/** lineWithoutComments' text, `blank.chars` told the characters blanked in it. */
+function blankedLine(text: string, block: { open: boolean }, blank: { chars: number }): string {
   let rest = text;
   if (block.open) {
     const end = text.indexOf('*/');
@@ -136,8 +147,8 @@ function lineWithoutComments(text: string, block: { open: boolean }): string {
     rest = text.slice(end + 2);
   }
   const unclosed = { at: -1 };
-  const out = withoutComments(rest, uncounted(), 1, unclosed);
+  const out = withoutComments(rest, uncounted(), 1, unclosed, blank);
   if (unclosed.at < 0) return out;
   block.open = true;
-  return withoutComments(rest.slice(0, unclosed.at), uncounted());
+  return withoutComments(rest.slice(0, unclosed.at), uncounted(), 1, undefined, blank);
 }
