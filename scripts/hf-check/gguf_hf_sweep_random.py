@@ -7,8 +7,8 @@
 #   HF_HUB_OFFLINE=1 python scripts/hf-check/gguf_hf_sweep_random.py DIR SEED N
 import json, os, random, sys
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
-from gguf_hf_sweep_small import PROMPTS, common, cut_tok
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from gguf_hf_sweep_small import PROMPTS, common, cut_tok, random_model
 D, rng, N = sys.argv[1], random.Random(int(sys.argv[2])), int(sys.argv[3])
 DTYPES = {'f32': torch.float32, 'bf16': torch.bfloat16, 'f16': torch.float16}
 
@@ -42,15 +42,7 @@ for i in range(N):
     v, save = draw()
     name = f"r{sys.argv[2]}_{i}"
     v = {**common, **v}
-    torch.manual_seed(i)
-    if save['llama']:
-        v.pop('sliding_window')
-        m = LlamaForCausalLM(LlamaConfig(**v))
-    else:
-        m = MistralForCausalLM(MistralConfig(**v))
-    with torch.no_grad():
-        for n, p in m.named_parameters():
-            if 'norm' in n: p.uniform_(0.5, 1.5)
+    m = random_model(v, save['llama'], i)
     d = f'{D}/{name}'
     m.to(DTYPES[save['dtype']]).save_pretrained(d, max_shard_size=save['shard'])
     cut_tok(d, 512)
