@@ -79,11 +79,21 @@ test('a stream that goes silent without closing (the network dropped) is said to
     await onDashboardPage(tmp.dirs, async (page) => {
       await page.waitForSelector('#connection[data-state="live"]', { timeout: 10_000 });
       await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      // the states the page goes through, each with its words, as they change: "lost" lasts about a second here, which
+      // a check of the page now and then (waitForSelector's, every 500 ms) can miss on a busy machine
+      await page.evaluate(`{
+        const el = document.getElementById('connection');
+        const seen = (globalThis.__states = []);
+        new MutationObserver(() => seen.push([el.dataset.state, el.textContent])).observe(el, { attributes: true, attributeFilter: ['data-state'] });
+      }`);
       proxy!.freeze();
       // 3 heartbeats of 300 ms unheard: lost; asked again after 1 s, through the proxy, which passes new connections
-      await page.waitForSelector('#connection[data-state="lost"]', { timeout: 15_000 });
-      assert.match((await page.textContent('#connection'))!, /^connection lost — retrying/);
-      await page.waitForSelector('#connection[data-state="live"]', { timeout: 15_000 });
+      await page.waitForFunction(() => {
+        const states = (globalThis as unknown as { __states: Array<[string, string]> }).__states.map(([state]) => state);
+        return states.includes('lost') && states.indexOf('live', states.indexOf('lost')) > 0;
+      }, undefined, { timeout: 30_000 });
+      const states = await page.evaluate(() => (globalThis as unknown as { __states: Array<[string, string]> }).__states);
+      assert.match(states.find(([state]) => state === 'lost')![1], /^connection lost — retrying/, JSON.stringify(states));
       assert.equal(await page.locator('[data-steps="60"]').count(), 1, 'the run is shown as before');
     }, { heartbeatMs: 300, openVia: async (url) => (proxy = await freezingProxy(new URL(url))).url });
   } finally {
