@@ -6,8 +6,8 @@
 # Not part of the product.   HF_HUB_OFFLINE=1 python scripts/hf-check/cli_e2e.py OUT [CASE...]
 import json, os, subprocess, sys, torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gguf_hf_sweep_small import TOK
-from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
+from gguf_hf_sweep_small import TOK, random_model
+from transformers import AutoModelForCausalLM
 from transformers.utils import logging as hf_logging
 from peft import PeftModel
 hf_logging.set_verbosity_error()
@@ -52,19 +52,8 @@ def make(name, v):
     d = f'{OUT}/{name}'
     v = {**base, **v}
     dtype, shard = v.pop('dtype', torch.float32), v.pop('shard', '10GB')
-    torch.manual_seed(len(name))
-    edit, mt = v.pop('edit', None), v.pop('model_type', 'mistral')
-    if mt == 'llama':
-        v.pop('sliding_window')
-        m = LlamaForCausalLM(LlamaConfig(**v))
-    elif mt == 'ministral':
-        from transformers import MinistralConfig, MinistralForCausalLM
-        m = MinistralForCausalLM(MinistralConfig(**v))
-    else:
-        m = MistralForCausalLM(MistralConfig(**v))
-    with torch.no_grad():
-        for n, p in m.named_parameters():
-            if 'norm' in n: p.uniform_(0.5, 1.5)
+    edit = v.pop('edit', None)
+    m = random_model(v, v.pop('model_type', 'mistral'), len(name))
     m.to(dtype).save_pretrained(f'{d}/model', max_shard_size=shard)
     cut_tok(f'{d}/model', min(v['vocab_size'], 512))
     if edit in ('lm_head_other', 'lm_head_only'):

@@ -42,7 +42,7 @@ for i in range(N):
     v, save = draw()
     name = f"r{sys.argv[2]}_{i}"
     v = {**common, **v}
-    m = random_model(v, save['llama'], i)
+    m = random_model(v, 'llama' if save['llama'] else 'mistral', i)
     d = f'{D}/{name}'
     m.to(DTYPES[save['dtype']]).save_pretrained(d, max_shard_size=save['shard'])
     cut_tok(d, 512)

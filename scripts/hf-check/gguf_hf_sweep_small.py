@@ -23,12 +23,16 @@ def cut_tok(d, n, added=None, template=None):
     json.dump(j, open(f'{d}/tokenizer.json', 'w')); json.dump(tc, open(f'{d}/tokenizer_config.json', 'w'))
 common = dict(vocab_size=512, hidden_size=64, intermediate_size=96, num_hidden_layers=2, max_position_embeddings=256,
               bos_token_id=1, eos_token_id=2, initializer_range=0.1, num_attention_heads=4, num_key_value_heads=2, sliding_window=None, pad_token_id=None)
-def random_model(v, llama, seed):
-    """A MistralForCausalLM of config v (llama: a LlamaForCausalLM, v's sliding_window dropped from v), seeded, its norms drawn in [0.5, 1.5]."""
+def random_model(v, model_type, seed):
+    """A model of config v, seeded, its norms drawn in [0.5, 1.5]: MistralForCausalLM, or by model_type a
+    LlamaForCausalLM (v's sliding_window dropped from v) or a MinistralForCausalLM."""
     torch.manual_seed(seed)
-    if llama:
+    if model_type == 'llama':
         v.pop('sliding_window')
         m = LlamaForCausalLM(LlamaConfig(**v))
+    elif model_type == 'ministral':
+        from transformers import MinistralConfig, MinistralForCausalLM
+        m = MinistralForCausalLM(MinistralConfig(**v))
     else:
         m = MistralForCausalLM(MistralConfig(**v))
     with torch.no_grad():
@@ -40,7 +44,7 @@ def save_models(D, V, out):
     for name, v in V.items():
         v = {**common, **v}
         dtype, shard, tok = v.pop('dtype', torch.float32), v.pop('shard', '10GB'), v.pop('tok', {})
-        m = random_model(v, v.pop('model_type', 'mistral') == 'llama', len(name) * 7)
+        m = random_model(v, v.pop('model_type', 'mistral'), len(name) * 7)
         d = f'{D}/{name}'
         m.to(dtype).save_pretrained(d, max_shard_size=shard)
         cut_tok(d, 512, **tok)
