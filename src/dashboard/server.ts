@@ -65,7 +65,9 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
   // the streams' snapshot, formatted again only once a poll has sent what changed, and its bytes shared: 200
   // streams opened at once and not read (a local process in a loop; 10 runs of 8,000 rows) each formatted and held a
   // 12 MB snapshot of their own, the event loop held 59 s meanwhile and 1.4 GB taken
+  // (one for streams that take large events in parts, sse.ts, one for those that do not: a page from before parts)
   let streamSnapshot: Buffer[] | null = null;
+  let streamSnapshotInParts: Buffer[] | null = null;
   // which runs a tick reads: those that changed (watched folders), are training or being read, and a few in turn,
   // so that an idle dashboard's cost does not grow with the number of runs (poll-plan.ts)
   const plan = new PollPlan(watchers);
@@ -88,7 +90,7 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
       const before = w.metricsBytesRead;
       try {
         const events = w.poll(Math.min(READ_SLICE_BYTES, budget));
-        if (events.length > 0) streamSnapshot = null; // what it held changed (a poll that finds no change sends none)
+        if (events.length > 0) streamSnapshot = streamSnapshotInParts = null; // what it held changed (a poll that finds no change sends none)
         hub.send(events);
         behind ||= w.behind;
       } catch (e) {
@@ -127,7 +129,7 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
       info(`dashboard: new run ${w.info.id}: ${oneLine(given)}`);
     }
     if (added.length === 0) return;
-    streamSnapshot = null;
+    streamSnapshot = streamSnapshotInParts = null;
     hub.send([{ type: 'runs', data: { runs: added.map((w) => w.info) } }, ...added.flatMap((w) => w.snapshot())]);
   };
   const findRuns = opts.findRuns;
@@ -185,6 +187,10 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
       // (the page shows the note and asks again on a timer: an EventSource gives up after an answer other than 200)
       if (hub.size >= limits.max - limits.reserve) {
         return sendText(res, 503, `live updates refused: ${hub.size} /events streams are open, the most this dashboard serves (too many open dashboards); try again later`, { ...COMMON_HEADERS, 'Retry-After': '10' });
+      }
+      // the page asks for large events in parts (`?parts=1`), which a stream on a slow link shows life by (sse.ts)
+      if (new URL(req.url!, 'http://dashboard').searchParams.get('parts') === '1') {
+        return hub.open(req, res, (streamSnapshotInParts ??= eventBytes(snapshot(), true)), COMMON_HEADERS, true);
       }
       return hub.open(req, res, (streamSnapshot ??= eventBytes(snapshot())), COMMON_HEADERS);
     }

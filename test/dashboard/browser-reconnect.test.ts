@@ -51,7 +51,7 @@ async function freezingProxy(target: URL): Promise<{ url: string; freeze(): void
       s.on('error', () => {});
     }
     client.on('data', (bytes: Buffer) => {
-      if (bytes.includes('GET /events ')) streams.add(client).add(upstream);
+      if (bytes.includes('GET /events')) streams.add(client).add(upstream);
     });
     client.pipe(upstream);
     upstream.pipe(client);
@@ -116,7 +116,7 @@ async function downgradingProxy(target: URL): Promise<{ url: string; downgrade()
   const server = http.createServer((req, res) => {
     const up = http.get(new URL(req.url!, target), (answer) => {
       res.writeHead(answer.statusCode!, answer.headers);
-      if (req.url !== '/events' || !old) return void answer.pipe(res);
+      if (!req.url!.startsWith('/events') || !old) return void answer.pipe(res);
       open.add(res);
       res.on('close', () => open.delete(res));
       let held = '';
@@ -128,7 +128,7 @@ async function downgradingProxy(target: URL): Promise<{ url: string; downgrade()
     });
     up.on('error', () => res.destroy());
     res.on('close', () => up.destroy());
-    if (req.url === '/events' && !old) {
+    if (req.url!.startsWith('/events') && !old) {
       open.add(res);
       res.on('close', () => open.delete(res));
     }

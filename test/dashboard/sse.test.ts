@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { test } from 'node:test';
-import { SseHub } from '../../src/dashboard/sse.ts';
+import { formatEvent, PART_CHARS, SseHub } from '../../src/dashboard/sse.ts';
 import { waitFor } from './helpers.ts';
 
 test('a client that stops reading is dropped past the bound; one that reads stays', { timeout: 30_000 }, async () => {
@@ -91,4 +91,22 @@ test('each stream is sent a heartbeat the page can hear (an event with data: a c
     sock.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+});
+
+test('a large event is formatted in parts for a stream that takes them, never cut within a character, and joins back whole', () => {
+  // '😀' is a surrogate pair, one at the second cut: a cut between its halves would send each half alone, encoded as U+FFFD
+  const data = { rows: 'a'.repeat(PART_CHARS - 4) + '😀'.repeat(PART_CHARS) };
+  const whole = formatEvent({ type: 'metrics', data });
+  assert.equal(formatEvent({ type: 'metrics', data }, false), whole, 'a stream that does not ask gets the event whole');
+  const parts = formatEvent({ type: 'metrics', data }, true).split('\n\n').slice(0, -1);
+  assert.ok(parts.length >= 3, `${parts.length} parts`);
+  const fields = parts.map((p) => /^event: ([a-z]+)\ndata: (.*)$/s.exec(p)!);
+  assert.deepEqual(fields.map((f) => f[1]), [...Array(parts.length - 1).fill('part'), 'metrics']);
+  for (const f of fields) {
+    assert.ok(f[2]!.length <= PART_CHARS);
+    assert.equal(Buffer.from(f[2]!).toString(), f[2], 'each part is whole characters');
+  }
+  assert.deepEqual(JSON.parse(fields.map((f) => f[2]).join('')), data);
+  const small = { type: 'ping', data: 0 };
+  assert.equal(formatEvent(small, true), formatEvent(small), 'a small event is one event');
 });

@@ -144,7 +144,9 @@ function retryLost() {
 }
 
 function connect() {
-  const events = new EventSource('/events');
+  // a large event comes in parts (sse.ts), each heard as life: a long run's rows on a slow link took longer than the
+  // 3 heartbeats the page waits (a heartbeat waits behind them), and were asked for again, for ever
+  const events = new EventSource('/events?parts=1');
   // when the stream last brought anything (opened, an event, a heartbeat): checked by the clock, not by a timer put off
   // at each event, which a background tab's throttled timers would fire late and out of turn
   let heard = performance.now();
@@ -158,9 +160,17 @@ function connect() {
     retryLost();
   };
   watch = setTimeout(check, heartbeatMs);
+  // the data of the parts heard so far of the event coming in parts: joined to the data of the event itself
+  let parts = [];
+  events.addEventListener('part', (e) => {
+    heard = performance.now();
+    parts.push(e.data);
+  });
   const on = (type, listener) => events.addEventListener(type, (e) => {
     heard = performance.now();
-    listener(e);
+    const data = parts.length === 0 ? e.data : parts.join('') + e.data;
+    parts = [];
+    listener({ data });
   });
   on('open', () => {
     lostRetries = 0;
