@@ -2,7 +2,7 @@
 // (planMemory) for Mistral 7B v0.1's config.json — LoRA r=16 on its 7 projections, one sequence of 2048 tokens —
 // against this machine: the GPU's memory (less the CUDA context's) in bf16, else the RAM in fp32 and in bf16.
 // v0.3 (vocab_size 32768, no sliding window) plans some 14 MiB more in bf16: the line says which it planned.
-import { usableBytes } from '../backend/capacity.ts';
+import { hostMemoryNote, usableBytes } from '../backend/capacity.ts';
 import { flashGpuOf, type CudaDeviceInfo } from '../backend/cuda/probe.ts';
 import { parseConfig } from '../model/config.ts';
 import { validate } from '../train/config.ts';
@@ -15,6 +15,8 @@ export interface Mistral7bFit {
   precision: 'fp32' | 'bf16';
   neededBytes: number;
   availableBytes: number;
+  /** On the CPU, the RAM free now (MemAvailable), which a plan that fits the RAM may still exceed; null on a GPU. */
+  freeBytes: number | null;
   fits: boolean;
 }
 
@@ -29,7 +31,7 @@ export type PlannedGpu = Pick<CudaDeviceInfo, 'totalBytes' | 'computeCapability'
  * The plans on `gpu` (bf16) where one is here, against usableBytes as train checks it and with the attention paths
  * train --dry-run plans on it (dry-run.ts plannedDevice), else on the CPU in fp32 and bf16 against `ramBytes`.
  */
-export function mistral7bFits(machine: { ramBytes: number; gpu: PlannedGpu | null }): Mistral7bFit[] {
+export function mistral7bFits(machine: { ramBytes: number; freeBytes: number; gpu: PlannedGpu | null }): Mistral7bFit[] {
   const model = parseConfig(MISTRAL_7B, 'Mistral-7B-v0.1 config.json');
   const { gpu } = machine;
   const runs: Array<[Mistral7bFit['device'], Mistral7bFit['precision'], number]> = gpu !== null
@@ -39,7 +41,8 @@ export function mistral7bFits(machine: { ramBytes: number; gpu: PlannedGpu | nul
   return runs.map(([device, precision, availableBytes]) => {
     const cfg = validate({ model: 'Mistral-7B-v0.1', data: { train: 'train.jsonl' }, lora: { r: RANK }, batch_size: 1, max_seq_len: TOKENS, device, precision }, 'doctor');
     const neededBytes = deviceBytesNeeded(planMemory(cfg, model, { B: 1, T: TOKENS }, device, undefined, device === 'cuda' ? flash : null));
-    return { device, precision, neededBytes, availableBytes, fits: neededBytes <= availableBytes };
+    const freeBytes = device === 'cpu' ? machine.freeBytes : null;
+    return { device, precision, neededBytes, availableBytes, freeBytes, fits: neededBytes <= availableBytes };
   });
 }
 
@@ -51,5 +54,9 @@ export function formatMistral7bFit(fits: readonly Mistral7bFit[]): string {
   const verdict = fitting.length === fits.length ? 'fits'
     : fitting.length > 0 ? `fits in ${fitting.map((f) => f.precision).join(', ')} only (precision: ${fitting[0]!.precision})`
     : 'does NOT fit (a smaller model, or a device with more memory)';
-  return `mistral 7B v0.1: LoRA r=${RANK} on 1 × ${TOKENS} tokens needs ${needs} of ${of}: ${verdict}; your own run: mistral-tune train CONFIG --dry-run`;
+  // a plan that fits the RAM but not what other processes leave of it now (23.4 GiB of 23.5 with 21 free) was said to
+  // fit, no more: train warns of it (hostMemoryNote), and so does this line
+  const first = fitting[0];
+  const note = first?.freeBytes != null ? hostMemoryNote(first.neededBytes, first.freeBytes) : null;
+  return `mistral 7B v0.1: LoRA r=${RANK} on 1 × ${TOKENS} tokens needs ${needs} of ${of}: ${verdict}${note === null ? '' : `, but ${note}`}; your own run: mistral-tune train CONFIG --dry-run`;
 }

@@ -5,6 +5,7 @@
 // `mistral-tune train CONFIG --dry-run`, which this points to. Its usage and flags are
 // doctor-flags.ts's, checked before this module (the backends' probes) loads.
 import * as os from 'node:os';
+import { availableHostMemory } from '../backend/capacity.ts';
 import { CpuBackend } from '../backend/cpu/cpu-backend.ts';
 import { loadOpenBlas } from '../backend/cpu/openblas.ts';
 import { threadCount } from '../backend/cpu/wasm/pool.ts';
@@ -35,7 +36,7 @@ export function doctorReport(): DoctorReport {
       kernelThreads: threadCount(), blas: blas?.description ?? null, blasUsed: cpu.gemmMode === 'blas', gemmAskedBy: cpu.gemmAskedBy, wasmKernels: cpu.wasmKernels ?? 'off', gemm: cpu.describe(),
     },
     cuda,
-    mistral7b: mistral7bFits({ ramBytes: os.totalmem(), gpu: cuda.available ? cuda.device : null }),
+    mistral7b: mistral7bFits({ ramBytes: os.totalmem(), freeBytes: availableHostMemory(), gpu: cuda.available ? cuda.device : null }),
   };
 }
 

@@ -80,7 +80,7 @@ test('NVRTC and cuBLASLt are each checked whatever the driver\'s state: of CUDA 
   assert.match(items[1]!.text, /^NVRTC \(libnvrtc\.so\.\*, CUDA 12 or newer\) not found; .*passed over: \S+libnvrtc\.so\.11\.2 \(CUDA 11: too old\).*; install the CUDA toolkit/);
   assert.match(items[2]!.text, /^cuBLASLt .*passed over: \S+libcublasLt\.so\.13 \(a broken link to \/nowhere\/libcublasLt\.so\.13\.0\.1\).*no such folder: \S+\/typo \(LD_LIBRARY_PATH\).*pip install nvidia-cublas/);
   const cpu: DoctorReport['cpu'] = { model: 'x', cores: 1, memoryBytes: 2 ** 30, kernelThreads: 1, blas: null, blasUsed: false, gemmAskedBy: null, wasmKernels: 'off', gemm: 'cpu' };
-  const lines = formatDoctor({ node: 'v0', platform: 'linux-x64', cpu, cuda: probe, mistral7b: mistral7bFits({ ramBytes: cpu.memoryBytes, gpu: null }) }).split('\n');
+  const lines = formatDoctor({ node: 'v0', platform: 'linux-x64', cpu, cuda: probe, mistral7b: mistral7bFits({ ramBytes: cpu.memoryBytes, freeBytes: cpu.memoryBytes, gpu: null }) }).split('\n');
   assert.ok(lines.includes('cuda backend: not available — 3 of the pieces below are missing or broken'), lines.join('\n'));
   for (const what of ['driver', 'NVRTC', 'cuBLASLt']) assert.equal(lines.filter((l) => l.startsWith(`  ${what}: NOT USABLE — `)).length, 1, what);
 });

@@ -50,6 +50,22 @@ test('doctor with MISTRAL_TUNE_GEMM=simd where a BLAS library loads: BLAS is sai
   else assert.match(text, /^ {2}BLAS: none loaded/m);
 });
 
+test("doctor's fit line says when the run that fits the RAM needs more than is free of it now, as train warns", async () => {
+  // was: "needs 45.4 GiB in fp32 and 23.4 GiB in bf16 of this machine's 23.5 GiB of RAM: fits in bf16 only" with
+  // 21.4 GiB free (MemAvailable), the rest held by other processes: such a run pages or is killed, and train says so
+  const { mistral7bFits, formatMistral7bFit } = await import('../../src/cli/doctor-fit.ts');
+  const ram = 23.5 * 2 ** 30;
+  const tight = mistral7bFits({ ramBytes: ram, freeBytes: 21.4 * 2 ** 30, gpu: null });
+  assert.deepEqual(tight.map((f) => [f.precision, f.fits, f.freeBytes]), [['fp32', false, 21.4 * 2 ** 30], ['bf16', true, 21.4 * 2 ** 30]]);
+  assert.match(formatMistral7bFit(tight), /: fits in bf16 only \(precision: bf16\), but the run's memory plan \(23\.4 GiB\) is more than the 21\.4 GiB of RAM free now \(MemAvailable\): other processes hold the rest, .*; your own run: mistral-tune train CONFIG --dry-run$/);
+  const roomy = mistral7bFits({ ramBytes: ram, freeBytes: 23.45 * 2 ** 30, gpu: null });
+  assert.match(formatMistral7bFit(roomy), /: fits in bf16 only \(precision: bf16\); your own run/);
+  const h100 = { totalBytes: 80 * 2 ** 30, computeCapability: { major: 9, minor: 0 }, sharedPerBlock: 232448 };
+  const gpu = mistral7bFits({ ramBytes: ram, freeBytes: 1, gpu: h100 });
+  assert.deepEqual(gpu.map((f) => [f.fits, f.freeBytes]), [[true, null]], 'a GPU run is not planned against the RAM');
+  assert.match(formatMistral7bFit(gpu), /: fits; your own run/);
+});
+
 test("doctor says whether a Mistral 7B LoRA run fits this machine, by train --dry-run's memory plan, in fp32 and bf16 on the CPU", async () => {
   // the guide's environment step said what the machine has, not whether the 7B run the toolkit is for fits it (was: only
   // "whether a run fits: mistral-tune train CONFIG --dry-run", which needs the model's config.json and a data file first)
@@ -58,7 +74,7 @@ test("doctor says whether a Mistral 7B LoRA run fits this machine, by train --dr
   const { validate } = await import('../../src/train/config.ts');
   const { parseConfig } = await import('../../src/model/config.ts');
   const ram = 24 * 2 ** 30;
-  const fits = mistral7bFits({ ramBytes: ram, gpu: null });
+  const fits = mistral7bFits({ ramBytes: ram, freeBytes: ram, gpu: null });
   assert.deepEqual(fits.map((f) => [f.device, f.precision]), [['cpu', 'fp32'], ['cpu', 'bf16']]);
   for (const f of fits) {
     // the dry run's own plan of that run: Mistral 7B's config.json (MistralConfig's defaults), LoRA r=16, 1 × 2048 tokens
@@ -74,7 +90,7 @@ test("doctor says whether a Mistral 7B LoRA run fits this machine, by train --dr
   // counts the GEMM path's score matrices, 156 MiB more than the dry run)
   const { usableBytes } = await import('../../src/backend/capacity.ts');
   const h100 = { totalBytes: 80 * 2 ** 30, computeCapability: { major: 9, minor: 0 }, sharedPerBlock: 232448 };
-  const gpu = mistral7bFits({ ramBytes: ram, gpu: h100 });
+  const gpu = mistral7bFits({ ramBytes: ram, freeBytes: ram, gpu: h100 });
   assert.deepEqual(gpu.map((f) => [f.device, f.precision, f.fits]), [['cuda', 'bf16', true]]);
   const cudaCfg = validate({ model: 'm', data: { train: 't' }, lora: { r: 16 }, batch_size: 1, max_seq_len: 2048, device: 'cuda', precision: 'bf16' }, 'test');
   const model = parseConfig({ model_type: 'mistral', vocab_size: 32000, max_position_embeddings: 32768 });
