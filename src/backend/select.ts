@@ -34,7 +34,8 @@ function openBackend(device: DeviceName, source: CudaSource): Backend {
   if (device !== 'cuda' && device !== 'auto') throw new UserError(`unknown device "${device}" (use cpu, cuda or auto)`);
   const why = cudaUnavailable(source);
   if (typeof why !== 'string') return why;
-  if (device === 'cuda') throw new UserError(`device cuda: ${why}`);
+  // the way out where no GPU is (a driver to install is none): the device that runs here
+  if (device === 'cuda') throw new UserError(`device cuda: ${why}; to run on the CPU instead: device cpu, or auto (CUDA where it starts)`);
   // one short line: where the libraries were looked for is in --device cuda's error
   const [reason, looked] = why.split('; looked in');
   infoOnce('device-auto', `device auto: using the CPU (${reason}${looked === undefined ? '' : '; --device cuda lists where it looked'})`);
