@@ -39,6 +39,7 @@ import { BEST_EVALUATION, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath, runWeightsDir 
 import { shellPath } from '../util/shell-quote.ts';
 import { missingCheckpointHint } from '../run/missing-checkpoint.ts';
 import { nearFileHint } from '../util/near-file.ts';
+import { isPrepareReport, PREPARE_REPORT } from '../data/prepare-report.ts';
 
 export interface ExportOptions {
   run: string;
@@ -74,6 +75,10 @@ function notARunFolder(dir: string, hfExport: boolean): string {
   if (fs.existsSync(path.join(dir, 'config.json'))) {
     return hfExport ? `: ${dir} is a model folder, already in HF's format (a GGUF file of it: export --format gguf --model ${shellPath(dir)})`
       : `: ${dir} is a model folder: give it as --model ${shellPath(dir)}`;
+  }
+  // prepare's output beside its run (runs/data, runs/lora: the README's path) was refused with no word of what it is
+  if (isPrepareReport(path.join(dir, PREPARE_REPORT))) {
+    return `: ${dir} is a prepare output, data (its train.jsonl, val.jsonl and test.jsonl are for train's data: keys or eval's --data); --run takes the folder a train wrote (its output_dir)`;
   }
   if (fs.existsSync(path.join(dir, 'adapter_config.json'))) {
     return hfExport ? `: ${dir} is a PEFT adapter, already in PEFT's format (a GGUF file of it: export --format gguf-lora --adapter ${shellPath(dir)} with its base model as --model)`

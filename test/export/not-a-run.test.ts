@@ -30,6 +30,12 @@ test('--run of a quickstart folder, a model folder or an adapter folder names wh
   const adapter = made('adapter', 'adapter_config.json');
   assert.match(message(adapter), /a PEFT adapter: give it as --adapter .* with its base model as --model/);
   assert.match(message(made('other', 'x.txt')), /not a run directory: config\.yaml not found$/);
+  // prepare's output (eval --run runs/data for --data runs/data/test.jsonl): said only "config.yaml not found"
+  const data = path.join(root, 'data');
+  fs.mkdirSync(data);
+  for (const f of ['train.jsonl', 'val.jsonl', 'test.jsonl', 'rejected.jsonl']) fs.writeFileSync(path.join(data, f), '');
+  fs.writeFileSync(path.join(data, 'report.json'), JSON.stringify({ input_records: 0, kept: 0, rejected: 0, splits: { train: 0, val: 0, test: 0 }, inputs: [], options: {} }));
+  assert.match(message(data), /not a run directory: config\.yaml not found: .*data is a prepare output, data \(its train\.jsonl, val\.jsonl and test\.jsonl are for train's data: keys or eval's --data\); --run takes the folder a train wrote \(its output_dir\)$/);
   // an export to an HF folder takes no --model or --adapter (refused without --format gguf): what the folder already is
   const hfExport = (dir: string): string => {
     try {
