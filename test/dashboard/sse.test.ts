@@ -1,10 +1,14 @@
 // The event hub over real sockets: a client that stops reading is dropped once its unsent bytes pass the
 // bound (the server does not buffer for it without end), while a client that reads keeps its stream.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { formatEvent, PART_CHARS, SseHub } from '../../src/dashboard/sse.ts';
+import { startDashboard } from '../../src/dashboard/server.ts';
+import { tempDir } from '../temp-dir.ts';
 import { waitFor } from './helpers.ts';
 
 test('a client that stops reading is dropped past the bound; one that reads stays', { timeout: 30_000 }, async () => {
@@ -109,4 +113,41 @@ test('a large event is formatted in parts for a stream that takes them, never cu
   assert.deepEqual(JSON.parse(fields.map((f) => f[2]).join('')), data);
   const small = { type: 'ping', data: 0 };
   assert.equal(formatEvent(small, true), formatEvent(small), 'a small event is one event');
+});
+
+test('the dashboard sends a large event in parts to a stream that asks (/events?parts=1, the page), whole to one that does not', { timeout: 60_000 }, async () => {
+  const root = tempDir('mt-sse-parts-');
+  const rows = Array.from({ length: 3_000 }, (_, i) => JSON.stringify({ step: i + 1, loss: 2, lr: 1e-4 })).join('\n') + '\n';
+  fs.writeFileSync(path.join(root, 'metrics.jsonl'), rows);
+  const dash = await startDashboard({ runs: [root], pollMs: 100 });
+  // the stream's text up to its metrics event, whole: the last of an event's parts is the event itself
+  const streamed = (target: string): Promise<string> => new Promise((resolve, reject) => {
+    const req = http.get(new URL(target, dash.url), (res) => {
+      let got = '';
+      res.setEncoding('utf8').on('data', (text: string) => {
+        got += text;
+        const at = got.indexOf('event: metrics\n');
+        if (at >= 0 && got.indexOf('\n\n', at) > 0) {
+          req.destroy();
+          resolve(got);
+        }
+      });
+    });
+    req.on('error', reject);
+  });
+  try {
+    const whole = await streamed('/events');
+    assert.ok(!whole.includes('event: part\n'), 'a page from before parts gets whole events');
+    const metrics = (text: string): unknown => {
+      const events = text.split('\n\n').filter((e) => e.startsWith('event: part\n') || e.startsWith('event: metrics\n'));
+      return JSON.parse(events.map((e) => e.slice(e.indexOf('\ndata: ') + '\ndata: '.length)).join(''));
+    };
+    const inParts = await streamed('/events?parts=1');
+    assert.ok(inParts.split('event: part\n').length > 3, 'the page gets the ~100 kB event in parts');
+    assert.deepEqual(metrics(inParts), metrics(whole));
+    assert.equal((metrics(whole) as { rows: unknown[] }).rows.length, 3_000);
+  } finally {
+    await dash.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
