@@ -18,6 +18,8 @@ import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
 import { generationConfigFromModel } from './generation-from-config.ts';
 import { notATokenId } from './token-id-list.ts';
 import { GENERATION_KEY_CHECKS } from './generation-key-checks.ts';
+import { refuseWrongKinds, wrongNumberKinds, type KindCheckedKey } from './generation-number-kinds.ts';
+import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
 import type { SequenceBias } from './sequence-bias.ts';
 import { eosBannedFor } from './token-bans.ts';
 
@@ -51,6 +53,8 @@ export interface GenerationConfigFile {
   padId?: number;
   /** Keys set to something HF's generate() would act on that ours has not ("num_beams 4"), to be said: not applied. */
   unsupported: string[];
+  /** Keys whose number is of the kind transformers refuses (2 where it wants a float), with why: refused where applied (generationSettings). */
+  wrongKinds?: Partial<Record<KindCheckedKey, string>>;
 }
 
 /**
@@ -76,7 +80,7 @@ const UNSUPPORTED: Readonly<Record<string, unknown>> = {
  * transformers' from_pretrained takes them then (GenerationConfig.from_model_config: an older config.json's
  * repetition_penalty or do_sample is applied by HF's generate()); null where there is neither.
  */
-function readFile(dir: string): { file: string; config: Record<string, unknown> } | null {
+function readFile(dir: string): { file: string; config: Record<string, unknown>; spelledIn?: object } | null {
   return generationConfigJson(dir) ?? modelConfigKeys(dir);
 }
 
@@ -84,17 +88,17 @@ function readFile(dir: string): { file: string; config: Record<string, unknown> 
 export function generationConfigJson(dir: string): { file: string; config: Record<string, unknown> } | null {
   const file = path.join(dir, 'generation_config.json');
   if (!fileIsThere(file)) return null; // a folder or FIFO in its place is readJsonFile's error, not "no file"
-  const config = readJsonFile(file);
+  const config = readJsonFile(file, parseJsonNotingNumbers); // 2 and 2.0 told apart, as transformers tells them (generation-number-kinds.ts)
   if (!isRecord(config)) throw new UserError('generation_config.json must be a JSON object', file);
   return { file, config };
 }
 
 /** The generation keys of `dir`/config.json, named as from there; null without one (or one that is no object: loadConfig's error). */
-function modelConfigKeys(dir: string): { file: string; config: Record<string, unknown> } | null {
+function modelConfigKeys(dir: string): { file: string; config: Record<string, unknown>; spelledIn: object } | null {
   const file = path.join(dir, 'config.json');
   if (!fileIsThere(file)) return null;
-  const config = readJsonFile(file);
-  return isRecord(config) ? { file, config: generationConfigFromModel(config, true) } : null;
+  const config = readJsonFile(file, parseJsonNotingNumbers);
+  return isRecord(config) ? { file, config: generationConfigFromModel(config, true), spelledIn: config } : null;
 }
 
 function eosOf(config: Record<string, unknown>, file: string): number[] {
@@ -118,7 +122,7 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   needPath('readGenerationConfig', 'the model folder', dir, 'folder', 'the path of a Hugging Face model folder');
   const read = readFile(dir);
   if (!read) return { file: null, eosIds: [], unsupported: [] };
-  const { file, config } = read;
+  const { file, config, spelledIn } = read;
   const value = <K extends keyof typeof GENERATION_KEY_CHECKS>(key: K): unknown => {
     const v = config[key];
     if (v === undefined || v === null) return undefined;
@@ -161,6 +165,8 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   if (minLength !== undefined) out.minLength = minLength as number;
   const pad = value('pad_token_id');
   if (pad !== undefined && (pad as number) >= 0) out.padId = pad as number;
+  const wrongKinds = wrongNumberKinds(config, spelledIn);
+  if (Object.keys(wrongKinds).length > 0) out.wrongKinds = wrongKinds;
   return out;
 }
 
@@ -218,6 +224,28 @@ export interface GenerationSettings {
   unsupported: string[];
 }
 
+/**
+ * The file's numbers of a kind transformers' processors refuse (repetition_penalty 2 for 2.0: GenerationConfigFile.wrongKinds),
+ * where generate() would build the processor with them (the option given does not override it, ...): a UserError naming
+ * the file. generationSettings checks it; the CLI also before the model loads.
+ */
+export function refuseFileNumberKinds(given: GivenGenerationOptions, file: GenerationConfigFile): void {
+  const sampling = given.temperature === undefined ? file.doSample === true : given.temperature > 0;
+  refuseWrongKinds(file.wrongKinds, {
+    repetition_penalty: given.repetitionPenalty === undefined && file.repetitionPenalty !== 1,
+    // a temperature of 0 is refused as such (generationSettings), whatever its spelling
+    temperature: given.temperature === undefined && file.doSample === true && file.temperature !== 1 && file.temperature !== 0,
+    top_k: given.topK === undefined && sampling && file.topK !== 0,
+    no_repeat_ngram_size: given.noRepeatNgramSize === undefined && (file.noRepeatNgramSize ?? 0) > 0,
+    // only where there is an EOS id to hold back; min_new_tokens sets min_length to the prompt's length plus it (> 0, 0.0
+    // too), and where given or in the file it replaces min_length
+    min_new_tokens: given.minNewTokens === undefined && file.eosIds.length > 0,
+    min_length: given.minNewTokens === undefined && file.minNewTokens === undefined && file.eosIds.length > 0 && (file.minLength ?? 0) > 0,
+    bad_words_ids: given.badWordsIds === undefined,
+    sequence_bias: given.sequenceBias === undefined,
+  }, file.file);
+}
+
 /** Settings of GenerationConfig that only its sampling applies (transformers 5.17's warpers), which ours has not. */
 const SAMPLING_ONLY = new Set(['top_h']);
 
@@ -237,6 +265,7 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   needArg('generationSettings', 'context', context, 'number', { hint: "a number (the model's max_position_embeddings)" });
   const fromFile: string[] = [];
   const sampling = given.temperature === undefined ? file.doSample === true : given.temperature > 0;
+  refuseFileNumberKinds(given, file);
   const take = <T>(option: T | undefined, stated: T | undefined, key: string, dflt: T, applies = true): T => {
     if (option !== undefined) return option;
     if (stated === undefined || !applies) return dflt;

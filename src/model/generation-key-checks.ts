@@ -22,7 +22,8 @@ export const GENERATION_KEY_CHECKS = {
   // a string or a list of them (transformers wraps a string in a list)
   stop_strings: [(v: unknown) => (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x !== '')),
     'a non-empty string or a non-empty list of them, e.g. ["\\n\\n", "User:"]'],
-  // transformers' list form: ids > 0, a float bias (JSON's 2 and 2.0 are one number here)
+  // transformers' list form: ids > 0, a float bias (JSON.parse reads 2 and 2.0 as one number: a file's 2, which transformers
+  // refuses, is refused by its spelling, generation-number-kinds.ts; a flag's JSON may give either)
   sequence_bias: [(v: unknown) => Array.isArray(v) && v.length > 0 && v.every((e) => Array.isArray(e) && e.length === 2 && isIdLists([e[0]]) && !(e[0] as number[]).includes(0) && typeof e[1] === 'number'),
     'a non-empty list of [token ids (> 0), bias] pairs, e.g. [[[5], -2.5], [[7, 8], 1.0]]'],
   repetition_penalty: [(v: unknown) => typeof v === 'number' && v > 0, 'a number > 0 (1 = off)'],

@@ -116,8 +116,8 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   assert.throws(() => readGenerationConfig(dir), { name: 'UserError', message: /stop_strings must be a non-empty string or a non-empty list of them/ });
   // typical_p, eta_cutoff, sequence_bias, bad_words_ids, suppress_tokens and begin_suppress_tokens are generate's now:
   // read, not listed (were warned of as not applied)
-  write({ typical_p: 0.5, eta_cutoff: 0.001, sequence_bias: [[[5], -2.5], [[7, 8], 1]], bad_words_ids: [[5], [7, 8]], suppress_tokens: [5, 6], begin_suppress_tokens: [9] });
-  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], typicalP: 0.5, etaCutoff: 0.001, sequenceBias: [[[5], -2.5], [[7, 8], 1]], badWordsIds: [[5], [7, 8]],
+  write({ typical_p: 0.5, eta_cutoff: 0.001, sequence_bias: [[[5], -2.5], [[7, 8], 1.5]], bad_words_ids: [[5], [7, 8]], suppress_tokens: [5, 6], begin_suppress_tokens: [9] });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], typicalP: 0.5, etaCutoff: 0.001, sequenceBias: [[[5], -2.5], [[7, 8], 1.5]], badWordsIds: [[5], [7, 8]],
     suppressTokens: [5, 6], beginSuppressTokens: [9], unsupported: [] });
   // min_p is generate's now: read, not listed (was warned of as not applied)
   write({ min_p: 0.05, epsilon_cutoff: 0.001 });

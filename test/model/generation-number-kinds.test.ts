@@ -1,0 +1,60 @@
+// generation_config.json's numbers are refused by their kind where transformers 5.17's generate() refuses them: Python's
+// json reads 2 as an int and 2.0 as a float, and its logits processors want a float repetition_penalty, temperature and
+// sequence_bias bias, an int top_k, no_repeat_ngram_size, min_length, min_new_tokens and bad_words_ids / sequence_bias
+// ids — each only where generate() applies it (repetition_penalty 1, greedy's temperature and top_k, a min_length with
+// no EOS id, a key a flag overrides are taken). JSON.parse read both as 2, so ours took what HF refuses. The reference
+// is test/fixtures/hf-generation-number-kinds/kinds.json (its make_kinds.py: transformers 5.17, torch 2.13 CPU).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { generationSettings, readGenerationConfig, type GivenGenerationOptions } from '../../src/model/generation-config.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+import { cli } from '../cli/in-process-cli.ts';
+
+interface Case { name: string; file: 'gen' | 'config'; keys: string; given: GivenGenerationOptions; refused: string | null }
+const REF = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'hf-generation-number-kinds', 'kinds.json'), 'utf8')) as { cases: Case[] };
+const CONFIG = JSON.stringify({ model_type: 'mistral', vocab_size: 32000, hidden_size: 16, eos_token_id: 2, bos_token_id: 1 });
+
+test('generation_config.json (or config.json) numbers of the kind HF\'s generate() refuses are refused where it refuses them, named by key', () => {
+  const root = tempDir('mt-gen-kinds-');
+  assert.ok(REF.cases.length >= 30);
+  for (const c of REF.cases) {
+    const dir = path.join(root, c.name);
+    fs.mkdirSync(dir);
+    if (c.file === 'gen') fs.writeFileSync(path.join(dir, 'generation_config.json'), c.keys);
+    else fs.writeFileSync(path.join(dir, 'config.json'), `${CONFIG.slice(0, -1)}, ${c.keys.slice(1)}`);
+    let error: unknown = null;
+    try {
+      generationSettings(c.given, readGenerationConfig(dir), 3, 1000);
+    } catch (e) {
+      error = e;
+    }
+    if (c.refused === null) {
+      assert.equal(error, null, `${c.name}: HF takes ${c.keys}, ours said ${String(error)}`);
+      continue;
+    }
+    assert.ok(isUserError(error), `${c.name}: HF refuses ${c.keys} (${c.refused}), ours took it`);
+    const key = Object.keys(JSON.parse(c.keys) as object).find((k) => k !== 'eos_token_id' && k !== 'do_sample')!;
+    const msg = (error as Error).message;
+    assert.ok(msg.startsWith(`${path.join(dir, c.file === 'gen' ? 'generation_config.json' : 'config.json')}: ${key}`), `${c.name}: ${msg}`);
+    assert.match(msg, /is (an integer|a float), which transformers refuses there/);
+    assert.doesNotMatch(msg, /\n/);
+  }
+});
+
+test('mistral-tune generate refuses generation_config.json\'s repetition_penalty 2 (HF wants 2.0) in one line, exit 2; 2.0 or a flag over it runs', async () => {
+  const model = await makeTokenizerModel(path.join(tempDir('mt-gen-kinds-cli-'), 'model'));
+  const run = async (...args: string[]) => cli(['generate', '--model', model, '--device', 'cpu', '--raw', '--prompt', 'Once upon a time', '--max-new-tokens', '2', ...args]);
+  const gen = path.join(model, 'generation_config.json');
+  fs.writeFileSync(gen, '{"eos_token_id": 2, "repetition_penalty": 2}');
+  const refused = await run();
+  assert.equal(refused.code, 2);
+  assert.equal(refused.err.trim(), `error: ${gen}: repetition_penalty 2 is an integer, which transformers refuses there (it wants a float): write 2.0; HF's generate() raises a ValueError for it`);
+  assert.equal((await run('--repetition-penalty', '1.5')).code, 0, 'a flag overrides the file');
+  fs.writeFileSync(gen, '{"eos_token_id": 2, "repetition_penalty": 2.0}');
+  const taken = await run();
+  assert.equal(taken.code, 0, taken.err);
+});
