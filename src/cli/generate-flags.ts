@@ -108,7 +108,7 @@ export function parse(argv: string[]): GenerateArgs | null {
   if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
   const given: GivenGenerationOptions = {
     temperature: numberWithin('temperature', f.temperature, (n) => n >= 0, '≥ 0'),
-    topP: numberWithin('top-p', f['top-p'], (n) => n > 0 && n <= 1, 'in (0, 1]'),
+    topP: numberWithin('top-p', f['top-p'], (n) => n >= 0 && n <= 1, 'in [0, 1]'),
     minP: numberWithin('min-p', f['min-p'], (n) => n >= 0 && n <= 1, 'in [0, 1] (0 = off)'),
     epsilonCutoff: numberWithin('epsilon-cutoff', f['epsilon-cutoff'], (n) => n >= 0 && n < 1, 'in [0, 1) (0 = off)'),
     repetitionPenalty: numberWithin('repetition-penalty', f['repetition-penalty'], (n) => n > 0, '> 0 (1 = off)'),

@@ -8,7 +8,8 @@ export const GENERATION_KEY_CHECKS = {
   do_sample: [(v: unknown) => typeof v === 'boolean', 'true or false'],
   temperature: [(v: unknown) => typeof v === 'number' && v >= 0, 'a number ≥ 0'],
   top_k: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0, 'an integer ≥ 0 (0 = off)'],
-  top_p: [(v: unknown) => typeof v === 'number' && v > 0 && v <= 1, 'a number in (0, 1] (1 = off)'],
+  // 0 too (transformers' TopPLogitsWarper refuses only < 0 or > 1: 0 keeps the most likely token alone)
+  top_p: [(v: unknown) => typeof v === 'number' && v >= 0 && v <= 1, 'a number in [0, 1] (1 = off)'],
   min_p: [(v: unknown) => typeof v === 'number' && v >= 0 && v <= 1, 'a number in [0, 1] (0 = off)'],
   // transformers 5.17 applies it only in (0, 1) and says nothing of a value ≥ 1: refused here rather than dropped
   epsilon_cutoff: [(v: unknown) => typeof v === 'number' && v >= 0 && v < 1, 'a number in [0, 1) (0 = off)'],

@@ -30,7 +30,8 @@ export function requireSamplingOptions(opts: SamplingOptions): void {
   const { temperature = 0, topK = 0, topP = 1, minP = 0, epsilonCutoff = 0, typicalP = 1, etaCutoff = 0, repetitionPenalty = 1 } = opts;
   if (!(temperature >= 0)) throw new UserError(`temperature must be a number ≥ 0 (0 = greedy), got ${temperature}`);
   if (!Number.isInteger(topK) || topK < 0) throw new UserError(`topK must be an integer ≥ 0 (0 = off), got ${topK}`);
-  if (!(topP > 0 && topP <= 1)) throw new UserError(`topP must be in (0, 1] (1 = off), got ${topP}`);
+  // 0 too, as transformers' TopPLogitsWarper takes it (it refuses only < 0 or > 1): the most likely token alone
+  if (!(topP >= 0 && topP <= 1)) throw new UserError(`topP must be in [0, 1] (1 = off), got ${topP}`);
   if (!(minP >= 0 && minP <= 1)) throw new UserError(`minP must be in [0, 1] (0 = off), got ${minP}`);
   if (!(epsilonCutoff >= 0 && epsilonCutoff < 1)) throw new UserError(`epsilonCutoff must be in [0, 1) (0 = off), got ${epsilonCutoff}`);
   if (!(typicalP > 0 && typicalP <= 1)) throw new UserError(`typicalP must be in (0, 1] (1 = off), got ${typicalP}`);

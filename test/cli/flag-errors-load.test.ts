@@ -62,7 +62,7 @@ test('each command\'s usage errors, --help, -h and --version load none of its ba
     [['eval', '--data', DATA, '--model', 'no-such-model', '--device', 'tpu'], 2, /^error: --device must be one of auto, cpu, cuda, got "tpu"\n$/],
     [['generate', '--prompt', 'hi'], 2, /^error: a model folder \(--model\), a run \(--run\) or an adapter folder whose adapter_config.json names its base \(--adapter\) is required/],
     // before: checked on generate's thread after the model folder's checks, so a folder not there was said first
-    [['generate', '--model', 'no-such-model', '--prompt', 'hi', '--top-p', '2'], 2, /^error: --top-p must be in \(0, 1\], got "2"\n$/],
+    [['generate', '--model', 'no-such-model', '--prompt', 'hi', '--top-p', '2'], 2, /^error: --top-p must be in \[0, 1\], got "2"\n$/],
     [['generate', '--model', 'no-such-model', '--prompt', 'hi', '--bad-words-ids', '[5]'], 2, /^error: --bad-words-ids must be a non-empty list of non-empty token-id lists/],
     [['generate', '--model', 'no-such-model', '--prompt', 'hi', '--seed', '-1'], 2, /^error: --seed must be an integer ≥ 0, got "-1"\n$/],
     [['generate', '--run', 'r', '--model', 'm'], 2, /^error: give either a run \(--run\) or a model folder \(--model, with --adapter\), not both/],

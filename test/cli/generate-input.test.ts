@@ -57,7 +57,7 @@ test('a negative or zero count says what the value must be, and the value given 
   oneLineError(await cli('--prompt', 'Hi', '--repetition-penalty', '0'), /^error: --repetition-penalty must be > 0 \(1 = off\), got "0"$/);
   oneLineError(await cli('--prompt', 'Hi', '--repetition-penalty', 'x'), /^error: --repetition-penalty must be a number, got "x"$/);
   oneLineError(await cli('--prompt', 'Hi', '--typical-p', '0'), /^error: --typical-p must be in \(0, 1\] \(1 = off\), got "0"$/);
-  oneLineError(await cli('--prompt', 'Hi', '--top-p', '-0'), /^error: --top-p must be in \(0, 1\], got "-0"$/);
+  oneLineError(await cli('--prompt', 'Hi', '--top-p', '-0.1'), /^error: --top-p must be in \[0, 1\], got "-0.1"$/);
   oneLineError(await cli('--prompt', 'Hi', '--min-p', '1.5'), /^error: --min-p must be in \[0, 1\] \(0 = off\), got "1.5"$/);
   oneLineError(await cli('--prompt', 'Hi', '--epsilon-cutoff', '1'), /^error: --epsilon-cutoff must be in \[0, 1\) \(0 = off\), got "1"$/);
   oneLineError(await cli('--prompt', 'Hi', '--eta-cutoff', '1'), /^error: --eta-cutoff must be in \[0, 1\) \(0 = off\), got "1"$/);

@@ -105,8 +105,8 @@ test('sampling options transformers refuses are refused in one line (a NaN tempe
     [{ temperature: Number.NaN }, 'temperature must be a number ≥ 0 (0 = greedy), got NaN'],
     [{ topK: -1 }, 'topK must be an integer ≥ 0 (0 = off), got -1'],
     [{ topK: 1.5 }, 'topK must be an integer ≥ 0 (0 = off), got 1.5'],
-    [{ topP: 0 }, 'topP must be in (0, 1] (1 = off), got 0'],
-    [{ topP: 1.5 }, 'topP must be in (0, 1] (1 = off), got 1.5'],
+    [{ topP: -0.5 }, 'topP must be in [0, 1] (1 = off), got -0.5'],
+    [{ topP: 1.5 }, 'topP must be in [0, 1] (1 = off), got 1.5'],
     [{ repetitionPenalty: 0 }, 'repetitionPenalty must be > 0 (1 = off), got 0'],
     [{ repetitionPenalty: Number.NaN }, 'repetitionPenalty must be > 0 (1 = off), got NaN'],
   ];

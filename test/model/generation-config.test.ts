@@ -152,7 +152,7 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   write({ typical_p: 0 });
   assert.throws(() => readGenerationConfig(dir), { name: 'UserError', message: `${file}: typical_p must be a number in (0, 1] (1 = off), got 0` });
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
-    ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
+    ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', -0.5, 'a number in \\[0, 1\\]'], ['top_p', 1.5, 'a number in \\[0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
     ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer'], ['pad_token_id', '0', 'a token id'],
     ['no_repeat_ngram_size', -1, 'an integer ≥ 0'], ['min_new_tokens', 1.5, 'an integer ≥ 0'], ['min_length', '3', 'an integer ≥ 0'], ['min_p', 1.5, 'a number in \\[0, 1\\]'], ['epsilon_cutoff', 1, 'a number in \\[0, 1\\)']] as const) {
     write({ [key]: bad });
@@ -261,5 +261,5 @@ test('mistral-tune generate takes generation_config.json\'s max_new_tokens and s
   fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ top_p: '0.9' }));
   const bad = await run('--max-new-tokens', '2');
   assert.equal(bad.status, 2);
-  assert.deepEqual(bad.stderr.split('\n').filter((l) => l.startsWith('error')), [`error: ${path.join(model, 'generation_config.json')}: top_p must be a number in (0, 1] (1 = off), got "0.9"`]);
+  assert.deepEqual(bad.stderr.split('\n').filter((l) => l.startsWith('error')), [`error: ${path.join(model, 'generation_config.json')}: top_p must be a number in [0, 1] (1 = off), got "0.9"`]);
 });
