@@ -1,7 +1,7 @@
 // The work of `mistral-tune generate`, on a thread of its own (generate.ts, command-thread.ts): text from a model
 // (optionally with a LoRA adapter), with the chat template, streamed to stdout as tokens come, stopping at EOS. Its
 // usage and the checks of its flags that read no model are generate-flags.ts's, made before this module loads.
-import { generationSettings, readGenerationConfig, refuseFileNumberKinds, type GenerationConfigFile, type GivenGenerationOptions } from '../model/generation-config.ts';
+import { generationSettings, readGenerationConfig, refuseBadFileValuesApplied, type GenerationConfigFile, type GivenGenerationOptions } from '../model/generation-config.ts';
 import { refuseIdsPastVocab } from '../model/sequence-bias.ts';
 import { withBackend } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
@@ -58,7 +58,7 @@ function generateFrom({ f, given, seed, precision, device }: GenerateArgs, targe
   // its keys checked before a backend starts, their ids against config.json's vocab_size as the flags' are
   const file = readGenerationConfig(modelDir);
   refuseBiasedIdsPastVocab(given, file, config.vocabSize);
-  refuseFileNumberKinds(given, file);
+  refuseBadFileValuesApplied(given, file);
   // the adapter's tensors against config.json's shapes (their header only), before a backend starts, a wrong one named as from modelDir
   if (target.adapter) readAdapterInfo(target.adapter, config.numLayers, config, modelDir);
   withBackend(device, (backend) => {

@@ -55,7 +55,17 @@ export interface GenerationConfigFile {
   unsupported: string[];
   /** Keys whose number is of the kind transformers refuses (2 where it wants a float), with why: refused where applied (generationSettings). */
   wrongKinds?: Partial<Record<KindCheckedKey, string>>;
+  /**
+   * Sampling settings out of range (top_k -1, top_p 1.5) in a file that does not say do_sample true, with why: not
+   * applied where generation is greedy (warned of, as HF warns), refused where it samples (generationSettings).
+   */
+  unsampledOutOfRange?: Partial<Record<keyof typeof SAMPLING_KEYS, { value: number; why: string }>>;
 }
+
+/** The sampling settings (transformers' warpers, built only where generate() samples), each with its option's name. */
+const SAMPLING_KEYS = {
+  temperature: 'temperature', top_k: 'topK', top_p: 'topP', min_p: 'minP', typical_p: 'typicalP', epsilon_cutoff: 'epsilonCutoff', eta_cutoff: 'etaCutoff',
+} as const;
 
 /**
  * Settings of HF's GenerationConfig that change what generate() gives one sequence, which ours does not have, each
@@ -123,12 +133,21 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   const read = readFile(dir);
   if (!read) return { file: null, eosIds: [], unsupported: [] };
   const { file, config, spelledIn } = read;
+  const outOfRange: NonNullable<GenerationConfigFile['unsampledOutOfRange']> = {};
   const value = <K extends keyof typeof GENERATION_KEY_CHECKS>(key: K): unknown => {
     const v = config[key];
     if (v === undefined || v === null) return undefined;
     const [ok, want] = GENERATION_KEY_CHECKS[key];
-    if (!ok(v)) throw new UserError(`${key} must be ${want}, got ${jsonValueText(v)}`, file);
-    return v;
+    if (ok(v)) return v;
+    const why = `${key} must be ${want}, got ${jsonValueText(v)}`;
+    // a sampling setting out of range in a file that does not sample: HF's greedy generate() builds no warper of it and
+    // only warns; refused where generation samples after all (a --temperature given: generationSettings)
+    const sampler = SAMPLING_KEYS[key as keyof typeof SAMPLING_KEYS];
+    if (sampler !== undefined && config.do_sample !== true && typeof v === 'number' && Number.isFinite(v)) {
+      outOfRange[key as keyof typeof SAMPLING_KEYS] = { value: v, why };
+      return undefined;
+    }
+    throw new UserError(why, file);
   };
   const unsupported = Object.entries(UNSUPPORTED).filter(([key, off]) => {
     const v = config[key];
@@ -165,6 +184,7 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   if (minLength !== undefined) out.minLength = minLength as number;
   const pad = value('pad_token_id');
   if (pad !== undefined && (pad as number) >= 0) out.padId = pad as number;
+  if (Object.keys(outOfRange).length > 0) out.unsampledOutOfRange = outOfRange;
   const wrongKinds = wrongNumberKinds(config, spelledIn);
   if (Object.keys(wrongKinds).length > 0) out.wrongKinds = wrongKinds;
   return out;
@@ -226,10 +246,11 @@ export interface GenerationSettings {
 
 /**
  * The file's numbers of a kind transformers' processors refuse (repetition_penalty 2 for 2.0: GenerationConfigFile.wrongKinds),
- * where generate() would build the processor with them (the option given does not override it, ...): a UserError naming
- * the file. generationSettings checks it; the CLI also before the model loads.
+ * and its sampling settings out of range in a file that does not sample (unsampledOutOfRange), where generate() would
+ * build the processor with them (the option given does not override it, ...): a UserError naming the file.
+ * generationSettings checks it; the CLI also before the model loads.
  */
-export function refuseFileNumberKinds(given: GivenGenerationOptions, file: GenerationConfigFile): void {
+export function refuseBadFileValuesApplied(given: GivenGenerationOptions, file: GenerationConfigFile): void {
   const sampling = given.temperature === undefined ? file.doSample === true : given.temperature > 0;
   refuseWrongKinds(file.wrongKinds, {
     repetition_penalty: given.repetitionPenalty === undefined && file.repetitionPenalty !== 1,
@@ -244,6 +265,10 @@ export function refuseFileNumberKinds(given: GivenGenerationOptions, file: Gener
     bad_words_ids: given.badWordsIds === undefined,
     sequence_bias: given.sequenceBias === undefined,
   }, file.file);
+  // a sampling setting out of range in a file that does not sample, where generation samples all the same
+  for (const [key, bad] of Object.entries(file.unsampledOutOfRange ?? {})) {
+    if (sampling && given[SAMPLING_KEYS[key as keyof typeof SAMPLING_KEYS]] === undefined) throw new UserError(`${bad.why} (applied: generation samples)`, file.file ?? undefined);
+  }
 }
 
 /** Settings of GenerationConfig that only its sampling applies (transformers 5.17's warpers), which ours has not. */
@@ -265,7 +290,7 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   needArg('generationSettings', 'context', context, 'number', { hint: "a number (the model's max_position_embeddings)" });
   const fromFile: string[] = [];
   const sampling = given.temperature === undefined ? file.doSample === true : given.temperature > 0;
-  refuseFileNumberKinds(given, file);
+  refuseBadFileValuesApplied(given, file);
   const take = <T>(option: T | undefined, stated: T | undefined, key: string, dflt: T, applies = true): T => {
     if (option !== undefined) return option;
     if (stated === undefined || !applies) return dflt;
@@ -325,6 +350,7 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
     ...(file.epsilonCutoff !== undefined && file.epsilonCutoff !== 0 ? [`epsilon_cutoff ${file.epsilonCutoff}`] : []),
     ...(file.typicalP !== undefined && file.typicalP !== 1 ? [`typical_p ${file.typicalP}`] : []),
     ...(file.etaCutoff !== undefined && file.etaCutoff !== 0 ? [`eta_cutoff ${file.etaCutoff}`] : []),
+    ...Object.entries(file.unsampledOutOfRange ?? {}).map(([key, bad]) => `${key} ${bad.value}`),
   ];
   const unsupported = temperature > 0 ? file.unsupported : file.unsupported.filter((setting) => !SAMPLING_ONLY.has(setting.split(' ')[0]!));
   const listsSet = Object.fromEntries(Object.entries(lists).filter(([, v]) => v !== undefined));

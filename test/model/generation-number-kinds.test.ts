@@ -3,7 +3,9 @@
 // sequence_bias bias, an int top_k, no_repeat_ngram_size, min_length, min_new_tokens and bad_words_ids / sequence_bias
 // ids — each only where generate() applies it (repetition_penalty 1, greedy's temperature and top_k, a min_length with
 // no EOS id, a key a flag overrides are taken). JSON.parse read both as 2, so ours took what HF refuses. The reference
-// is test/fixtures/hf-generation-number-kinds/kinds.json (its make_kinds.py: transformers 5.17, torch 2.13 CPU).
+// is test/fixtures/hf-generation-number-kinds/kinds.json (its make_kinds.py: transformers 5.17, torch 2.13 CPU). Its
+// "range_" cases: a sampling setting out of range (top_k -1) in a file that does not sample, which HF's greedy generate()
+// takes with a warning and ours refused as it read the file, is warned of as not applied; refused where it samples.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,8 +22,8 @@ const CONFIG = JSON.stringify({ model_type: 'mistral', vocab_size: 32000, hidden
 
 test('generation_config.json (or config.json) numbers of the kind HF\'s generate() refuses are refused where it refuses them, named by key', () => {
   const root = tempDir('mt-gen-kinds-');
-  assert.ok(REF.cases.length >= 30);
-  for (const c of REF.cases) {
+  assert.ok(REF.cases.filter((k) => !k.name.startsWith('range_')).length >= 30);
+  for (const c of REF.cases.filter((k) => !k.name.startsWith('range_'))) {
     const dir = path.join(root, c.name);
     fs.mkdirSync(dir);
     if (c.file === 'gen') fs.writeFileSync(path.join(dir, 'generation_config.json'), c.keys);
@@ -42,6 +44,35 @@ test('generation_config.json (or config.json) numbers of the kind HF\'s generate
     assert.ok(msg.startsWith(`${path.join(dir, c.file === 'gen' ? 'generation_config.json' : 'config.json')}: ${key}`), `${c.name}: ${msg}`);
     assert.match(msg, /is (an integer|a float), which transformers refuses there/);
     assert.doesNotMatch(msg, /\n/);
+  }
+});
+
+/** Deliberately refused where HF takes it: a top_p above 1, which HF's sampling drops without a word (no warper unless below 1), as epsilon_cutoff ≥ 1 is. */
+const REFUSED_WHERE_HF_DROPS = new Set(['range_topp_big_sampled', 'range_topp_big_sampled_by_flag']);
+
+test('a sampling setting out of range in a generation_config.json that does not sample is warned of as not applied, as HF\'s greedy generate() takes it; refused where generation samples', () => {
+  const root = tempDir('mt-gen-ranges-');
+  const cases = REF.cases.filter((k) => k.name.startsWith('range_'));
+  assert.equal(cases.length, 14);
+  for (const c of cases) {
+    const dir = path.join(root, c.name);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'generation_config.json'), c.keys);
+    let error: unknown = null, unsampled: string[] = [];
+    try {
+      unsampled = generationSettings(c.given, readGenerationConfig(dir), 3, 1000).unsampledFromFile;
+    } catch (e) {
+      error = e;
+    }
+    const key = Object.keys(JSON.parse(c.keys) as object).find((k) => k !== 'do_sample')!;
+    if (c.refused === null && !REFUSED_WHERE_HF_DROPS.has(c.name)) {
+      assert.equal(error, null, `${c.name}: HF takes ${c.keys} ${JSON.stringify(c.given)}, ours said ${String(error)}`);
+      // not sampling: said as not applied, as HF warns "The following generation flags are not valid and may be ignored"
+      if (c.name.endsWith('_greedy')) assert.deepEqual(unsampled, [`${key} ${JSON.parse(c.keys)[key]}`], c.name);
+      continue;
+    }
+    assert.ok(isUserError(error), `${c.name}: ${c.keys} ${JSON.stringify(c.given)} taken`);
+    assert.match((error as Error).message, new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/generation_config\\.json: ${key} must be `), c.name);
   }
 });
 
