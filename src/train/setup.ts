@@ -33,6 +33,7 @@ import { loraScaling } from '../model/lora.ts';
 import { loadSplit, unknownLabelFix, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { keyError } from './config-paths.ts';
+import { refuseAdapterTask } from './adapter-task.ts';
 import { shownAs } from './config-issues.ts';
 import { AdamW } from './optimizer.ts';
 import { warmupStepsOf, type Schedule } from './schedule.ts';
@@ -174,9 +175,7 @@ export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, plac
   if (dir && adapter) {
     refusePatternedTraining(adapter, dir);
     refuseMissingTraining(adapter, dir);
-    if (adapter.taskType === 'SEQ_CLS' && cfg.task !== 'classification') {
-      throw keyError('lora.init_from', `${dir}: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, place);
-    }
+    refuseAdapterTask(adapter.ownTask, cfg.task, dir, () => checkpointHeadRows(cfg) !== null, place);
     if (adapter.hasScore) checkClassificationHead(model, adapter.numLabels, path.join(dir, 'adapter_model.safetensors'));
   }
   if (cfg.task !== 'classification') {

@@ -13,6 +13,11 @@ import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src
 import { setQuiet } from '../../src/util/log.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
 import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
+import { createBackend } from '../../src/backend/select.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { createAdapter } from '../../src/model/peft.ts';
+import { saveAdapter } from '../../src/model/peft-save.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-dry-refusals-');
@@ -65,6 +70,31 @@ test('a classification adapter given to a generation run: the dry run refuses it
   const r = refusals(config('gen', ['task: generation', `data: {train: ${path.join(dir, 'ids.jsonl')}}`, `lora: {init_from: ${CLS_ADAPTER}}`]));
   assert.match(r.train ?? '', /a classification adapter \(task_type SEQ_CLS\) cannot continue as generation \(set task: classification\)/);
   assert.equal(r.dry, r.train);
+});
+
+test('classification continuing an adapter that is not SEQ_CLS: refused, as PEFT 0.21 freezes the head of an untyped one and cannot load a CAUSAL_LM one over a classifier', async () => {
+  // PEFT (scripts run by hand): PeftModel.from_pretrained(classifier, untyped, is_trainable=True) trains no score parameter and
+  // save_pretrained writes task_type null and no score.weight; a CAUSAL_LM adapter fails (no prepare_inputs_for_generation)
+  const lm = await makeTokenizerModel(path.join(dir, 'lm-untyped'), 0);
+  const classifier = await makeTokenizerModel(path.join(dir, 'cls-untyped'), 0, { classes: 3 }); // id2label LABEL_0 … LABEL_2
+  const causal = path.join(dir, 'causal'), untyped = path.join(dir, 'untyped'); // no head: CAUSAL_LM, and task_type null
+  const m = loadModel(lm, { backend: createBackend('cpu') });
+  createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false }, new Rng(0), false);
+  saveAdapter(m, causal, { taskType: 'CAUSAL_LM', baseModel: lm });
+  fs.cpSync(causal, untyped, { recursive: true });
+  const adapterConfig = JSON.parse(fs.readFileSync(path.join(causal, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(untyped, 'adapter_config.json'), JSON.stringify({ ...adapterConfig, task_type: null }));
+  const lines = (model: string, adapter: string, data: string): string[] =>
+    [`model: ${model}`, 'task: classification', `data: {train: ${path.join(dir, data)}}`, `lora: {init_from: ${adapter}}`];
+  const overLm = refusals(config('untyped-lm', [...lines(lm, untyped, 'abc.jsonl'), 'labels: [a, b, c]']));
+  assert.match(overLm.train ?? '', /lora\.init_from: .*untyped: an adapter without task_type or score head \(PEFT's plain PeftModel\) cannot continue as a classification run: .*frozen.*, so the new head this model takes \(it has none\) would be lost; start a new adapter/);
+  assert.equal(overLm.dry, overLm.train);
+  const overCls = refusals(config('untyped-cls', [...lines(classifier, untyped, 'named.jsonl'), 'labels: [LABEL_0, LABEL_1, LABEL_2]']));
+  assert.match(overCls.train ?? '', /an adapter without task_type or score head .* saves its LoRA factors alone; start a new adapter/);
+  assert.equal(overCls.dry, overCls.train);
+  const typed = refusals(config('causal-cls', [...lines(classifier, causal, 'named.jsonl'), 'labels: [LABEL_0, LABEL_1, LABEL_2]']));
+  assert.match(typed.train ?? '', /a CAUSAL_LM adapter cannot continue as a classification run: PEFT cannot load it over a sequence classifier/);
+  assert.equal(typed.dry, typed.train);
 });
 
 test('an adapter made for a model of other sizes: the dry run refuses its tensors as train does, from the header', async () => {
