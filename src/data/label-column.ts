@@ -143,7 +143,7 @@ export const heldBytes = (item: RawItem): number => 512 + 4 * item.raw.length;
  */
 export function* typedLabelCells(format: Format, field: string, read: (quiet: boolean) => Iterable<RawItem>, classes: LabelReading = NO_CLASS_LIST, onNote?: (note: string) => void, holdBytes = HOLD_BYTES, known?: LabelColumnKind, file?: string): Generator<RawItem> {
   if (format === 'json' || format === 'jsonl') {
-    if (classes !== NO_CLASS_LIST) return yield* notingStringField(format, field, read(false), classes, onNote);
+    if (classes !== NO_CLASS_LIST) return yield* notingStringField(format, field, read(false), classes, file, onNote);
     return yield* typedJsonLabels(field, read(false), known, file, onNote);
   }
   if (format !== 'csv' && format !== 'tsv') return yield* read(false);
@@ -163,15 +163,15 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
       typed = scanLabelColumn(labelCells(read(true), field)).kind;
     } else if (held.length > 0) held.push(item); // the column is text now: what was held is read as text
     else {
-      yield typed === null ? item : typedItem(item, field, typed, classes);
+      yield typed === null ? item : typedItem(item, field, typed, classes, file);
       continue;
     }
-    yield* held.map((h) => typedItem(h, field, typed!, classes));
+    yield* held.map((h) => typedItem(h, field, typed!, classes, file));
     held = [];
     heldSize = 0;
   }
   const kind = typed ?? scan.kind;
-  yield* held.map((h) => typedItem(h, field, kind, classes));
+  yield* held.map((h) => typedItem(h, field, kind, classes, file));
   if (kind !== 'text') return;
   const notes = classes === NO_CLASS_LIST ? textColumnNotes(field, scan, 'column', csvTextWhy(scan, known !== undefined && scan.kind !== 'text')) : mergedLabelNotes(field, scan.word, scan.texts, classes, format);
   for (const note of notes) onNote?.(note);
@@ -200,6 +200,23 @@ function csvTextWhy({ word }: LabelColumnScan, byOtherFiles: boolean): string {
 const byOtherFilesWhy = (what: 'column' | 'field'): string => `the ${what} is text in another file of the dataset, and Hugging Face datasets types every file alike`;
 
 const holding = (word: string | undefined): string => (word === undefined ? '' : ` (it holds ${JSON.stringify(word)})`);
+
+/** A JSON number with a fraction (2.5; not 1.0, which is the class 1, nor one past a double's range, which labels.ts rejects). */
+const isFraction = (cell: unknown): cell is number => typeof cell === 'number' && Number.isFinite(cell) && !Number.isInteger(cell);
+
+/**
+ * The refusal of a label that is a number with a fraction (2.5, inf) in a column or field of numbers: Hugging Face reads
+ * it as floats (pandas' float64, pyarrow's double), and run_classification.py trains float labels as regression
+ * (problem_type regression: num_labels 1, MSE loss), which is not trained here; so is every record of it, not only the
+ * whole numbers among them (an STS-B score file had become classes 0 … 5, its other records rejected).
+ */
+function fractionLabel(text: string, field: string, format: 'csv' | 'json', file: string | undefined, at: RecordAt): UserError {
+  const csv = format === 'csv';
+  return new UserError(`label ${text} of ${csv ? 'column' : 'field'} ${JSON.stringify(field)} is not a whole number: Hugging Face reads a ${csv ? 'column' : 'field'} of numbers ` +
+    `that holds one as floats (${csv ? "pandas' float64" : "pyarrow's double"}) and run_classification.py trains float labels as regression (problem_type regression, ` +
+    'num_labels 1, MSE loss), which mistral-tune does not train; if these numbers are class names, ' +
+    (csv ? `name them with --labels (--labels ${text},…; labels: in a train config)` : `write every label as a JSON string ("${text}")`), file === undefined ? recordLine(at) : recordPlace(file, at));
+}
 
 /** The JSON type of a label as pyarrow's JSON reader types a field by it; null where there is none (null, absent) or it is no scalar (labels.ts refuses it). */
 type JsonKind = 'string' | 'number' | 'boolean';
@@ -234,6 +251,7 @@ function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelC
       yield item;
       continue;
     }
+    if (known !== 'text' && isFraction(cell)) throw fractionLabel(String(cell), field, 'json', file, item);
     first ??= { kind, at: recordAt(item), cell };
     if (kind !== first.kind) {
       throw new UserError(`field ${JSON.stringify(field)} holds the ${kind} ${quotedLabel(cell)} where ${recordLine(first.at)} holds the ${first.kind} ${quotedLabel(first.cell)}: ` +
@@ -295,12 +313,13 @@ export function* labelCells(read: Iterable<RawItem>, field: string): Generator<u
 }
 
 /** `item` as a column of `kind` reads it: where the column is numeric, a label that is a number no class can be is refused; where it is text, its label is marked as text. */
-function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes: LabelReading): RawItem {
+function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes: LabelReading, file: string | undefined): RawItem {
   const cell = item.error ? undefined : cellOf(item, field);
   if (kind === 'text' && typeof cell === 'string') return { ...item, labelAsText: true };
   const text = typeof cell === 'string' ? labelText(cell) : '';
   if (kind !== 'numbers' || typeof cell !== 'string' || cellKind(cell) !== 'number' || integerCell(text) !== null || classes.namesClass(text)) return item;
   const whole = /^[-+]?[0-9]+$/.test(text);
+  if (!whole) throw fractionLabel(text, field, 'csv', file, item);
   const what = whole ? 'an integer a class index can be (too large)' : 'a whole number';
   return {
     ...item, value: undefined,
@@ -317,11 +336,12 @@ function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes:
  * once read, where every label is a JSON string (a string column, as pyarrow types it for HF datasets), the labels the
  * class list reads as one number or boolean that HF keeps apart ("007" and "7" for --labels 7,x) are said to `onNote`.
  */
-function* notingStringField(format: Format, field: string, items: Iterable<RawItem>, classes: LabelReading, onNote?: (note: string) => void): Generator<RawItem> {
+function* notingStringField(format: Format, field: string, items: Iterable<RawItem>, classes: LabelReading, file: string | undefined, onNote?: (note: string) => void): Generator<RawItem> {
   const texts = new Set<string>(), full = { past: false };
   let strings = true, word: string | undefined;
   for (const item of items) {
     const cell = item.error ? undefined : cellOf(item, field);
+    if (isFraction(cell)) throw fractionLabel(String(cell), field, 'json', file, item);
     if (typeof cell === 'string') {
       const text = labelText(cell);
       addNumberText(texts, text, full);

@@ -16,6 +16,8 @@ import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 const tok = mistralTokenizer();
 const dir = tempDir();
 const TEXTS = ['an apple a day', 'the quick brown fox', 'rain over the hills', 'a late train home', 'seven lonely owls'];
+/** An integer past a class index (int64 to pandas): a label of a column of numbers that is rejected, not refused as a fraction is. */
+const BIG = '12345678901234567890';
 const csv = (labels: string[]): string => 'text,label\n' + labels.map((l, i) => `${TEXTS[i]},${l}`).join('\n') + '\n';
 
 test('labelColumnKind: the dtype pandas gives the column (checked with pandas 3 read_csv and datasets load_dataset("csv"))', () => {
@@ -50,17 +52,26 @@ test('labelColumnKind: pandas matches its NA words and booleans as written, and 
   assert.equal(labelColumnKind([' 7 ', '\t7', '\v7', '2.5']), 'numbers'); // float64
 });
 
-test('a CSV label column of numbers: a fraction is a number (pandas float64), refused as a JSON 2.5 is, not a class "2.5"', () => {
+test('a label column or field of numbers with a fraction is refused, one line naming the file and line: HF reads it as floats and trains regression', () => {
+  // before: each fraction was an unknown_label rejection and the whole numbers kept as classes, so an STS-B score file
+  // (0.0 … 5.0 in steps of 0.2) became a classifier of classes 0 … 5 with most of its records rejected; HF's
+  // run_classification.py trains a float64/double label column as regression (num_labels 1, MSE), not trained here
   const f = writeFiles(dir, { 'stars.csv': csv(['1', '2', '2.5', '1', '2']) })['stars.csv']!;
-  const out = path.join(dir, 'stars');
-  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0] });
-  assert.deepEqual(report.labels, [0, 1, 2], 'before: [1, 2, "2.5"], a string class beside the integers');
-  assert.deepEqual(report.by_reason, { unknown_label: 1 });
-  const rej = readJsonl<{ detail: string; line: number }>(path.join(out, 'rejected.jsonl'));
-  assert.match(rej[0]!.detail, /^label 2\.5 is not a whole number: every label of column "label" is a number, so pandas reads the column as float64 \(as Hugging Face datasets' csv loader does\)/);
-  // the readers of train, eval and classify refuse it too, in one line, naming the file and line
-  assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification' }), (e) => isUserError(e) && !e.message.includes('\n') &&
-    e.message.includes('stars.csv:4') && /label 2\.5 is not a whole number/.test(e.message));
+  const refused = (file: string, line: number, way: RegExp) => (e: unknown) => isUserError(e) && !e.message.includes('\n') &&
+    e.message.startsWith(`${file}:${line}: label `) && /is not a whole number: .*run_classification\.py trains float labels as regression/.test(e.message) && way.test(e.message);
+  assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'stars'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }),
+    refused(f, 4, /label 2\.5 of column "label" .*name them with --labels \(--labels 2\.5,…/));
+  // the readers of train, eval and classify refuse it too
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification' }), refused(f, 4, /--labels/));
+  // a JSON Lines field of numbers likewise (pyarrow types it double); 1.0 there stays the class 1, as before
+  const j = writeFiles(dir, { 'stsb.jsonl': [5.0, 3.8, 0.0].map((label) => JSON.stringify({ text: `pair ${label}`, label })).join('\n') + '\n' })['stsb.jsonl']!;
+  assert.throws(() => prepare({ inputs: [j], outDir: path.join(dir, 'stsb'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }),
+    refused(j, 2, /label 3\.8 of field "label" .*write every label as a JSON string \("3\.8"\)/));
+  assert.throws(() => loadTokenRows(j, { tokenizer: tok, task: 'classification', labels: [0, 5] }), refused(j, 2, /JSON string/));
+  // the ways out: a class list naming it (CSV), strings (JSON)
+  assert.deepEqual(prepare({ inputs: [f], outDir: path.join(dir, 'stars-named'), tokenizer: tok, task: 'classification', labels: [1, 2, '2.5'], split: [1, 0, 0] }).report.kept, 5);
+  const js = writeFiles(dir, { 'stsb-text.jsonl': ['5.0', '3.8'].map((label) => JSON.stringify({ text: `pair ${label}`, label })).join('\n') + '\n' })['stsb-text.jsonl']!;
+  assert.deepEqual(prepare({ inputs: [js], outDir: path.join(dir, 'stsb-text'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }).report.labels, ['3.8', '5.0']);
 });
 
 test('a CSV label column that holds a word is text: each label there is the class name it spells ("1", "2.5"), sorted as text, as HF datasets keeps them', () => {
@@ -115,9 +126,9 @@ test('a JSON integer label read with a CSV text column is the class its digits n
 });
 
 test('a TSV label column is typed as a CSV one (pandas read_csv with sep="\\t")', () => {
-  const f = writeFiles(dir, { 'stars.tsv': 'text\tlabel\nan apple\t1\na pear\t0.5\n' })['stars.tsv']!;
+  const f = writeFiles(dir, { 'stars.tsv': 'text\tlabel\nan apple\t1\na pear\t12345678901234567890\n' })['stars.tsv']!;
   const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'tsv'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
-  assert.deepEqual(report.by_reason, { unknown_label: 1 });
+  assert.deepEqual(report.by_reason, { unknown_label: 1 }); // int64 past a class index, not the class name it would be in a text column
 });
 
 test('a class the class list names is read as that class in a CSV column of numbers: --labels 1,2,2.5 keeps "2.5"', () => {
@@ -164,7 +175,7 @@ test('a JSON Lines label field of strings only, read by a class list given by va
 });
 
 test('typedLabelCells reads a CSV once, its records yielded as they are read; a number waits only until a word types the column', () => {
-  const f = writeFiles(dir, { 'once.csv': csv(['x', '1', '2.5', '2', 'y']), 'nums.csv': csv(['1', '2.5', '2', '7', '1']) });
+  const f = writeFiles(dir, { 'once.csv': csv(['x', '1', '2.5', '2', 'y']), 'nums.csv': csv(['1', BIG, '2', '7', '1']) });
   const reads = (file: string) => {
     const log = { reads: 0, pulled: 0 };
     const read = (quiet: boolean): Iterable<RawItem> => {
@@ -186,7 +197,7 @@ test('typedLabelCells reads a CSV once, its records yielded as they are read; a 
   const late = reads(writeFiles(dir, { 'late.csv': csv(['1', '2.5', 'x']) })['late.csv']!);
   const lateIt = typedLabelCells('csv', 'label', late.read)[Symbol.iterator]();
   assert.deepEqual([(lateIt.next().value as RawItem).labelAsText, late.log.pulled], [true, 3]);
-  // a column of numbers: the records from the fraction on wait for the file's end, in their order; or, past holdBytes
+  // a column of numbers: the records from the number no class can be on wait for the file's end, in their order; or, past holdBytes
   // held, for a quiet read of the label column, the file's second read
   for (const holdBytes of [HOLD_BYTES, 1]) {
     const nums = reads(f['nums.csv']!);
@@ -211,9 +222,9 @@ test('the label scan keeps only the texts a merged-label note can name (numbers,
 
 test('records waiting for the label column to be typed are bounded by the memory they hold, not their characters alone: many short records are typed by a quiet read', () => {
   // 200,000 records of a few characters (1.4 MB, far under 64 MiB of text) held as objects took ~450 bytes each: a
-  // 70 MB CSV of short rows with a fraction first held them all (1.4 GB)
+  // 70 MB CSV of short rows with such a number first held them all (1.4 GB)
   const rows = 200_000;
-  const f = writeFiles(dir, { 'short.csv': 'text,label\nab,2.5\n' + 'ab,1\n'.repeat(rows) })['short.csv']!;
+  const f = writeFiles(dir, { 'short.csv': `text,label\nab,${BIG}\n` + 'ab,1\n'.repeat(rows) })['short.csv']!;
   let reads = 0;
   const read = (): Iterable<RawItem> => { reads++; return readRecords(f, 'csv', {}); };
   let n = 0, refused = 0;
