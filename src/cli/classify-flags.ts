@@ -15,7 +15,7 @@ import { dataFileOption, deviceOption, intOption, oneOf, parseCommand } from './
 export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --adapter DIR | --run RUN_DIR [--best]) (--text TEXT | --data FILE) [options]
 
 The class the model predicts for each text, and the probability of each class. Texts are cleaned as prepare
-cleans training text and tokenized as training tokenizes them, as transformers' tokenizer(text) does (BOS + text
+cleans training text (runs of spaces become one, NFC, the ends trimmed) and tokenized as training tokenizes them, as transformers' tokenizer(text) does (BOS + text
 + any special ids the tokenizer puts after a text; cut at the run's max_seq_len, those ids kept: the texts cut
 are counted in a warning, as are texts longer than the model's max_position_embeddings).
 
