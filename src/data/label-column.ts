@@ -218,6 +218,17 @@ function fractionLabel(text: string, field: string, format: 'csv' | 'json', file
     (csv ? `name them with --labels (--labels ${text},…; labels: in a train config)` : `write every label as a JSON string ("${text}")`), file === undefined ? recordLine(at) : recordPlace(file, at));
 }
 
+/**
+ * The refusal of a label that is a list (go_emotions' [0, 27]): multi-label data, which run_classification.py trains with
+ * BCE (problem_type multi_label_classification) and is not trained here; refused at the first, as a fraction is, rather
+ * than rejecting those records and training the rest as single-label (pyarrow cannot type a field mixing lists and scalars).
+ */
+function listLabel(cell: unknown[], field: string, file: string | undefined, at: RecordAt): UserError {
+  return new UserError(`label ${quotedLabel(cell)} of field ${JSON.stringify(field)} is a list: multi-label data (several classes to a record; ` +
+    "Hugging Face's run_classification.py trains it with problem_type multi_label_classification, BCE loss) is not trained here; give each record one label",
+  file === undefined ? recordLine(at) : recordPlace(file, at));
+}
+
 /** The JSON type of a label as pyarrow's JSON reader types a field by it; null where there is none (null, absent) or it is no scalar (labels.ts refuses it). */
 type JsonKind = 'string' | 'number' | 'boolean';
 function jsonKind(cell: unknown): JsonKind | null {
@@ -247,6 +258,7 @@ function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelC
   for (const item of items) {
     const cell = item.error ? undefined : cellOf(item, field);
     const kind = jsonKind(cell);
+    if (Array.isArray(cell)) throw listLabel(cell, field, file, item);
     if (kind === null) {
       yield item;
       continue;
@@ -342,6 +354,7 @@ function* notingStringField(format: Format, field: string, items: Iterable<RawIt
   for (const item of items) {
     const cell = item.error ? undefined : cellOf(item, field);
     if (isFraction(cell)) throw fractionLabel(String(cell), field, 'json', file, item);
+    if (Array.isArray(cell)) throw listLabel(cell, field, file, item);
     if (typeof cell === 'string') {
       const text = labelText(cell);
       addNumberText(texts, text, full);

@@ -74,6 +74,17 @@ test('a label column or field of numbers with a fraction is refused, one line na
   assert.deepEqual(prepare({ inputs: [js], outDir: path.join(dir, 'stsb-text'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }).report.labels, ['3.8', '5.0']);
 });
 
+test('a JSON label that is a list (multi-label data) is refused at the first, one line naming the file and line, with or without a class list', () => {
+  // before: each list label was an unknown_label rejection, and a file mixing lists and single labels (which pyarrow
+  // cannot type for HF) trained its single-label records alone
+  const f = writeFiles(dir, { 'multi.jsonl': [1, [0, 2], 0, 1].map((label, i) => JSON.stringify({ text: TEXTS[i], label })).join('\n') + '\n' })['multi.jsonl']!;
+  const refused = (e: unknown) => isUserError(e) && !e.message.includes('\n') &&
+    e.message.startsWith(`${f}:2: label [0,2] of field "label" is a list: multi-label data`) && /problem_type multi_label_classification.*give each record one label$/.test(e.message);
+  assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'multi'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }), refused);
+  assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'multi-named'), tokenizer: tok, task: 'classification', labels: ['a', 'b', 'c'], split: [1, 0, 0] }), refused);
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification' }), refused);
+});
+
 test('a CSV label column that holds a word is text: each label there is the class name it spells ("1", "2.5"), sorted as text, as HF datasets keeps them', () => {
   // before: [1, "2.5", "x"], the "1" read as the integer 1 where load_dataset("csv") gives the strings '1', '2.5', 'x'
   const f = writeFiles(dir, { 'mixed.csv': csv(['1', '2.5', 'x', '1']) })['mixed.csv']!;
