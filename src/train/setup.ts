@@ -165,7 +165,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
 /**
  * lora.init_from and the head the run continues, as training loads them, from adapter_config.json and the safetensors
  * headers alone (no weight is read), so that the dry run refuses what train refuses, and train before it reads a weight:
- * the adapter's own refusals, per-module ranks and selected modules without tensors (not trained on), a classification adapter (SEQ_CLS) for another task; a
+ * the adapter's own refusals, per-module ranks and selected modules without tensors (not trained on), an adapter of another task (adapter-task.ts); a
  * generation run on a model folder without an LM head; a classification head (the adapter's, else the model folder's own)
  * of other classes than labels, or with its names (a model's id2label; an adapter's config.json id2label or card) in another order.
  */
