@@ -406,8 +406,9 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
       }
     }
     if (eosCount > 1 && !union) throw new UserError(`${turnName(names, turns[s]!).turn}: the chat template writes more than one EOS in this assistant turn`);
-    // what a template writes after its EOS (a newline) is not trained; blocks of no turn in particular are trained whole
-    let last = eosCount === 1 && !union ? eosAt : end - 1;
+    // what a template writes after its EOS (a newline) is not trained; a {% generation %} block is trained whole, as TRL
+    // trains it, what it holds after an EOS too ("</s></A>")
+    let last = eosCount === 1 && blocks === null ? eosAt : end - 1;
     if (eosCount === 0 && lastTurn && !(blocks && ids.slice(end).includes(e))) {
       // The template ends the chat without EOS: one, trained, after the last turn (as TRL ends a text with it; TRL adds
       // none to a chat). Earlier turns end with what the template writes, so their context is the one generation sees.

@@ -9,7 +9,8 @@
 // which TRL does not add to a chat, with what the template writes after the last block trained before it. And the fixture's cases, each a template with its own records, where the blocks are
 // not one per assistant turn or not where the turn's text is: TRL's diffusion_gemma_training.jinja on a tool-call chat
 // (4 blocks for 2 turns, one empty), a block around the last turn only, nested blocks, a block inside a macro
-// (transformers counts it from where the macro's call starts: "<A>" trained, the end of the turn not), and blocks
+// (transformers counts it from where the macro's call starts: "<A>" trained, the end of the turn not), a block holding
+// the EOS and "</A>" after it (all trained, not stopped at the EOS as a turn found without blocks is), and blocks
 // empty but in the last turn (the token "></" that merges across an empty one is trained) — TRL trains every block's
 // tokens all the same, and so does ours.
 import { test } from 'node:test';
@@ -54,9 +55,12 @@ function assertTrlRows(template: string, records: unknown[], trl: Row[]): void {
     assert.equal(ours.length, records.length);
     trl.forEach((want0, i) => {
       const eos = tokenizer.eosId!;
-      const endsBare = want0.input_ids.at(-1) !== eos;
-      // a chat ending bare: ours adds the EOS, with what the template writes after the last block trained before it
+      // a chat ending bare (no EOS in or after its last block): ours adds the EOS, with what the template writes after the
+      // last block trained before it
       const lastTrained = want0.labels.findLastIndex((l) => l !== -100);
+      let lastBlock = lastTrained;
+      while (lastBlock > 0 && want0.labels[lastBlock - 1] !== -100) lastBlock--;
+      const endsBare = !want0.input_ids.slice(Math.max(lastBlock, 0)).includes(eos);
       const tail = (l: number, t: number) => (endsBare && lastTrained >= 0 && t > lastTrained ? want0.input_ids[t]! : l);
       const want = endsBare ? { ids: [...want0.input_ids, eos], labels: [...want0.labels.map(tail), eos] } : { ids: want0.input_ids, labels: want0.labels };
       const row = ours[i]!;
