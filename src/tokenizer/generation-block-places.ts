@@ -2,7 +2,7 @@
 // Its AssistantTracker counts a block from the length of what the template has written (jinja2 has yielded) when the
 // block runs. The output of a macro call, a {% call %}, a {% filter %} or a {% set %}…{% endset %} body is written only
 // once it ends, wherever the template puts it: the marks follow a block in a macro only where the macro's output is
-// written where it is called, as the whole of a {{ … }} outside any such body — not a macro called by another, by
+// written where it is called, as the whole of a {{ … }} outside any such body (or with `| trim`, `if … else …`) — not a macro called by another, by
 // {% call %}, stored with {% set %} and written later, or joined to other text ({{ '<A>' ~ turn(m) }}), nor a block
 // inside one of those bodies: there the blocks are counted from where the template ran the call, which the marks do
 // not see, and are not followed (the turns are found as for a template without blocks, as docs/data.md says).
@@ -15,6 +15,11 @@ const MACRO = new RegExp(String.raw`{%-?\s*macro\s+(\w+)${TAG_INSIDE}-?%}([\s\S]
 // the tags of bodies whose output is written once they end: {% call %}, {% filter %}, {% set name %}, and their ends
 const BUFFERING = new RegExp(String.raw`{%-?\s*(end)?(call|filter|set)\b(${TAG_INSIDE})-?%}`, 'g');
 
+// what may follow a macro's call in its {{ … }} with the output still written whole where it is called, as the
+// tracker counts it: a `| trim` (the marks keep its ends from being trimmed: where it trims some, the chat's text with
+// the marks left out is not the chat's, and generationSpans gives null) and an ` if … else …` that writes the call or not
+const WRITTEN_WHOLE = new RegExp(String.raw`^\s*(?:\|\s*trim\s*(?:\(\s*\)\s*)?)?(?:if\b(?:${STRING}|[^'"{}])*)?-?}}`);
+
 /** True where every {% generation %} block of `text` stands where the marks find it as transformers counts it. */
 export function blocksFollowable(text: string): boolean {
   const macros = [...text.matchAll(MACRO)].map((m) => ({ name: m[1]!, at: m.index, end: m.index + m[0].length, body: m[2]! }));
@@ -25,7 +30,7 @@ export function blocksFollowable(text: string): boolean {
     for (const call of text.matchAll(new RegExp(String.raw`(?<![\w.])${macro.name}\s*\(`, 'g'))) {
       if (call.index > macro.at && call.index < macro.at + text.slice(macro.at).indexOf('%}')) continue; // its own header
       const close = closingParen(text, call.index + call[0].length);
-      if (inside(call.index) || close < 0 || !/{{-?\s*$/.test(text.slice(0, call.index)) || !/^\s*-?}}/.test(text.slice(close + 1))) return false;
+      if (inside(call.index) || close < 0 || !/{{-?\s*$/.test(text.slice(0, call.index)) || !WRITTEN_WHOLE.test(text.slice(close + 1))) return false;
     }
   }
   return true;

@@ -10,7 +10,8 @@
 // not one per assistant turn or not where the turn's text is: TRL's diffusion_gemma_training.jinja on a tool-call chat
 // (4 blocks for 2 turns, one empty), a block around the last turn only, nested blocks, a block inside a macro
 // (transformers counts it from where the macro's call starts: "<A>" trained, the end of the turn not), a block holding
-// the EOS and "</A>" after it (all trained, not stopped at the EOS as a turn found without blocks is), and blocks
+// the EOS and "</A>" after it (all trained, not stopped at the EOS as a turn found without blocks is), a macro written
+// as {{ turn(m) | trim }} and as {{- turn(m) if loop.last else … -}} (counted from the call's start too), and blocks
 // empty but in the last turn (the token "></" that merges across an empty one is trained) — TRL trains every block's
 // tokens all the same, and so does ours.
 import { test } from 'node:test';
@@ -171,7 +172,7 @@ test("a macro whose header holds '%}' in a string (a default argument): its bloc
   assertTrlRows(template.replace('{% macro turn(m) %}', "{% macro turn(m, s='%}') %}"), records, ref.labels['macro']!);
 });
 
-test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text; a block in a {% set %} body, after an inline {% set %} too): the turns found as without blocks', () => {
+test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text, trimmed by `| trim`; a block in a {% set %} body, after an inline {% set %} too): the turns found as without blocks', () => {
   // transformers counts such a block from the text written before the call ran, which the marks do not see ("<A>"
   // trained in '{{ "<A>" ~ turn(m) }}', "<pre>" in the {% set %} case): followed, they gave masks TRL does not give
   const tail = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}ASSISTANT{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
@@ -185,6 +186,8 @@ test('a block whose place transformers counts from where a call ran (a macro cal
     setBodyAfterSet: ["{% set sep = '' %}", '{% set t %}{% generation %}{{ m.content }}{% endgeneration %}{% endset %}<A>{{ t }}</A>'],
     // a {% call %} body holding another: the outer one's text after the inner's {% endcall %} is in its body too
     nestedCallBodies: ['{% macro wrap() %}{{ caller() }}{% endmacro %}{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}', '{% call wrap() %}{% call wrap() %}{% endcall %}<pre>{{ turn(m) }}{% endcall %}'],
+    // `| trim` that cuts some of the macro's output: transformers counts the block from the untrimmed output, off the text
+    trimmed: ['{% macro turn(m) %} <A>{% generation %}{{ m.content }}{% endgeneration %}</A> {% endmacro %}', '{{ turn(m) | trim }}'],
     macroInSetBodyAfterSet: ["{% set sep = '' %}{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}", '{% set t %}<pre>{{ turn(m) }}{% endset %}{{ t }}'],
   };
   const dir = tempDir('mt-gen-blocks-');
