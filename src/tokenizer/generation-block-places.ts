@@ -2,10 +2,11 @@
 // Its AssistantTracker counts a block from the length of what the template has written (jinja2 has yielded) when the
 // block runs. The output of a macro call, a {% call %}, a {% filter %} or a {% set %}…{% endset %} body is written only
 // once it ends, wherever the template puts it: the marks follow a block in a macro only where the macro's output is
-// written where it is called, as the whole of a {{ … }} outside any such body (or with `| trim`, `if … else …`) — not a macro called by another, by
-// {% call %}, stored with {% set %} and written later, or joined to other text ({{ '<A>' ~ turn(m) }}), nor a block
-// inside one of those bodies: there the blocks are counted from where the template ran the call, which the marks do
-// not see, and are not followed (the turns are found as for a template without blocks, as docs/data.md says).
+// written where it is called, as the whole of a {{ … }} outside any such body (or with `| trim`, `if … else …`; by its
+// name or a {% set f = turn %}'s) — not a macro called by another (passed to it too), by {% call %}, stored with
+// {% set %} and written later, or joined to other text ({{ '<A>' ~ turn(m) }}), nor a block inside one of those bodies:
+// there the blocks are counted from where the template ran the call, which the marks do not see, and are not followed
+// (the turns are found as for a template without blocks, as docs/data.md says).
 
 const STRING = String.raw`'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"`;
 /** A tag's inside up to its `-%}` or `%}`, a `%}` within a string (a macro's default argument) kept in it. */
@@ -27,13 +28,39 @@ export function blocksFollowable(text: string): boolean {
   if (buffered.some((b) => GENERATION.test(b.body))) return false;
   const inside = (at: number) => [...macros, ...buffered].some((m) => at > m.at && at < m.end);
   for (const macro of macros.filter((m) => GENERATION.test(m.body))) {
-    for (const call of text.matchAll(new RegExp(String.raw`(?<![\w.])${macro.name}\s*\(`, 'g'))) {
+    const names = callNames(text, macro.name);
+    if (names === null) return false;
+    for (const call of text.matchAll(new RegExp(String.raw`(?<![\w.])(?:${names.join('|')})\s*\(`, 'g'))) {
       if (call.index > macro.at && call.index < macro.at + text.slice(macro.at).indexOf('%}')) continue; // its own header
       const close = closingParen(text, call.index + call[0].length);
       if (inside(call.index) || close < 0 || !/{{-?\s*$/.test(text.slice(0, call.index)) || !WRITTEN_WHOLE.test(text.slice(close + 1))) return false;
     }
   }
   return true;
+}
+
+/**
+ * The names macro `name` is called by: its own and those of a `{% set f = name %}` (its calls followed as the macro's),
+ * or null where a tag names it otherwise than so or as a call — passed to another macro, aliased twice — whose calls
+ * are not seen.
+ */
+function callNames(text: string, name: string): string[] | null {
+  const bare = (n: string) => new RegExp(String.raw`(?<![\w.])${n}\b(?!\s*\()`, 'g');
+  const names = [name];
+  for (const tag of text.matchAll(/{{[\s\S]*?}}|{%[\s\S]*?%}/g)) {
+    const code = tag[0].replace(new RegExp(STRING, 'g'), "''");
+    if (!bare(name).test(code)) continue;
+    const alias = new RegExp(String.raw`^{%-?\s*set\s+(\w+)\s*=\s*${name}\s*-?%}$`).exec(code);
+    if (alias === null) return null;
+    names.push(alias[1]!);
+  }
+  // an alias named otherwise than in a call: its calls are not seen
+  const aliased = names.slice(1);
+  for (const tag of text.matchAll(/{{[\s\S]*?}}|{%[\s\S]*?%}/g)) {
+    const code = tag[0].replace(new RegExp(STRING, 'g'), "''");
+    if (aliased.some((a) => bare(a).test(code) && !new RegExp(String.raw`^{%-?\s*set\s+${a}\s*=\s*${name}\s*-?%}$`).test(code))) return null;
+  }
+  return names;
 }
 
 /** The index of the ")" that closes the call whose arguments start at `from` (after its "("), strings skipped; -1 if none. */

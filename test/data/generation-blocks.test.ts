@@ -11,7 +11,8 @@
 // (4 blocks for 2 turns, one empty), a block around the last turn only, nested blocks, a block inside a macro
 // (transformers counts it from where the macro's call starts: "<A>" trained, the end of the turn not), a block holding
 // the EOS and "</A>" after it (all trained, not stopped at the EOS as a turn found without blocks is), a macro written
-// as {{ turn(m) | trim }} and as {{- turn(m) if loop.last else … -}} (counted from the call's start too), and blocks
+// as {{ turn(m) | trim }}, as {{- turn(m) if loop.last else … -}} and as {{ f(m) }} after {% set f = turn %} (counted
+// from the call's start too), and blocks
 // empty but in the last turn (the token "></" that merges across an empty one is trained) — TRL trains every block's
 // tokens all the same, and so does ours.
 import { test } from 'node:test';
@@ -172,7 +173,7 @@ test("a macro whose header holds '%}' in a string (a default argument): its bloc
   assertTrlRows(template.replace('{% macro turn(m) %}', "{% macro turn(m, s='%}') %}"), records, ref.labels['macro']!);
 });
 
-test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text, trimmed by `| trim`; a block in a {% set %} body, after an inline {% set %} too): the turns found as without blocks', () => {
+test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text, trimmed by `| trim`, aliased and joined, passed to a macro; a block in a {% set %} body, after an inline {% set %} too): the turns found as without blocks', () => {
   // transformers counts such a block from the text written before the call ran, which the marks do not see ("<A>"
   // trained in '{{ "<A>" ~ turn(m) }}', "<pre>" in the {% set %} case): followed, they gave masks TRL does not give
   const tail = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}ASSISTANT{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
@@ -188,6 +189,9 @@ test('a block whose place transformers counts from where a call ran (a macro cal
     nestedCallBodies: ['{% macro wrap() %}{{ caller() }}{% endmacro %}{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}', '{% call wrap() %}{% call wrap() %}{% endcall %}<pre>{{ turn(m) }}{% endcall %}'],
     // `| trim` that cuts some of the macro's output: transformers counts the block from the untrimmed output, off the text
     trimmed: ['{% macro turn(m) %} <A>{% generation %}{{ m.content }}{% endgeneration %}</A> {% endmacro %}', '{{ turn(m) | trim }}'],
+    // the macro under another name ({% set f = turn %}), joined; passed to another macro that calls it
+    aliasJoined: ['{% macro turn(m) %}{% generation %}{{ m.content }}{% endgeneration %}{% endmacro %}{% set f = turn %}', "{{ '<A>' ~ f(m) }}</A>"],
+    passed: ['{% macro turn(m) %}{% generation %}{{ m.content }}{% endgeneration %}{% endmacro %}{% macro wrap(f, m) %}<A>{{ f(m) }}</A>{% endmacro %}', '{{ wrap(turn, m) }}'],
     macroInSetBodyAfterSet: ["{% set sep = '' %}{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}", '{% set t %}<pre>{{ turn(m) }}{% endset %}{{ t }}'],
   };
   const dir = tempDir('mt-gen-blocks-');
