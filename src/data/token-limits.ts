@@ -16,7 +16,8 @@ export interface TokenLimits {
 /**
  * The tokens `record` keeps (cut: true where --overflow truncate cuts it to --max-tokens), or the reason it is rejected:
  * untokenizable, too_short, too_long (--overflow reject), or fully_masked — a chat whose template's {% generation %}
- * blocks mark none of its tokens, or cut to --max-tokens, its prompt fills the
+ * blocks mark none of its tokens (whatever train_on the run will use, which prepare does not know: as for the default),
+ * or cut to --max-tokens, its prompt fills the
  * tokens kept and nothing is left to train, a row loading drops with train_on: assistant (a pre-tokenized row: its labels
  * mask them, and loading drops it whatever train_on says).
  */
@@ -36,7 +37,7 @@ export function tokenVerdict(record: DataRecord, tok: Tokenizer, limits: TokenLi
   if (untrained) {
     return {
       reason: 'fully_masked',
-      detail: `${tokens} tokens, none to train: the chat template's {% generation %} blocks mark none of them (TRL's assistant_only_loss trains none); training with train_on: assistant (the default) would drop it (train_on: all trains every token)`,
+      detail: `${tokens} tokens, none to train: the chat template's {% generation %} blocks mark none of them (TRL's assistant_only_loss trains none), and training with train_on: assistant (the default) drops it; prepare does not know the run's train_on: a train_on: all run, which trains every token, keeps it reading the raw file itself`,
     };
   }
   if (minTokens !== undefined && tokens < minTokens) return { reason: 'too_short', detail: `${tokens} tokens, fewer than ${words.say('minTokens')} ${minTokens}` };

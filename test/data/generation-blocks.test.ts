@@ -250,9 +250,13 @@ test("prepare rejects a chat whose template's {% generation %} blocks mark none 
     const rejected = readJsonl<{ source: { line: number }; reason: string; detail: string }>(path.join(out, 'rejected.jsonl'));
     assert.deepEqual(rejected.map((r) => [r.source.line, r.reason]), [[2, 'fully_masked']]);
     assert.match(rejected[0]!.detail, /none to train: the chat template's \{% generation %\} blocks mark none of them/);
+    // prepare cannot know the run's train_on: the detail says so, and what a train_on: all run does instead
+    assert.match(rejected[0]!.detail, /prepare does not know the run's train_on: a train_on: all run, which trains every token, keeps it reading the raw file itself$/);
     assert.deepEqual(report.by_reason, { fully_masked: 1 });
     const { stats } = loadTokenRows(path.join(out, 'train.jsonl'), { tokenizer });
     assert.deepEqual([stats.records, stats.dropped], [2, 0]);
+    const all = loadTokenRows(file, { tokenizer, trainOn: 'all' });
+    assert.deepEqual([all.rows.length, all.stats.dropped], [3, 0], 'the raw file with train_on: all: every chat kept');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
