@@ -27,7 +27,15 @@ export function blockTokens(blocks: ReadonlyArray<readonly [number, number]> | n
   const before = (c: number, merged: boolean) => {
     const head = tok.encode(rendered.slice(0, c));
     const k = commonPrefix(ids, head);
-    return merged && k < head.length ? k + 1 : k;
+    if (k === head.length) return k;
+    // the text before c ends inside the chat's tokens from k on: the one holding c (c - 1 with `merged`) is the first
+    // whose text from k on reaches past it, several on when the two encodings part for more than one token ("b  " as
+    // "▁▁" against the chat's "▁", "▁</")
+    const at = tok.decode(head.slice(k), { skipSpecialTokens: false }).length - (merged ? 1 : 0);
+    for (let j = k; j < Math.min(ids.length, head.length + 8); j++) {
+      if (tok.decode(ids.slice(k, j + 1), { skipSpecialTokens: false }).length > at) return merged ? j + 1 : j;
+    }
+    return merged ? k + 1 : k;
   };
   const ranges: Array<[number, number]> = [];
   for (const [s, e] of blocks) {
