@@ -105,3 +105,16 @@ test('a raw tab or other control character typed into a string is said in JSON\'
   const f = writeFiles(dir, { 'tab.json': '[\n  {\n    "text": "a\tb"\n  }\n]\n' })['tab.json']!;
   assert.deepEqual([...readJson(f)].map((i) => i.error?.detail), ['a raw tab inside a string at line 3 column 15: JSON writes it as \\t']);
 });
+
+test('a pretty-printed record that a quote or a bracket left open inside it, closed by a "}" indented as its "{", is one invalid_json record: its neighbours are read', () => {
+  // its "{" line was rejected as a stray "{", then each of its lines as a record of its own: 4 rejections for one record
+  const quote = read('open-quote.jsonl', '{"text": "a"}\n{\n  "text": "broken,\n  "label": "x"\n}\n{\n  "text": "b"\n}\n{"text": "c"}\n');
+  assert.deepEqual(lines(quote), [[1, { text: 'a' }], [2, 'invalid_json'], [6, { text: 'b' }], [9, { text: 'c' }]]);
+  assert.equal(quote[1]!.raw, '{\n  "text": "broken,\n  "label": "x"\n}');
+  assert.equal(quote[1]!.error!.detail, 'a line holding only "{" opens an object that is not closed (a string on line 3 runs to the end of its line); line 5, a "}" indented as its "{", ends it: a quote or a bracket left open inside it? (lines 2–5 are this record; the lines after it are read)');
+  // a "[" left open, the next object opening below the "}"; indented records (an array's body pasted), the "}" with its comma
+  assert.deepEqual(lines(read('open-bracket.jsonl', '{\n  "text": "a",\n  "tags": ["x", "y"\n}\n{\n  "text": "b"\n}\n')), [[1, 'invalid_json'], [5, { text: 'b' }]]);
+  assert.deepEqual(lines(read('open-indented.jsonl', '  {\n    "text": "a,\n    "x": 1\n  },\n  {\n    "text": "b"\n  }\n')), [[1, 'invalid_json'], [5, { text: 'b' }]]);
+  // a line indented no deeper than its "{" before any such "}" (a record of its own) leaves it as before: its "{" alone
+  assert.deepEqual(lines(read('open-record-below.jsonl', '{\n  "text": "a,\n{"text": "b"}\n')), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'b' }]]);
+});

@@ -62,3 +62,32 @@ export function cutLastLine(item: RawItem, l: Line, scanned: string, fileEnd: ()
 export function unclosedArray(line: number): RawItem {
   return { line, raw: '[', error: { reason: 'invalid_json', detail: 'a line holding only "[" opens an array that no line holding only "]" closes before the end of the file (the lines after it are read as lines)' } };
 }
+
+/**
+ * The one rejection of an object that a line holding only "{" (`open`, `indent` characters in) opens and that is not
+ * closed `why`, where a line holding only "}" (or "},") indented as its "{" comes below it, every line between indented
+ * deeper (or blank): a quote or a bracket left open inside it (`"text": "broken,`), the object's lines up to that "}" one
+ * record (they were each rejected, the first as a stray "{"), and `rest`, the lines read after it, read as lines. The
+ * lines are `ahead`, those read already, then more from `next`, up to `maxChars` characters. Null where a line indented no
+ * deeper than the "{" comes first (a record of its own, the next object's "{"), or none such closes it within the bound,
+ * or a line of it is no text (each line is judged by its own bytes then); `rest` then the lines read, to be read again.
+ */
+export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[], next: () => Line | undefined, why: string, maxChars: number): { item?: RawItem; rest: Line[] } {
+  const read = [...ahead];
+  let chars = open.text.length + 1;
+  for (let i = 0; ; i++) {
+    const l = i < read.length ? read[i]! : next();
+    if (l === undefined) return { rest: read };
+    if (i === read.length) read.push(l);
+    chars += l.text.length + 1;
+    if (l.defect || l.binary !== undefined || chars > maxChars) return { rest: read };
+    const t = l.text.trim();
+    if (t === '') continue;
+    const lead = l.text.length - l.text.trimStart().length;
+    if (lead > indent) continue;
+    if (lead < indent || !/^\}\s*,?$/.test(t)) return { rest: read };
+    const raw = [open, ...read.slice(0, i + 1)].map((r) => r.text).join('\n').trim();
+    const detail = `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it: a quote or a bracket left open inside it? (lines ${open.lineNo}–${l.lineNo} are this record; the lines after it are read)`;
+    return { item: { line: open.lineNo, raw, error: { reason: 'invalid_json', detail } }, rest: read.slice(i + 1) };
+  }
+}

@@ -14,7 +14,8 @@
 // brace are one record at that line (a "{" after that brace, `}{`, opens the next). One that does not close before the next such line (indented no more), within maxRawChars or before
 // the end of the file (a stray "{") rejects its first line alone, and the lines after it are read again as
 // lines: each line is scanned at most twice; one the file ends inside with no record of its own at its top level (a
-// file cut short) is one record, rejected as truncated (jsonl-unclosed.ts). So does one that closes but does not parse while a line at its top level
+// file cut short) is one record, rejected as truncated, and one a "}" indented as its "{" closes below it (a quote or bracket left
+// open inside) is one invalid_json record of its lines (jsonl-unclosed.ts). So does one that closes but does not parse while a line at its top level
 // is a record of its own, or a line holding only "{", where a key belongs (a stray "{" above records, indented too, and a stray "}" below them). A line that is a JSON array of objects (a batch written per line, or a
 // one-line array as the first line: json.ts; as Python wrote it too, or with a trailing comma) holds its elements as records, each at the line, each parsed from its own
 // text; an empty one holds none; `onNote` is told how many lines and records were read so. A record followed by a comma
@@ -29,7 +30,7 @@ import { closeIndex, commentAt, commentsNote, countComment, isTurn, SingleQuotes
 import { crPieces } from './jsonl-cr.ts';
 import { objectIndent, prettyObject, type RawLimit } from './jsonl-pretty.ts';
 import { brokenRecord } from './jsonl-line-break.ts';
-import { cutLastLine, cutShort, openAbove, unclosedArray } from './jsonl-unclosed.ts';
+import { closedAtIndent, cutLastLine, cutShort, openAbove, unclosedArray } from './jsonl-unclosed.ts';
 import { jsonSeqNote, startsText, withoutRecordSeparator, type SeqTally } from './json-seq.ts';
 import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
 import { stringEnd } from './number-spellings.ts';
@@ -107,10 +108,13 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
         // lines of its own before the record at its top level (`"n": {4`): a bracket in it left open, those lines one record
         const above = pretty.recordAt === undefined ? null : openAbove(l, pretty.readAhead, pretty.recordAt, pretty.why, jsonc);
         const resume = pretty.resume ? [pretty.resume] : []; // the RS line that ended it: read again, as the next text
-        again = (cut ? resume : (above?.rest ?? pretty.readAhead).concat(resume)).concat(again.slice(at));
+        // else a "}" indented as its "{" below it, the lines between deeper: a quote or bracket left open in it, those lines one record
+        const closed = cut ?? above ?? pretty.resume ? null : closedAtIndent(l, indent, pretty.readAhead, next, pretty.why, opts.maxRawChars ?? Infinity);
+        again = (cut ? resume : (above?.rest ?? closed?.rest ?? pretty.readAhead).concat(resume)).concat(again.slice(at));
         at = 0;
-        if (cut ?? above) {
-          yield (cut ?? above!.item);
+        const one = cut ?? above?.item ?? closed?.item;
+        if (one) {
+          yield one;
           continue;
         }
         const stray = pretty.recordAt === undefined ? '' : `, and line ${pretty.recordAt} inside it holds a record where a key belongs: a stray "{"? (the lines after it are read as lines)`;
