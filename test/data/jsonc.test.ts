@@ -227,3 +227,16 @@ test('JSONC: a line break typed into a string of a pretty-printed record or an a
   assert.deepEqual([...readRecords(f['pretty.json']!, 'json')].map((i) => [i.line, i.value ?? i.error?.detail]), [[1, 'a line break inside a string (line 2): JSON writes it as \\n'], [6, { text: 'c' }]]);
   assert.deepEqual([...readRecords(f['array.json']!, 'json')].map((i) => [i.line, i.value ?? i.error?.detail]), [[2, 'a line break inside a string (line 2): JSON writes it as \\n'], [4, { text: 'c' }]]);
 });
+
+test('JSONC: a file of one record is judged too long by its JSON\'s bytes, not its comments\': a long header comment leaves a short record read', () => {
+  const note = 'a long note. '.repeat(40); // 520 bytes of comment
+  const f = writeFiles(tempDir(), {
+    'header.json': `// ${note}\n{"text": "hi"}\n`,
+    'block.json': `{"text": /* ${note}\n${note} */ "${'x'.repeat(400)}"}\n`,
+  });
+  // the file's 540 bytes were taken for the record's: too_long unparsed, `the record's JSON is 540 bytes`
+  assert.deepEqual([...readJson(f['header.json']!, { maxRawChars: 100 })].map((i) => [i.line, i.value ?? i.error?.reason]), [[2, { text: 'hi' }]]);
+  const [big] = [...readJson(f['block.json']!, { maxRawChars: 100 })];
+  assert.equal(big!.error?.reason, 'too_long');
+  assert.equal(big!.error!.detail, 'the record\'s JSON is 414 bytes, more than any record within --max-chars can take; rejected unparsed');
+});

@@ -196,8 +196,9 @@ const KEY_LIMIT = 256;
  * file need not be parsed whole to find that out); null when it is not JSON text that this scan can follow (a line
  * break inside a key or a member's string value; a quote that is not JSON's, as in a Python literal). A `/*` never
  * closed is a UserError at its line (unclosedComment), as in an array: read as JSON Lines, a record inside it was kept.
+ * `comments.bytes` is told how many of the file's bytes are its comments' (no record's JSON: its length is the rest).
  */
-export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null {
+export function scanObjectMembers(file: string, comments = { bytes: 0 }): ObjectMember[] | 'lines' | null {
   const members: ObjectMember[] = [];
   const stack: Array<'obj' | 'arr'> = [];
   let closed = false, inString = false, escape = false, expectKey = false;
@@ -215,12 +216,14 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
   const single = new SingleQuotes(); // a Python literal's strings: what is in one is text, not a comment or a bracket
   for (const [{ text, lineNo }, after] of withNext(readLines(file))) {
     single.endLine();
+    let commentFrom = 0; // where on this line the block comment open started (0: a line before opened it)
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
       if (inComment) {
         if (c === '*' && text[i + 1] === '/') {
           inComment = 0;
           i++;
+          comments.bytes += Buffer.byteLength(text.slice(commentFrom, i + 1));
         }
         continue;
       }
@@ -240,9 +243,13 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
       const opens = !single.inside;
       if (single.step(text.charCodeAt(i)) && !opens) continue; // its opening quote starts a value, as a `"` does
       const comment = single.inside ? null : commentAt(text, i);
-      if (comment === 'line') break; // to the end of the line
+      if (comment === 'line') {
+        comments.bytes += Buffer.byteLength(text.slice(i));
+        break; // to the end of the line
+      }
       if (comment === 'block') {
         inComment = lineNo;
+        commentFrom = i;
         i++;
         continue;
       }
@@ -297,6 +304,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         return null;
       }
     }
+    if (inComment > 0) comments.bytes += Buffer.byteLength(text.slice(commentFrom)) + 1; // with its line break
     // a line break inside a string is not JSON, but inside the records readJsonArray judges the element it breaks, and
     // so does the scan, as it does: the string goes on when the next line is its rest (a line break typed into a value),
     // else it was left open and the element ends with its line (its closing brackets after it skipped)

@@ -73,7 +73,8 @@ function* readJsonFrom(file: string, opts: ReadOptions, jsonl: boolean, lines: H
     return;
   }
   lines.close(); // an object, or one value: read otherwise
-  const scan = first.ch === '{' ? scanObjectMembers(file) : null;
+  const commentBytes = { bytes: 0 }; // an object's comments (JSONC), which no record's length counts
+  const scan = first.ch === '{' ? scanObjectMembers(file, commentBytes) : null;
   if (scan === 'lines') {
     yield* readJsonl(file, opts, true);
     return;
@@ -97,14 +98,15 @@ function* readJsonFrom(file: string, opts: ReadOptions, jsonl: boolean, lines: H
     return;
   }
   const size = fs.statSync(file).size;
+  const json = size - commentBytes.bytes; // the bytes of its JSON, not of its comments
   const maxRaw = opts.maxRawChars ?? Infinity;
-  if (scan !== null && size > 3 * maxRaw) {
+  if (scan !== null && json > 3 * maxRaw) {
     // one object, whose text (a UTF-16 unit per 3 bytes at least) is longer than any record within --max-chars; one
     // holding lists of records is said to, as a shorter one is (prepare refuses it, naming them)
     opts.onBytes?.(size);
     const lists = recordListsNote(scan, undefined, file);
-    const detail = lists ? `${lists}; as one record it is ${size} bytes, more than ${withinMaxChars(opts)} can take: rejected unparsed`
-      : `the record's JSON is ${size} bytes, more than ${withinMaxChars(opts)} can take; rejected unparsed`;
+    const detail = lists ? `${lists}; as one record it is ${json} bytes, more than ${withinMaxChars(opts)} can take: rejected unparsed`
+      : `the record's JSON is ${json} bytes, more than ${withinMaxChars(opts)} can take; rejected unparsed`;
     yield { line: first.line, raw: head(file, 1 << 16), error: { reason: 'too_long', detail } };
     return;
   }
