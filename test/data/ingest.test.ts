@@ -375,6 +375,26 @@ test('JSON: an element that a "{" left open ends above the next line that starts
   assert.deepEqual(summary([...readJson(f['valid.json']!)]), [{ line: 2, value: { text: 'a', m: { x: 1 }, l: [1, { y: 2 }] }, reason: undefined }, { line: 5, value: { text: 'b' }, reason: undefined }]);
 });
 
+test('JSON: an element that a "[" left open, the file ending inside it, ends above the first record below that "[" indented no deeper than the element; the elements from it are read', () => {
+  // the element took the records below it as its list's, to the end of the file: one truncated record, the elements lost
+  const f = writeFiles(dir, {
+    'open-list.json': '[\n  {"text": "a", "tags": ["x", "y",\n  {"text": "b"},\n  {"text": "c"}\n]\n',
+    'open-bracket.json': '[\n  {"text": "a", "tags": [\n  {"text": "b"},\n  {"text": "c"}\n]\n',
+    'open-pretty.json': '[\n  {\n    "text": "a",\n    "turns": [\n  {\n    "text": "b"\n  },\n  {"text": "c"}\n]\n',
+    // JSON: a nested batch, and a list, whose records are indented as the element is; a file cut short inside an element
+    'valid.json': '[\n  [\n  {"text": "a"},\n  {"text": "b"}\n  ],\n  {"text": "c", "l": [\n  {"y": 2}\n  ]}\n]\n',
+    'cut-short.json': '[\n  {"text": "a", "tags": [\n    {"x": 1},\n    {"x": 2}\n',
+  });
+  const open = [...readJson(f['open-list.json']!)];
+  assert.deepEqual(summary(open), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 3, value: { text: 'b' }, reason: undefined }, { line: 4, value: { text: 'c' }, reason: undefined }]);
+  assert.equal(open[0]!.raw, '{"text": "a", "tags": ["x", "y",');
+  assert.equal(open[0]!.error!.detail, 'a "[" in it is not closed before the end of the file: line 3, which starts a record indented no deeper than the element inside that "[", starts the next element (the elements from line 3 are read)');
+  assert.deepEqual(summary([...readJson(f['open-bracket.json']!)]), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 3, value: { text: 'b' }, reason: undefined }, { line: 4, value: { text: 'c' }, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['open-pretty.json']!)]), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 5, value: { text: 'b' }, reason: undefined }, { line: 8, value: { text: 'c' }, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['valid.json']!)]), [{ line: 2, value: { text: 'a' }, reason: undefined }, { line: 2, value: { text: 'b' }, reason: undefined }, { line: 6, value: { text: 'c', l: [{ y: 2 }] }, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['cut-short.json']!)]), [{ line: 2, value: undefined, reason: 'truncated' }]);
+});
+
 test('JSON: a record of a list inside an element, its "{" lost above it, does not end the element there (no fragment of it read as a record)', () => {
   // 988a2a4d's cut took line 6, indented deeper than the element, for the next element: {"text": "z"} was read (and
   // trained on), the "]" below it closed the array, and the lines after it were read as JSON Lines

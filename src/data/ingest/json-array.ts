@@ -27,15 +27,22 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
 export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { line: number; char: number }, source?: Iterator<Line>): Generator<RawItem> {
   const lines = source ?? readDataLines(file);
   try {
-    yield* arrayElements(file, opts, from, lines);
+    yield* arrayElements(file, opts, from, lines, false);
   } finally {
     lines.return?.(undefined); // left before the end (its consumer threw, or stopped): the file closed, not its descriptor kept
   }
 }
 
-function* arrayElements(file: string, opts: ReadOptions, from: { line: number; char: number } | undefined, source: Iterator<Line>): Generator<RawItem> {
+/**
+ * `inside`: the lines start inside the array, after its "[" (the elements below a broken one, read again). An element
+ * that a "[" inside it left open (`"tags": ["a", "b",`) takes the elements below it as the list's, to the end of the
+ * file (valid JSON where that list is closed: records pasted into a list at the element's indent, a nested batch); when
+ * the file ends inside it, it ends above the first line inside that "[" that starts with "{" or "[" and is indented no
+ * deeper than the element (`cut`), one invalid_json record, and the lines from there are read again as elements.
+ */
+function* arrayElements(file: string, opts: ReadOptions, from: { line: number; char: number } | undefined, source: Iterator<Line>, inside: boolean): Generator<RawItem> {
   const lines = new BlankAhead(source, true, opts.maxRawChars); // a string open at the end of a line: does the file end after it, but for blank lines?
-  let opened = false, closed = false;
+  let opened = inside, closed = false;
   let depth = 0, inString = false, escape = false;
   let parts: Array<string | Comment> = []; // the pending element's text as written, its comments marked
   let startLine = 0; // line of the pending element's first character (0: no element pending)
@@ -51,6 +58,10 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
     depth = 1;
     kinds.length = 0;
   };
+  if (inside) toTop();
+  // where the pending element would end were the file to end inside it (its text up to there, the lines from there, kept
+  // up to maxRawChars characters)
+  let cut: { element: number; line: number; parts: Array<string | Comment>; chars: number; comments: number; lines: Line[]; held: number } | undefined;
   let emptyElementLine = 0, trailingCommas = 0;
   // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
   // line, their kinds
@@ -142,6 +153,9 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       break;
     }
     const { text: lineText, lineNo, defects, bytes } = next.value;
+    if (cut !== undefined && (cut.element !== startLine || (cut.held += lineText.length + 1) > (opts.maxRawChars ?? Infinity))) cut = undefined;
+    else cut?.lines.push(next.value);
+    const thisLine = next.value;
     next = lines.next();
     opts.onBytes?.(bytes);
     const text = lineText + '\n';
@@ -319,6 +333,9 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         toTop();
       }
       const inObject = kinds.length === depth - 1 && kinds[kinds.length - 1] === 0x7b;
+      if (cut === undefined && startLine > 0 && depth > 1 && kinds.at(-1) === 0x5b && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '') {
+        cut = { element: startLine, line: lineNo, parts: [...parts, text.slice(segStart < 0 ? 0 : segStart, i)], chars: pendingChars, comments: commentChars, lines: [thisLine], held: 0 };
+      }
       if (startLine > 0 && inObject && lastSig !== 0x3a && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '') {
         // a line that starts with "{" or "[" inside an object where no value belongs (a key does, after "{" or ",", or a
         // "," or "}" after a value): never JSON, but a record below an element that a "{" or "[" left open (`"n": {4`),
@@ -390,7 +407,13 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
     // cell the file ends inside (jsonl-unclosed.ts, csv-rows.ts)
     const unclosed: Rejection = afterClose > 0 ? { reason: 'invalid_json', detail: `text after the closing "]" of the array (line ${afterClose})` }
       : { reason: 'truncated', detail: `the file ends ${startLine === 0 ? 'inside the array, after a ","' : depth === 1 && !inString ? 'after this element, before the array\'s closing "]"' : 'inside this element'} (the array is not closed): the file cut short?` };
-    if (startLine > 0) {
+    if (from === undefined && startLine > 0 && cut?.element === startLine && !elementDefect && !inString) {
+      // a "[" left open in it took the elements below it: it ends above the first of them, which are read again
+      ({ parts, chars: pendingChars, comments: commentChars } = cut);
+      const { it, written } = element(startLine, `a "[" in it is not closed before the end of the file: line ${cut.line}, which starts a record indented no deeper than the element inside that "[", starts the next element (the elements from line ${cut.line} are read)`);
+      yield asWritten(it, written);
+      yield* arrayElements(file, { ...opts, onNote: undefined, onBytes: undefined }, undefined, cut.lines.values(), true);
+    } else if (startLine > 0) {
       yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? unclosed };
     } else if (emptyElementLine > 0) {
       yield { line: emptyElementLine, raw: '', error: unclosed };
