@@ -4,6 +4,7 @@ import type { ChatTurn } from './record-shape.ts';
 import { isPythonFloat, pythonJson } from './python-numbers.ts';
 import type { DataRecord } from './record-shape.ts';
 import { CANONICAL_NAMES, turnName, type FieldNames } from './field-names.ts';
+import { invisibleFold } from './invisible-fold.ts';
 
 /**
  * `x` as JSON with every object's keys sorted: tool calls and definitions that differ only in key order are the same
@@ -73,7 +74,10 @@ function toolUseOf(m: ChatTurn): string {
   return m.tool_calls === undefined && m.tool_call_id === undefined ? '' : canonicalJson([m.tool_calls ?? null, m.tool_call_id ?? null]);
 }
 
-/** Content that identifies a record for exact deduplication (a classification label is left out). */
+/**
+ * Content that identifies a record for exact deduplication (a classification label is left out; a text's soft hyphens and
+ * a ZWJ after a Latin letter, which render as nothing there, too: invisible-fold.ts).
+ */
 export function canonicalContent(r: DataRecord): string {
   return contentKeys(r).content;
 }
@@ -92,7 +96,7 @@ export function contentKeys(r: DataRecord): { content: string; renderedWith: str
     // tool use (calls, results' call ids, the tools) as canonical JSON, only where a chat has it (keys as before else);
     // the template variables too, marked as such: the same turns rendered with others are another example
     // a speaker's name, which the template may render, marked as such where a turn has one
-    const turns = r.messages.map((m) => [m.role, m.content, ...(m.weight === 0 ? [0] : []), ...(toolUseOf(m) === '' ? [] : [toolUseOf(m)]),
+    const turns = r.messages.map((m) => [m.role, invisibleFold(m.content), ...(m.weight === 0 ? [0] : []), ...(toolUseOf(m) === '' ? [] : [toolUseOf(m)]),
       ...(m.name === undefined ? [] : [['name', m.name]])]);
     // as JSON strings, escaped once per distinct value (sharedCanonicalJson), and joined as JSON.stringify joins an array's
     // items: content is JSON.stringify(['chat', turns, tools?, ['chat_template_kwargs', kwargs]?]), renderedWith
@@ -108,9 +112,9 @@ export function contentKeys(r: DataRecord): { content: string; renderedWith: str
 
 function otherContent(r: Exclude<DataRecord, { shape: 'chat' }>): string {
   switch (r.shape) {
-    case 'text': return JSON.stringify(['text', r.text]);
-    case 'prompt_completion': return JSON.stringify(['prompt_completion', r.prompt, r.completion]);
-    case 'classification': return JSON.stringify(['classification', r.text]);
+    case 'text': return JSON.stringify(['text', invisibleFold(r.text)]);
+    case 'prompt_completion': return JSON.stringify(['prompt_completion', invisibleFold(r.prompt), invisibleFold(r.completion)]);
+    case 'classification': return JSON.stringify(['classification', invisibleFold(r.text)]);
     case 'pretokenized': return JSON.stringify(['pretokenized', r.inputIds, r.labels ?? null]);
   }
 }

@@ -122,6 +122,22 @@ test('canonical content ignores serialisation (key order, whitespace, NFC) and a
   assert.notEqual(canonicalContent(e.record), canonicalContent(f.record));
 });
 
+test('canonical content leaves out soft hyphens and a ZWJ after a Latin letter (they render as nothing there), never an emoji sequence\'s ZWJ; the text keeps them', () => {
+  // "co\u00ADoperate" and "cooperate" were two contents: both kept, in any split, with --dedup exact
+  const key = (v: Record<string, unknown>): string => {
+    const r = gen(v);
+    assert.ok('record' in r);
+    return canonicalContent(r.record);
+  };
+  assert.equal(key({ text: 'co\u00ADoperate now' }), key({ text: 'cooperate now' }));
+  assert.equal(key({ text: 'ab\u200Dc' }), key({ text: 'abc' }));
+  assert.equal(key({ prompt: 'Re\u00ADply: ', completion: 'ok' }), key({ prompt: 'Reply: ', completion: 'ok' }));
+  assert.equal(key({ messages: [{ role: 'user', content: 'hyphen\u00ADation?' }, { role: 'assistant', content: 'yes' }] }), key({ messages: [{ role: 'user', content: 'hyphenation?' }, { role: 'assistant', content: 'yes' }] }));
+  assert.notEqual(key({ text: 'family \u{1F468}\u200D\u{1F469}\u200D\u{1F467}' }), key({ text: 'family \u{1F468}\u{1F469}\u{1F467}' }));
+  assert.notEqual(key({ text: '\u0915\u094D\u200D\u0937' }), key({ text: '\u0915\u094D\u0937' })); // Devanagari: a half form
+  assert.deepEqual(gen({ text: 'co\u00ADoperate' }), { record: { shape: 'text', text: 'co\u00ADoperate' } });
+});
+
 test('chats of the same text that train other turns (weight 0 elsewhere) are other examples: neither copies nor near copies', () => {
   // before: canonicalContent and comparableParts left weight out, so the second was a duplicate of the first
   const chat = (w1: 0 | 1, w2: 0 | 1) => gen({ messages: [{ role: 'user', content: 'Hi there' }, { role: 'assistant', content: 'Hello, how can I help?', weight: w1 },
