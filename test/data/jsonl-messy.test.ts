@@ -118,3 +118,15 @@ test('a pretty-printed record that a quote or a bracket left open inside it, clo
   // a line indented no deeper than its "{" before any such "}" (a record of its own) leaves it as before: its "{" alone
   assert.deepEqual(lines(read('open-record-below.jsonl', '{\n  "text": "a,\n{"text": "b"}\n')), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'b' }]]);
 });
+
+test('a pretty-printed record given up past maxRawChars, closed by a "}" indented as its "{" within twice that, is one too_long record: its neighbours are read', () => {
+  // its "{" line was rejected as a stray "{", then each of its lines as a record of its own (one of them too_long)
+  const text = `{"text": "a"}\n{\n  "text": "${'x'.repeat(30)}",\n  "n": 1\n}\n{"text": "c"}\n`;
+  const long = [...readJsonl(writeFiles(dir, { 'long-pretty.jsonl': text })['long-pretty.jsonl']!, { maxRawChars: 30 })];
+  assert.deepEqual(lines(read('whole-pretty.jsonl', text)), [[1, { text: 'a' }], [2, { text: 'x'.repeat(30), n: 1 }], [6, { text: 'c' }]]);
+  assert.deepEqual(lines(long), [[1, { text: 'a' }], [2, 'too_long'], [6, { text: 'c' }]]);
+  assert.equal(long[1]!.error!.detail, 'a line holding only "{" opens an object that is not closed within 30 characters, more than any record within --max-chars can take; line 5, a "}" indented as its "{", ends it (lines 2–5 are this record, rejected unparsed; the lines after it are read)');
+  // past twice the bound, as before: its "{" alone, its lines read as lines
+  const longer = [...readJsonl(writeFiles(dir, { 'longer-pretty.jsonl': `{\n  "text": "${'x'.repeat(70)}",\n  "n": 1\n}\n` })['longer-pretty.jsonl']!, { maxRawChars: 30 })];
+  assert.equal(longer[0]!.raw, '{');
+});

@@ -50,7 +50,7 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
     // maxRawChars counts the JSON's characters, not its comments' (kept, for raw, up to as many again), as json-array.ts does
     chars += l.text.length + 1 - noted.chars;
     commentChars += noted.chars;
-    if (chars > maxRaw || commentChars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters${chars > maxRaw ? '' : ' of comments'}, more than ${withinMaxChars(limit)} can take` };
+    if (chars > maxRaw || commentChars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters${chars > maxRaw ? '' : ' of comments'}, more than ${withinMaxChars(limit)} can take`, tooLong: true };
     // (or a line holding only "{", indented more: records pasted below a stray "{" as `jq .` writes them; not a value
     // whose key ends the line before, `"meta":` then `{`)
     if (recordAt === undefined && scan.depth === 1 && !scan.inString && aligned && !afterKey && (opens >= 0 || looksLikeRecord(l.text))) recordAt = l.lineNo;
@@ -91,9 +91,10 @@ export function prettyObject(open: Line, indent: number, next: () => Line | unde
 
 /**
  * An object that did not close: the lines read ahead for it, and why (`atEnd`: the file, or the next text, ended inside
- * it; `recordAt`: the first line at its top level that is a record of its own, where a key belongs).
+ * it; `recordAt`: the first line at its top level that is a record of its own, where a key belongs; `tooLong`: given
+ * up past maxRawChars of JSON or of comments).
  */
-interface ReadAhead { readAhead: Line[]; why: string; atEnd?: boolean; resume?: Line; recordAt?: number }
+interface ReadAhead { readAhead: Line[]; why: string; atEnd?: boolean; resume?: Line; recordAt?: number; tooLong?: boolean }
 
 /** What the end of the file (or of the text) inside an object says of it, given the first record at its top level. */
 function atEnd(recordAt: number | undefined): Pick<ReadAhead, 'atEnd' | 'recordAt'> {

@@ -71,8 +71,9 @@ export function unclosedArray(line: number): RawItem {
  * lines are `ahead`, those read already, then more from `next`, up to `maxChars` characters. Null where a line indented no
  * deeper than the "{" comes first (a record of its own, the next object's "{"), or none such closes it within the bound,
  * or a line of it is no text (each line is judged by its own bytes then); `rest` then the lines read, to be read again.
+ * `tooLong`: it was given up past maxRawChars (`why` says of what): the record is too_long, its head kept.
  */
-export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[], next: () => Line | undefined, why: string, maxChars: number): { item?: RawItem; rest: Line[] } {
+export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[], next: () => Line | undefined, why: string, maxChars: number, tooLong = false): { item?: RawItem; rest: Line[] } {
   const read = [...ahead];
   let chars = open.text.length + 1;
   for (let i = 0; ; i++) {
@@ -87,7 +88,9 @@ export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[
     if (lead > indent) continue;
     if (lead < indent || !/^\}\s*,?$/.test(t)) return { rest: read };
     const raw = [open, ...read.slice(0, i + 1)].map((r) => r.text).join('\n').trim();
-    const detail = `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it: a quote or a bracket left open inside it? (lines ${open.lineNo}–${l.lineNo} are this record; the lines after it are read)`;
-    return { item: { line: open.lineNo, raw, error: { reason: 'invalid_json', detail } }, rest: read.slice(i + 1) };
+    const lines = `lines ${open.lineNo}–${l.lineNo} are this record`;
+    const error = tooLong ? { reason: 'too_long' as const, detail: `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it (${lines}, rejected unparsed; the lines after it are read)` }
+      : { reason: 'invalid_json' as const, detail: `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it: a quote or a bracket left open inside it? (${lines}; the lines after it are read)` };
+    return { item: { line: open.lineNo, raw: tooLong ? raw.slice(0, 1 << 16) : raw, error }, rest: read.slice(i + 1) };
   }
 }

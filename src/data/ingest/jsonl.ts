@@ -109,7 +109,7 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
         const above = pretty.recordAt === undefined ? null : openAbove(l, pretty.readAhead, pretty.recordAt, pretty.why, jsonc);
         const resume = pretty.resume ? [pretty.resume] : []; // the RS line that ended it: read again, as the next text
         // else a "}" indented as its "{" below it, the lines between deeper: a quote or bracket left open in it, those lines one record
-        const closed = cut ?? above ?? pretty.resume ? null : closedAtIndent(l, indent, pretty.readAhead, next, pretty.why, opts.maxRawChars ?? Infinity);
+        const closed = cut ?? above ?? pretty.resume ? null : closedAtIndent(l, indent, pretty.readAhead, next, pretty.why, 2 * (opts.maxRawChars ?? Infinity), pretty.tooLong); // its JSON and comments each within maxRawChars
         again = (cut ? resume : (above?.rest ?? closed?.rest ?? pretty.readAhead).concat(resume)).concat(again.slice(at));
         at = 0;
         const one = cut ?? above?.item ?? closed?.item;
