@@ -93,11 +93,12 @@ export class SseHub {
 
   send(events: SseEvent[]): void {
     if (events.length === 0 || this.clients.size === 0) return;
-    // bytes: queued for each stream, not encoded for each; those in parts only when a stream takes them
+    // bytes: queued for each stream, not encoded for each; each form only when a stream takes it (the page's streams all
+    // take parts: the whole form too was formatted at each update, a long run's rows twice, for no stream)
     const bytes = (inParts: boolean): Buffer => Buffer.from(events.map((ev) => formatEvent(ev, inParts)).join(''));
-    const whole = bytes(false);
+    let whole: Buffer | null = null;
     let parts: Buffer | null = null;
-    this.writeAll((inParts) => (inParts ? (parts ??= bytes(true)) : whole));
+    this.writeAll((inParts) => (inParts ? (parts ??= bytes(true)) : (whole ??= bytes(false))));
   }
 
   close(): void {

@@ -115,6 +115,30 @@ test('a large event is formatted in parts for a stream that takes them, never cu
   assert.equal(formatEvent(small, true), formatEvent(small), 'a small event is one event');
 });
 
+test('an update is formatted once for streams that all take parts, not also whole for none', { timeout: 30_000 }, async () => {
+  const hub = new SseHub();
+  const server = http.createServer((req, res) => hub.open(req, res, [], {}, true));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const sock = net.connect(port, '127.0.0.1');
+  sock.write(`GET /events?parts=1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  let got = '';
+  sock.on('data', (c: Buffer) => (got += c.toString()));
+  try {
+    await waitFor(() => hub.size === 1 && got.includes('retry:'), 5000, 'the stream to open');
+    let formatted = 0; // JSON.stringify calls toJSON once each time the event is formatted
+    const rows = 'r'.repeat(3 * PART_CHARS);
+    hub.send([{ type: 'metrics', data: { toJSON: () => (formatted++, { rows }) } }]);
+    await waitFor(() => got.includes('event: metrics\n'), 5000, 'the event');
+    assert.ok(got.split('event: part\n').length > 3, 'the stream got the event in parts');
+    assert.equal(formatted, 1, 'formatted once: in parts, the only form a stream takes');
+  } finally {
+    hub.close();
+    sock.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
 test('the dashboard sends a large event in parts to a stream that asks (/events?parts=1, the page), whole to one that does not', { timeout: 60_000 }, async () => {
   const root = tempDir('mt-sse-parts-');
   const rows = Array.from({ length: 3_000 }, (_, i) => JSON.stringify({ step: i + 1, loss: 2, lr: 1e-4 })).join('\n') + '\n';
