@@ -53,17 +53,44 @@ export function onStopSignal(handler: (signal: StopSignal) => void): () => void 
   return off;
 }
 
+/** The listeners of listen(), each called once, on the first stop signal after it was added. */
+const listeners = new Set<(signal: StopSignal) => void>();
+/** The signals that dispatch listens to: none while no listener is left. */
+let attached: StopSignal[] = [];
+
+/**
+ * The one process listener of the stop signals while any listen() listens: it calls every listener once and drops
+ * them, and goes (the signals' default action back) only once none is left after them. A listener that adds the next
+ * one (a first Ctrl-C's listens for the second) does so while this still listens, so a second signal that comes
+ * meanwhile is heard by the next one. Before, each listener was its own process listener, removed before it ran: a
+ * second signal between that removal and the next listener's start ended the process by its default action, and one
+ * caught by the removed listener was lost.
+ */
+function dispatch(signal: StopSignal): void {
+  const now = [...listeners];
+  listeners.clear();
+  try {
+    for (const l of now) l(signal);
+  } finally {
+    if (listeners.size === 0) detach();
+  }
+}
+
+function detach(): void {
+  for (const s of attached) process.off(s, dispatch);
+  attached = [];
+}
+
 function listen(handler: (signal: StopSignal) => void): () => void {
-  const signals = stopSignals();
-  const off = (): void => {
-    for (const s of signals) process.off(s, once);
+  const listener = (signal: StopSignal): void => handler(signal); // its own identity: the same handler twice is two listeners
+  listeners.add(listener);
+  if (attached.length === 0) {
+    attached = stopSignals();
+    for (const s of attached) process.on(s, dispatch);
+  }
+  return () => {
+    if (listeners.delete(listener) && listeners.size === 0) detach();
   };
-  const once = (signal: StopSignal): void => {
-    off();
-    handler(signal);
-  };
-  for (const s of signals) process.on(s, once);
-  return off;
 }
 
 /** What removes the start-up's stop listener (sayStopWhileStarting); null when none listens. */
@@ -128,9 +155,12 @@ async function turnEventLoop(): Promise<void> {
 
 /**
  * Ends the process by `signal` with its default action, so its parent (a shell: 130 for SIGINT, 143 for SIGTERM, 129
- * for SIGHUP) sees the status any command stopped by it gives. Only once no handler of it is left (onStopSignal's are
- * gone when they have run).
+ * for SIGHUP) sees the status any command stopped by it gives. Every listener of it is removed first: one called from a
+ * stop listener (dispatch still listens while they run) would otherwise catch it, and the process would go on.
  */
 export function exitBySignal(signal: StopSignal): void {
+  listeners.clear();
+  detach();
+  process.removeAllListeners(signal);
   process.kill(process.pid, signal);
 }
