@@ -181,7 +181,7 @@ function moments(refMs: number, trace: string): Moment[] {
   });
 }
 
-/** What else a stop must not leave: a temporary file (out-file.ts's .NAME.PID.tmp, a lock's), a lock or hold, an export's staging folder. */
+/** What else a stop must not leave: a temporary file (a lock's, an older version's out-file.ts .NAME.PID.tmp), a lock or hold, an export's staging folder. */
 const STOP_LEFTOVER = /(^|\/)[^/]*\.tmp$|(^|\/)\.mistral-tune\.lock[^/]*$|(^|\/)\.partial-export-/;
 
 /**

@@ -4,7 +4,7 @@
 // prepare writes there: two would mix their splits.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ioError, removeOwnTemps as removeOwnAtomicTemps, withIo } from '../util/atomic.ts';
+import { ioError, withIo } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { lockTaker } from '../train/lock-command.ts';
@@ -46,9 +46,9 @@ export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords)
  * stays: the next prepare takes the folder as its own, as after a kill.
  */
 export function removeStoppedPrepare(dir: string): void {
-  removeOwnTemps(dir); // its outputs' (.NAME.PID.tmp, out-file.ts)
-  // that record's, written by writeFileAtomic (.NAME.PID.N.tmp), which out-file.ts's names do not take in: it was left
-  removeOwnAtomicTemps(dir);
+  // its outputs' and its record's (.NAME.PID.N.tmp, one naming: out-file.ts, writeFileAtomic), and those of an older
+  // version's run of this pid (.NAME.PID.tmp: a container's pid 1 again after a restart)
+  removeOwnTemps(dir);
   releaseOwnLock(dir);
 }
 

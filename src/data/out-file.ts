@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDir, pidRunning, withIo, writeFully } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import { parseLeftover, tempFileName } from '../util/leftover-names.ts';
 import type { WrittenFile } from '../util/written-record.ts';
 
 const CHUNK = 1 << 20;
@@ -160,17 +161,27 @@ function createTemp(tmp: string, target: string): number {
   return fs.openSync(tmp, 'wx+');
 }
 
-/** The temporary name of `target` while process `pid` writes it. */
+/**
+ * The temporary name of `target` while process `pid` writes it: an atomic write's (leftover-names.ts), numbered 0, a
+ * number atomic.ts's never takes (its count starts at 1), so that every clean-up of a file's temporaries (atomic.ts's,
+ * this file's, the run folder's judgement, the kill probe's) knows prepare's too.
+ */
 export function tempOf(target: string, pid: number): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${pid}.tmp`);
+  return path.join(path.dirname(target), tempFileName(path.basename(target), pid, 0));
 }
 
-const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
+/** The temporary name of a version before tempOf took leftover-names.ts's (.NAME.PID.tmp): what its killed runs left is still found. */
+const OLDER_TEMP = /^\.(.+)\.(\d+)\.tmp$/;
 
-/** The temporaries among the entries of a folder, as tempOf names them: the entry, its output's name, its writer. */
+/**
+ * The temporaries of files among the entries of a folder, as tempOf or atomic.ts names them (or an older version's
+ * tempOf did): the entry, its output's name, its writer.
+ */
 function tempsAmong(entries: readonly string[]): Array<{ entry: string; name: string; pid: number }> {
   return entries.flatMap((entry) => {
-    const m = TEMP.exec(entry);
+    const l = parseLeftover(entry);
+    if (l !== null) return l.kind === 'file' ? [{ entry, name: l.name, pid: l.pid }] : [];
+    const m = OLDER_TEMP.exec(entry);
     return m ? [{ entry, name: m[1]!, pid: Number(m[2]) }] : [];
   });
 }
@@ -218,7 +229,7 @@ export function removeOwnTemps(dir: string, keep: (name: string) => boolean = ()
     return; // no folder: nothing was written there
   }
   for (const t of tempsAmong(entries)) {
-    if (t.pid === process.pid && !keep(t.name)) fs.rmSync(path.join(dir, t.entry), { force: true });
+    if (t.pid === process.pid && !keep(t.name) && isPlainFile(path.join(dir, t.entry))) fs.rmSync(path.join(dir, t.entry), { force: true });
   }
 }
 

@@ -1,5 +1,5 @@
 // The names of what an atomic write puts beside its target while it works, in one place: a file's temporary
-// (.NAME.PID.N.tmp, atomic.ts) and a folder's temporary and moved-aside copy (.tmp-NAME-PID, .old-NAME-PID, or
+// (.NAME.PID.N.tmp, atomic.ts; prepare's outputs' .NAME.PID.0.tmp, out-file.ts) and a folder's temporary and moved-aside copy (.tmp-NAME-PID, .old-NAME-PID, or
 // .old-NAME-PID.N beside one of that pid's kept: folder-swap.ts). A write killed midway leaves them; knowing whose
 // they are lets the folders' owners judge them as the entry they stand for (owned-tree.ts).
 

@@ -1,5 +1,5 @@
 // What a stopped command must not leave behind, for the stop tests (stop-signal, hangup): its temporaries (either
-// naming: leftover-names.ts, and out-file.ts's .NAME.PID.tmp) and its locks.
+// naming: leftover-names.ts, and an older version's out-file.ts .NAME.PID.tmp) and its locks.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseLeftover } from '../../src/util/leftover-names.ts';

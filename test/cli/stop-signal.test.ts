@@ -94,7 +94,7 @@ test('prepare stopped by SIGTERM or SIGINT while writing its outputs removes the
   const dir = tempDir('mt-prepare-signal-');
   fs.copyFileSync(QA, path.join(dir, 'qa.jsonl'));
   const before = tree(dir);
-  const fresh = signalled(['prepare', '--input', 'qa.jsonl', '--out', path.join(dir, 'new', 'deeper'), '--quiet'], 'train\\.jsonl\\.\\d+\\.tmp$', 'TERM', dir);
+  const fresh = signalled(['prepare', '--input', 'qa.jsonl', '--out', path.join(dir, 'new', 'deeper'), '--quiet'], 'train\\.jsonl\\.\\d+\\.0\\.tmp$', 'TERM', dir);
   assert.equal(fresh.signal, 'SIGTERM', fresh.stderr);
   assert.deepEqual(tree(dir), before, 'no temporary, lock, nor the folders made for --out');
 
@@ -103,7 +103,7 @@ test('prepare stopped by SIGTERM or SIGINT while writing its outputs removes the
   fs.writeFileSync(path.join(out, 'mine.txt'), 'mine');
   const files = (): string[] => tree(out).map((f) => `${f} ${fs.statSync(path.join(out, f)).isFile() ? fs.readFileSync(path.join(out, f)).toString('base64') : ''}`);
   const earlier = files();
-  const again = signalled(['prepare', '--input', 'qa.jsonl', '--out', out, '--seed', '9', '--quiet'], 'val\\.jsonl\\.\\d+\\.tmp$', 'INT', dir);
+  const again = signalled(['prepare', '--input', 'qa.jsonl', '--out', out, '--seed', '9', '--quiet'], 'val\\.jsonl\\.\\d+\\.0\\.tmp$', 'INT', dir);
   assert.equal(again.signal, 'SIGINT', again.stderr);
   assert.deepEqual(files(), earlier, 'the earlier outputs and the file of the user\'s as they were; no temporary or lock');
 });
@@ -195,7 +195,7 @@ test('prepare stopped by a second Ctrl-C while the first waits for a system call
   fs.copyFileSync(QA, path.join(dir, 'qa.jsonl'));
   const fifo = path.join(dir, 'fifo');
   if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
-  const { child, exited, stderr } = await stoppedInSystemCall(t, dir, ['prepare', '--input', 'qa.jsonl', '--out', 'out', '--quiet'], 'train\\.jsonl\\.\\d+\\.tmp$', fifo);
+  const { child, exited, stderr } = await stoppedInSystemCall(t, dir, ['prepare', '--input', 'qa.jsonl', '--out', 'out', '--quiet'], 'train\\.jsonl\\.\\d+\\.0\\.tmp$', fifo);
   child.kill('SIGINT');
   assert.equal(await exited, 'SIGINT', stderr);
   fs.closeSync(fs.openSync(fifo, fs.constants.O_RDWR));

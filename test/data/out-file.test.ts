@@ -8,7 +8,10 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { grow } from '../../src/data/grow.ts';
-import { OutFile, tempOf } from '../../src/data/out-file.ts';
+import { OutFile, removeOwnTemps, removeStaleTemps, tempOf } from '../../src/data/out-file.ts';
+import { removeDeadTemps, removeOwnTemps as removeOwnAtomicTemps } from '../../src/util/atomic.ts';
+import { parseLeftover } from '../../src/util/leftover-names.ts';
+import { deadPid } from '../helpers.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { cleanLine } from '../../src/util/lines.ts';
 import { tempDir } from './helpers.ts';
@@ -85,7 +88,7 @@ test('a write that fails (ENOSPC injected into fs.writeSync) stops prepare with 
 });
 
 test('a symbolic link or FIFO at OutFile\'s temporary name is refused, never opened; a leftover file there is replaced', () => {
-  // before: the temporary (.NAME.PID.tmp, predictable) was opened as it was: a link there had prepare truncate and
+  // before: the temporary (.NAME.PID.0.tmp, predictable) was opened as it was: a link there had prepare truncate and
   // write the file it points to, outside the folder, and a FIFO blocked until someone read it
   const out = tempDir(), victim = path.join(tempDir(), 'victim.txt');
   fs.writeFileSync(victim, 'precious');
@@ -118,4 +121,31 @@ test('OutFile.written says the size and SHA-256 of every byte written, hashed as
   assert.throws(() => plain.written(), /not hashed/);
   plain.discard();
   fs.rmSync(target);
+});
+
+test('OutFile\'s temporaries are named as atomic writes\' are (leftover-names.ts): each naming\'s clean-ups find the other\'s, and an older version\'s .NAME.PID.tmp', () => {
+  // before: OutFile's .NAME.PID.tmp was no leftover to parseLeftover, so atomic.ts's clean-ups (a stopped command's,
+  // a killed write's retry), the run folder's judgement and the kill probe passed it by, and out-file.ts's missed
+  // writeFileAtomic's (prepare's stop removed them by a second call)
+  const out = tempDir(), dead = deadPid();
+  const train = path.join(out, 'train.jsonl');
+  assert.deepEqual(parseLeftover(path.basename(tempOf(train, dead))), { kind: 'file', name: 'train.jsonl', pid: dead });
+  fs.writeFileSync(tempOf(train, dead), 'a killed prepare left this');
+  removeDeadTemps(train); // atomic.ts's, as a write of train.jsonl by writeFileAtomic retries
+  assert.deepEqual(fs.readdirSync(out), []);
+  // a write of each naming, its process stopped midway: one clean-up of either file removes both
+  for (const removeOwn of [removeOwnTemps, removeOwnAtomicTemps]) {
+    const f = new OutFile(path.join(out, 'val.jsonl'));
+    f.write('{"text": "a"}\n');
+    const atomicTemp = `.report.json.${process.pid}.7.tmp`; // writeFileAtomic's, as its thread stopped midway leaves it
+    fs.writeFileSync(path.join(out, atomicTemp), '{');
+    removeOwn(out);
+    assert.deepEqual(fs.readdirSync(out), [], removeOwn.name);
+    f.discard();
+  }
+  // an older version's, a killed run's: still removed by prepare's start
+  const older = [`.train.jsonl.${dead}.tmp`, `.report.json.${dead}.1.tmp`, `.notes.txt.${dead}.tmp`];
+  for (const e of older) fs.writeFileSync(path.join(out, e), 'left');
+  removeStaleTemps(out, ['train.jsonl', 'report.json']);
+  assert.deepEqual(fs.readdirSync(out), [`.notes.txt.${dead}.tmp`]);
 });

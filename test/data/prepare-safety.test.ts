@@ -201,7 +201,7 @@ test('a prepare killed between the renames of its outputs: the next prepare take
     const trace = path.join(dir, 'trace.txt');
     fs.rmSync(trace, { force: true });
     assert.equal(probe(args, { MT_PROBE_TRACE: trace }).status, 0);
-    const at = fs.readFileSync(trace, 'utf8').split('\n').find((l) => / renameSync .*\.val\.jsonl\.\d+\.tmp$/.test(l))!.split(' ')[0]!;
+    const at = fs.readFileSync(trace, 'utf8').split('\n').find((l) => / renameSync .*\.val\.jsonl\.\d+\.0\.tmp$/.test(l))!.split(' ')[0]!;
     await setup();
     assert.equal(probe(args, { MT_PROBE_KILL_AT: at }).signal, 'SIGKILL');
   };
@@ -344,7 +344,7 @@ test('a prepare killed at any rename of its outputs, then a rerun that keeps not
   // each rename or removal from the first that puts the outputs in place (a record of them written, the old report.json
   // removed, or the first output renamed) on, the lock's release aside: a kill before each leaves another mix
   const lines = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l !== '' && !l.includes('.mistral-tune.lock'));
-  const first = lines.findIndex((l) => /prepare-pending|rmSync \S*report\.json$|renameSync \S*\.rejected\.jsonl\.\d+\.tmp$/.test(l));
+  const first = lines.findIndex((l) => /prepare-pending|rmSync \S*report\.json$|renameSync \S*\.rejected\.jsonl\.\d+\.0\.tmp$/.test(l));
   const walk = lines.slice(first).filter((l) => / (renameSync|rmSync) /.test(l)).map((l) => l.split(' ')[0]!);
   assert.ok(first > 0 && walk.length >= 6, lines.join('\n'));
   const train = path.join(out, 'train.jsonl');
