@@ -1,7 +1,7 @@
 // A label column typed as HF datasets types it, by the whole column, not cell by cell. A CSV or TSV column as pandas'
 // read_csv types it (HF datasets' csv loader is read_csv): a column whose every label is a number is numeric (int64, or
-// float64 where one is a fraction or missing): its "2.5" is the float 2.5, no class name, and is refused as a JSON 2.5
-// is; a column that holds a word is text (object), where "2.5" stays a class name. A JSON or JSON Lines field as
+// float64 where one is a fraction or missing): its "2.5" is the float 2.5, no class name, rejected as a JSON 2.5 is
+// (a column of them refused: FractionCount); a column that holds a word is text (object), where "2.5" stays a class name. A JSON or JSON Lines field as
 // pyarrow's JSON reader types it (HF datasets' json loader): by the JSON type of its values, strings a string column
 // whose "007", "7" and "-1" are three classes as written, as run_classification.py keeps them (str(label), sorted);
 // a field that mixes strings, numbers and booleans is refused, as HF fails on it. labels.ts reads each cell alone; this
@@ -129,7 +129,7 @@ export const heldBytes = (item: RawItem): number => 512 + 4 * item.raw.length;
 /**
  * The items of a classification file, typed by its label column as pandas types it. Where the column of a CSV or TSV is
  * numeric (labelColumnKind), a label that is a number no class can be (2.5; an integer past 15 digits) is made an
- * `unknown_label` rejection that says why: pandas reads the column as float64, so the cell is that number, not a class
+ * `unknown_label` rejection that says why (the file refused once read where its fractions are a regression target: FractionCount): pandas reads the column as float64, so the cell is that number, not a class
  * name (a label the class list, `classes`, names as a string, "2.5", is that class, as the user said). Where the column
  * is text, each label is marked `labelAsText`: the class it spells ("007", "True"), as HF datasets' csv loader keeps it,
  * not the number or boolean labels.ts would read it as; that is said to `onNote` once the file is read.
@@ -147,7 +147,7 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
     return yield* typedJsonLabels(field, read(false), known, file, onNote);
   }
   if (format !== 'csv' && format !== 'tsv') return yield* read(false);
-  const scan = new LabelColumnScan();
+  const scan = new LabelColumnScan(), fractions = new FractionCount(field, 'csv', file);
   let typed: LabelColumnKind | null = known ?? null; // the column's kind, once known before the file ends
   let held: RawItem[] = [], heldSize = 0;
   for (const item of read(false)) {
@@ -163,15 +163,17 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
       typed = scanLabelColumn(labelCells(read(true), field)).kind;
     } else if (held.length > 0) held.push(item); // the column is text now: what was held is read as text
     else {
-      yield typed === null ? item : typedItem(item, field, typed, classes, file);
+      yield typed === null ? item : typedItem(item, field, typed, classes, fractions);
       continue;
     }
-    yield* held.map((h) => typedItem(h, field, typed!, classes, file));
+    yield* held.map((h) => typedItem(h, field, typed!, classes, fractions));
     held = [];
     heldSize = 0;
   }
   const kind = typed ?? scan.kind;
-  yield* held.map((h) => typedItem(h, field, kind, classes, file));
+  yield* held.map((h) => typedItem(h, field, kind, classes, fractions));
+  const refusal = fractions.refusal();
+  if (refusal !== null) throw refusal;
   if (kind !== 'text') return;
   const notes = classes === NO_CLASS_LIST ? textColumnNotes(field, scan, 'column', csvTextWhy(scan, known !== undefined && scan.kind !== 'text')) : mergedLabelNotes(field, scan.word, scan.texts, classes, format);
   for (const note of notes) onNote?.(note);
@@ -204,18 +206,56 @@ const holding = (word: string | undefined): string => (word === undefined ? '' :
 /** A JSON number with a fraction (2.5; not 1.0, which is the class 1, nor one past a double's range, which labels.ts rejects). */
 const isFraction = (cell: unknown): cell is number => typeof cell === 'number' && Number.isFinite(cell) && !Number.isInteger(cell);
 
+/** From this share of a column's (field's) labels, fractions no class names make it a regression target, refused (FractionCount). */
+export const FRACTION_SHARE = 0.01;
+
 /**
- * The refusal of a label that is a number with a fraction (2.5, inf) in a column or field of numbers: Hugging Face reads
- * it as floats (pandas' float64, pyarrow's double), and run_classification.py trains float labels as regression
- * (problem_type regression: num_labels 1, MSE loss), which is not trained here; so is every record of it, not only the
- * whole numbers among them (an STS-B score file had become classes 0 … 5, its other records rejected).
+ * The labels of a column (CSV/TSV) or field (JSON/JSONL) of numbers that are fractions no class names (2.5, inf), counted
+ * as the file is read: each is an `unknown_label` rejection, as a label outside the class list is — a stray in a file of
+ * classes (one "3.5" among 10,000 stars) loses its record alone —; but where they are FRACTION_SHARE or more of the
+ * labels, the column is a regression target (an STS-B score file): Hugging Face reads it as floats (pandas' float64,
+ * pyarrow's double) and run_classification.py trains float labels as regression (problem_type regression: num_labels 1,
+ * MSE loss), which is not trained here, so the file is refused once read (`refusal`), at its first fraction, rather than
+ * trained as classes of its whole numbers.
  */
-function fractionLabel(text: string, field: string, format: 'csv' | 'json', file: string | undefined, at: RecordAt): UserError {
-  const csv = format === 'csv';
-  return new UserError(`label ${text} of ${csv ? 'column' : 'field'} ${JSON.stringify(field)} is not a whole number: Hugging Face reads a ${csv ? 'column' : 'field'} of numbers ` +
-    `that holds one as floats (${csv ? "pandas' float64" : "pyarrow's double"}) and run_classification.py trains float labels as regression (problem_type regression, ` +
-    'num_labels 1, MSE loss), which mistral-tune does not train; if these numbers are class names, ' +
-    (csv ? `name them with --labels (--labels ${text},…; labels: in a train config)` : `write every label as a JSON string ("${text}")`), file === undefined ? recordLine(at) : recordPlace(file, at));
+export class FractionCount {
+  labels = 0;
+  fractions = 0;
+  private first: { text: string; at: RecordAt } | undefined;
+  constructor(private readonly field: string, private readonly format: 'csv' | 'json', private readonly file: string | undefined) {}
+
+  /** Counts a label; `fraction` its text where it is a fraction no class names. */
+  add(at: RecordAt, fraction?: string): void {
+    this.labels++;
+    if (fraction === undefined) return;
+    this.fractions++;
+    this.first ??= { text: fraction, at: recordAt(at) };
+  }
+
+  /** `item` rejected for its fraction `text` (unknown_label). */
+  rejected(item: RawItem, text: string): RawItem {
+    return { ...item, value: undefined, error: { reason: 'unknown_label', detail: this.detail(text) } };
+  }
+
+  /** The rejection detail of one such fraction. */
+  detail(text: string): string {
+    return `label ${text} is not a whole number: every label of ${this.what()} ${JSON.stringify(this.field)} is a number, so Hugging Face reads it as floats (${this.dtype()}) and run_classification.py ` +
+      `as a regression target, not as class names; a label is an integer, a string, or true/false (${this.fix(text)})`;
+  }
+
+  /** The refusal of the file, once read, where its fractions are a regression target; null where they are not. */
+  refusal(): UserError | null {
+    if (this.first === undefined || this.fractions < FRACTION_SHARE * this.labels) return null;
+    const { text, at } = this.first;
+    return new UserError(`label ${text} of ${this.what()} ${JSON.stringify(this.field)} is not a whole number, and ${this.fractions} of its ${this.labels} labels are ` +
+      `fractions (${FRACTION_SHARE * 100} % or more: a regression target): Hugging Face reads a ${this.what()} of numbers that holds one as floats (${this.dtype()}) and ` +
+      'run_classification.py trains float labels as regression (problem_type regression, num_labels 1, MSE loss), which mistral-tune does not train; ' +
+      `if these numbers are class names, ${this.fix(text)}`, this.file === undefined ? recordLine(at) : recordPlace(this.file, at));
+  }
+
+  private what = (): string => (this.format === 'csv' ? 'column' : 'field');
+  private dtype = (): string => (this.format === 'csv' ? "pandas' float64" : "pyarrow's double");
+  private fix = (text: string): string => (this.format === 'csv' ? `name them with --labels (--labels ${text},…; labels: in a train config)` : `write every label as a JSON string ("${text}")`);
 }
 
 /**
@@ -253,7 +293,7 @@ function quotedLabel(cell: unknown): string {
  * text too (7 the class "7", as a column cast to text writes it, not a class 7 beside it), and said so to `onNote`.
  */
 function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelColumnKind | undefined, file: string | undefined, onNote?: (note: string) => void): Generator<RawItem> {
-  const scan = new LabelColumnScan();
+  const scan = new LabelColumnScan(), fractions = new FractionCount(field, 'json', file);
   let first: { kind: JsonKind; at: RecordAt; cell: unknown } | undefined, word: string | undefined; // the field's first word, said in the note
   for (const item of items) {
     const cell = item.error ? undefined : cellOf(item, field);
@@ -263,18 +303,24 @@ function* typedJsonLabels(field: string, items: Iterable<RawItem>, known: LabelC
       yield item;
       continue;
     }
-    if (known !== 'text' && isFraction(cell)) throw fractionLabel(String(cell), field, 'json', file, item);
+    if (kind === 'number' && known !== 'text') fractions.add(item, isFraction(cell) ? String(cell) : undefined);
     first ??= { kind, at: recordAt(item), cell };
     if (kind !== first.kind) {
       throw new UserError(`field ${JSON.stringify(field)} holds the ${kind} ${quotedLabel(cell)} where ${recordLine(first.at)} holds the ${first.kind} ${quotedLabel(first.cell)}: ` +
         'Hugging Face datasets cannot type a label field that mixes strings, numbers and booleans (load_dataset("json") reads it as JSON objects, on which run_classification.py fails); ' +
         'write every label as a string, or every one as a number (null where a record has none)', file === undefined ? `line ${item.line}` : recordPlace(file, item));
     }
+    if (isFraction(cell) && known !== 'text') {
+      yield fractions.rejected(item, String(cell));
+      continue;
+    }
     if (kind === 'string' && scan.add(cell).kind === 'text') word ??= labelText(cell as string);
     // a number read as text ("-1" a class: canonicalLabel) is said as a CSV column of numbers is
     else if (kind === 'number' && known === 'text') scan.add(String(cell));
     yield kind === 'string' || (kind === 'number' && known === 'text') ? { ...item, labelAsText: true } : item;
   }
+  const refusal = fractions.refusal();
+  if (refusal !== null) throw refusal;
   const why = first?.kind === 'string' ? `Hugging Face datasets reads the field as strings${holding(word)}`
     : first?.kind === 'number' && known === 'text' ? byOtherFilesWhy('field') : null;
   if (why === null) return;
@@ -324,23 +370,21 @@ export function* labelCells(read: Iterable<RawItem>, field: string): Generator<u
   for (const item of read) if (!item.error) yield cellOf(item, field);
 }
 
-/** `item` as a column of `kind` reads it: where the column is numeric, a label that is a number no class can be is refused; where it is text, its label is marked as text. */
-function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes: LabelReading, file: string | undefined): RawItem {
+/**
+ * `item` as a column of `kind` reads it: where the column is numeric, a label that is a number no class can be is
+ * rejected (a fraction counted in `fractions`, which refuses a column of them); where it is text, its label is marked as text.
+ */
+function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes: LabelReading, fractions: FractionCount): RawItem {
   const cell = item.error ? undefined : cellOf(item, field);
   if (kind === 'text' && typeof cell === 'string') return { ...item, labelAsText: true };
   const text = typeof cell === 'string' ? labelText(cell) : '';
-  if (kind !== 'numbers' || typeof cell !== 'string' || cellKind(cell) !== 'number' || integerCell(text) !== null || classes.namesClass(text)) return item;
+  if (kind !== 'numbers' || typeof cell !== 'string' || cellKind(cell) !== 'number') return item;
   const whole = /^[-+]?[0-9]+$/.test(text);
-  if (!whole) throw fractionLabel(text, field, 'csv', file, item);
-  const what = whole ? 'an integer a class index can be (too large)' : 'a whole number';
-  return {
-    ...item, value: undefined,
-    error: {
-      reason: 'unknown_label',
-      detail: `label ${text} is not ${what}: every label of column ${JSON.stringify(field)} is a number, so pandas reads the column as ${whole ? 'int64' : 'float64'} ` +
-        `(as Hugging Face datasets' csv loader does), not as class names; a label is an integer, a string, or true/false`,
-    },
-  };
+  fractions.add(item, whole || integerCell(text) !== null || classes.namesClass(text) ? undefined : text);
+  if (integerCell(text) !== null || classes.namesClass(text)) return item;
+  const detail = whole ? `label ${text} is not an integer a class index can be (too large): every label of column ${JSON.stringify(field)} is a number, so pandas reads the column as int64 ` +
+    "(as Hugging Face datasets' csv loader does), not as class names; a label is an integer, a string, or true/false" : null;
+  return detail === null ? fractions.rejected(item, text) : { ...item, value: undefined, error: { reason: 'unknown_label', detail } };
 }
 
 /**
@@ -349,11 +393,15 @@ function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes:
  * class list reads as one number or boolean that HF keeps apart ("007" and "7" for --labels 7,x) are said to `onNote`.
  */
 function* notingStringField(format: Format, field: string, items: Iterable<RawItem>, classes: LabelReading, file: string | undefined, onNote?: (note: string) => void): Generator<RawItem> {
-  const texts = new Set<string>(), full = { past: false };
+  const texts = new Set<string>(), full = { past: false }, fractions = new FractionCount(field, 'json', file);
   let strings = true, word: string | undefined;
   for (const item of items) {
     const cell = item.error ? undefined : cellOf(item, field);
-    if (isFraction(cell)) throw fractionLabel(String(cell), field, 'json', file, item);
+    if (typeof cell === 'number') fractions.add(item, isFraction(cell) ? String(cell) : undefined);
+    if (isFraction(cell)) {
+      yield fractions.rejected(item, String(cell));
+      continue;
+    }
     if (Array.isArray(cell)) throw listLabel(cell, field, file, item);
     if (typeof cell === 'string') {
       const text = labelText(cell);
@@ -362,5 +410,7 @@ function* notingStringField(format: Format, field: string, items: Iterable<RawIt
     } else if (cell !== undefined && cell !== null) strings = false;
     yield item;
   }
+  const refusal = fractions.refusal();
+  if (refusal !== null) throw refusal;
   if (strings) for (const note of mergedLabelNotes(field, word, texts, classes, format)) onNote?.(note);
 }

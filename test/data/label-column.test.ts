@@ -58,20 +58,50 @@ test('a label column or field of numbers with a fraction is refused, one line na
   // run_classification.py trains a float64/double label column as regression (num_labels 1, MSE), not trained here
   const f = writeFiles(dir, { 'stars.csv': csv(['1', '2', '2.5', '1', '2']) })['stars.csv']!;
   const refused = (file: string, line: number, way: RegExp) => (e: unknown) => isUserError(e) && !e.message.includes('\n') &&
-    e.message.startsWith(`${file}:${line}: label `) && /is not a whole number: .*run_classification\.py trains float labels as regression/.test(e.message) && way.test(e.message);
+    e.message.startsWith(`${file}:${line}: label `) && /is not a whole number, and \d+ of its \d+ labels are fractions .*run_classification\.py trains float labels as regression/.test(e.message) && way.test(e.message);
   assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'stars'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }),
     refused(f, 4, /label 2\.5 of column "label" .*name them with --labels \(--labels 2\.5,…/));
-  // the readers of train, eval and classify refuse it too
-  assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification' }), refused(f, 4, /--labels/));
+  // the readers of train, eval and classify refuse it too (as they refuse any record prepare would reject)
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification' }), (e) => isUserError(e) && !e.message.includes('\n') &&
+    e.message.startsWith(`${f}:4: `) && /label 2\.5 is not a whole number: .*reads it as floats/.test(e.message));
   // a JSON Lines field of numbers likewise (pyarrow types it double); 1.0 there stays the class 1, as before
   const j = writeFiles(dir, { 'stsb.jsonl': [5.0, 3.8, 0.0].map((label) => JSON.stringify({ text: `pair ${label}`, label })).join('\n') + '\n' })['stsb.jsonl']!;
   assert.throws(() => prepare({ inputs: [j], outDir: path.join(dir, 'stsb'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }),
     refused(j, 2, /label 3\.8 of field "label" .*write every label as a JSON string \("3\.8"\)/));
-  assert.throws(() => loadTokenRows(j, { tokenizer: tok, task: 'classification', labels: [0, 5] }), refused(j, 2, /JSON string/));
+  assert.throws(() => loadTokenRows(j, { tokenizer: tok, task: 'classification', labels: [0, 5] }), (e) => isUserError(e) && e.message.startsWith(`${j}:2: `) && /JSON string/.test(e.message));
   // the ways out: a class list naming it (CSV), strings (JSON)
   assert.deepEqual(prepare({ inputs: [f], outDir: path.join(dir, 'stars-named'), tokenizer: tok, task: 'classification', labels: [1, 2, '2.5'], split: [1, 0, 0] }).report.kept, 5);
   const js = writeFiles(dir, { 'stsb-text.jsonl': ['5.0', '3.8'].map((label) => JSON.stringify({ text: `pair ${label}`, label })).join('\n') + '\n' })['stsb-text.jsonl']!;
   assert.deepEqual(prepare({ inputs: [js], outDir: path.join(dir, 'stsb-text'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }).report.labels, ['3.8', '5.0']);
+});
+
+test('a lone fraction among whole-number labels is an unknown_label rejection, not a refusal: under 1 % of the labels is no regression target', () => {
+  // one stray "3.5" among 150 star ratings: the commit that refused a column holding a fraction refused the whole file
+  const stars = Array.from({ length: 150 }, (_, i) => ({ text: `review number ${i} of many`, label: i % 5 }));
+  stars[70]!.label = 3.5;
+  const files = writeFiles(dir, {
+    'stray.csv': 'text,label\n' + stars.map((r) => `${r.text},"${r.label}"`).join('\n') + '\n',
+    'stray.jsonl': stars.map((r) => JSON.stringify(r)).join('\n') + '\n',
+  });
+  for (const [name, line] of [['stray.csv', 72], ['stray.jsonl', 71]] as const) {
+    for (const labels of [undefined, [0, 1, 2, 3, 4]]) {
+      const out = path.join(dir, `${name}-${labels ? 'named' : 'bare'}`);
+      const { report } = prepare({ inputs: [files[name]!], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0], ...(labels ? { labels } : {}) });
+      assert.deepEqual([report.kept, report.by_reason, report.labels], [149, { unknown_label: 1 }, [0, 1, 2, 3, 4]], `${name} ${labels}`);
+      const rej = readJsonl<{ detail: string; source: { line: number } }>(path.join(out, 'rejected.jsonl'));
+      assert.equal(rej[0]!.source.line, line);
+      assert.match(rej[0]!.detail, /^label 3\.5 is not a whole number: .* reads it as floats/);
+    }
+  }
+  // a lone fraction after a string is still a field mixing JSON types, refused as HF fails to load it
+  const mixed = writeFiles(dir, { 'mixed-stray.jsonl': ['a', 'b', 3.5].map((label, i) => JSON.stringify({ text: TEXTS[i], label })).join('\n') + '\n' })['mixed-stray.jsonl']!;
+  assert.throws(() => prepare({ inputs: [mixed], outDir: path.join(dir, 'mixed-stray'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }),
+    (e) => isUserError(e) && e.message.startsWith(`${mixed}:3: field "label" holds the number 3.5 where line 1 holds the string "a"`));
+  // two in 150 (1.3 %) are a regression target: refused at the first
+  stars[90]!.label = 2.5;
+  const f = writeFiles(dir, { 'two.jsonl': stars.map((r) => JSON.stringify(r)).join('\n') + '\n' })['two.jsonl']!;
+  assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'two'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }),
+    (e) => isUserError(e) && e.message.startsWith(`${f}:71: label 3.5 of field "label" is not a whole number, and 2 of its 150 labels are fractions`));
 });
 
 test('a JSON label that is a list (multi-label data) is refused at the first, one line naming the file and line, with or without a class list', () => {
