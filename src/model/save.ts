@@ -153,14 +153,16 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   }
   const source = readSourceConfig(opts.sourceDir);
   const configJson = hfConfig(model, opts, source);
+  // the source's numbers in their kind (2.0 stays 2.0: transformers' generate() refuses a repetition_penalty 2), in both files
+  const forms = source === null ? undefined : withPythonNumbers(source.json);
   // the generation keys a source's config.json held go to generation_config.json alone, as transformers' save writes them
-  writeFileAtomic(path.join(dir, 'config.json'), hfJson(withoutGenerationKeys(configJson), source === null ? undefined : withPythonNumbers(source.json)));
+  writeFileAtomic(path.join(dir, 'config.json'), hfJson(withoutGenerationKeys(configJson), forms));
   const cfg = model.cfg;
   // the source's generation settings (extra stop tokens, sampling defaults) are kept, as transformers' save does
   const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;
   if (sourceGen && fs.existsSync(sourceGen)) copyJsonFile(sourceGen, path.join(dir, 'generation_config.json'));
   else {
-    writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(generationConfigFromModel(configJson, source !== null)));
+    writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(generationConfigFromModel(configJson, source !== null), forms));
   }
   writeTokenizerFiles(dir, { sourceDir: opts.sourceDir, vocabSize: cfg.vocabSize, padTokenId: opts.head === 'classification' ? classificationPadId(cfg) : null });
   // once, not at every checkpoint of a run

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { createBackend } from '../../src/backend/select.ts';
 import { loadConfig } from '../../src/model/config.ts';
+import { generationSettings, readGenerationConfig } from '../../src/model/generation-config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { initRandomModel } from '../../src/model/random-init.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
@@ -98,4 +99,28 @@ test('a source config.json with output_attentions true: the saved config.json ke
   const saved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(saved.output_attentions, true);
   assert.equal('temperature' in saved, false);
+});
+
+// transformers keeps a number's kind: from_pretrained(src).save_pretrained(out) (/tmp/hfvenv, 5.17) of a source whose
+// config.json says "repetition_penalty": 2.0 and "sequence_bias": [[[5], 3.0]] (no generation_config.json) wrote them
+// as 2.0 and 3.0 in generation_config.json. Ours wrote 2 and 3 (JSON.parse's numbers, by key), which HF's generate()
+// refuses ("`penalty` has to be a strictly positive float, but is 2"), and so does ours on the saved folder.
+test('a source config.json\'s whole-number floats (repetition_penalty 2.0, a sequence_bias bias 3.0) stay floats in the generation_config.json a save makes', () => {
+  const src = tempDir('mt-save-gen-src-');
+  for (const f of fs.readdirSync(TINY_MODEL)) {
+    if (f === 'model.safetensors') fs.symlinkSync(path.join(TINY_MODEL, f), path.join(src, f));
+    else if (f !== 'generation_config.json' && fs.statSync(path.join(TINY_MODEL, f)).isFile()) fs.copyFileSync(path.join(TINY_MODEL, f), path.join(src, f));
+  }
+  const text = fs.readFileSync(path.join(TINY_MODEL, 'config.json'), 'utf8').trimEnd();
+  fs.writeFileSync(path.join(src, 'config.json'), `${text.slice(0, -1)}, "repetition_penalty": 2.0, "no_repeat_ngram_size": 3, "sequence_bias": [[[5], 3.0]]}\n`);
+  const model = captureStderr(() => loadModel(src, { backend })).result;
+  const out = path.join(tempDir('mt-save-gen-'), 'out');
+  captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'causal' }));
+  const saved = fs.readFileSync(path.join(out, 'generation_config.json'), 'utf8');
+  assert.match(saved, /"repetition_penalty": 2\.0,/);
+  assert.match(saved, /"no_repeat_ngram_size": 3,/);
+  assert.match(saved, /\[\n\s*5\n\s*\],\n\s*3\.0\n/);
+  // the saved folder generates as its source does (its generation_config.json not refused for a number's kind)
+  assert.doesNotThrow(() => generationSettings({}, readGenerationConfig(out), 3, 100));
+  assert.doesNotThrow(() => generationSettings({}, readGenerationConfig(src), 3, 100));
 });
