@@ -72,7 +72,9 @@ do_sample true are warned of, unused (greedy, as in HF). A key it leaves out kee
 max_length 20 or top_k 50); a prompt holding the pad_token_id (no EOS id nor the BOS) is refused, as HF's generate()
 masks that token out of it; bos_token_id is not read (the tokenizer's BOS starts the prompt); settings generate has not
 (num_beams, max_time, ...) are warned of when set, and not applied (top_h, sampling-only, where generation
-samples). A value of the wrong type or range is an error.`;
+samples). A value of the wrong type or range is an error (a sampling setting's range, such as top_k -1, only where
+generation samples: else it is warned of, unused, as HF's greedy generate() warns), and so is a number of the kind
+HF's generate() refuses where it applies it (repetition_penalty 2 for 2.0, top_k 5.0 for 5).`;
 
 export interface GenerateFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
