@@ -253,6 +253,11 @@ export interface GenerationSettings {
  */
 export function refuseBadFileValuesApplied(given: GivenGenerationOptions, file: GenerationConfigFile): void {
   const sampling = given.temperature === undefined ? file.doSample === true : given.temperature > 0;
+  // a sampling setting out of range in a file that does not sample, where generation samples all the same (said before its
+  // kind: top_k -5.0 is refused for its range, not told to be written -5)
+  for (const [key, bad] of Object.entries(file.unsampledOutOfRange ?? {})) {
+    if (sampling && given[SAMPLING_KEYS[key as keyof typeof SAMPLING_KEYS]] === undefined) throw new UserError(`${bad.why} (applied: generation samples)`, file.file ?? undefined);
+  }
   refuseWrongKinds(file.wrongKinds, {
     repetition_penalty: given.repetitionPenalty === undefined && file.repetitionPenalty !== 1,
     // a temperature of 0 is refused as such (generationSettings), whatever its spelling
@@ -266,10 +271,6 @@ export function refuseBadFileValuesApplied(given: GivenGenerationOptions, file: 
     bad_words_ids: given.badWordsIds === undefined,
     sequence_bias: given.sequenceBias === undefined,
   }, file.file);
-  // a sampling setting out of range in a file that does not sample, where generation samples all the same
-  for (const [key, bad] of Object.entries(file.unsampledOutOfRange ?? {})) {
-    if (sampling && given[SAMPLING_KEYS[key as keyof typeof SAMPLING_KEYS]] === undefined) throw new UserError(`${bad.why} (applied: generation samples)`, file.file ?? undefined);
-  }
 }
 
 /** Settings of GenerationConfig that only its sampling applies (transformers 5.17's warpers), which ours has not. */

@@ -76,6 +76,17 @@ test('a sampling setting out of range in a generation_config.json that does not 
   }
 });
 
+// A greedy file's top_k -5.0 is both out of range and a float: where generation samples (a --temperature given), HF
+// raises "`top_k` has to be a strictly positive integer, but is -5.0". Ours said "top_k -5.0 is a float ...: write -5",
+// sending the user to a -5 that is refused in its turn: the range is said first.
+test('a greedy file\'s top_k -5.0, sampled by a given temperature, is refused for its range, not with "write -5"', () => {
+  const dir = tempDir('mt-gen-kinds-range-first-');
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), '{"top_k": -5.0}');
+  assert.throws(() => generationSettings({ temperature: 0.7 }, readGenerationConfig(dir), 3, 1000),
+    { name: 'UserError', message: `${path.join(dir, 'generation_config.json')}: top_k must be an integer ≥ 0 (0 = off), got -5 (applied: generation samples)` });
+  assert.deepEqual(generationSettings({}, readGenerationConfig(dir), 3, 1000).unsampledFromFile, ['top_k -5']);
+});
+
 test('mistral-tune generate refuses generation_config.json\'s repetition_penalty 2 (HF wants 2.0) in one line, exit 2; 2.0 or a flag over it runs', async () => {
   const model = await makeTokenizerModel(path.join(tempDir('mt-gen-kinds-cli-'), 'model'));
   const run = async (...args: string[]) => cli(['generate', '--model', model, '--device', 'cpu', '--raw', '--prompt', 'Once upon a time', '--max-new-tokens', '2', ...args]);
