@@ -13,12 +13,16 @@ import type { Tokenizer } from '../tokenizer/types.ts';
  */
 export type BlockTokens = { kind: 'turns'; turns: Map<number, [number, number]> } | { kind: 'union'; ranges: Array<[number, number]> };
 
+/** A byte-fallback token of a UTF-8 continuation byte (10xxxxxx): the same character as the token before it. */
+const CONTINUATION_BYTE = /^<0x[89AB][0-9A-F]>$/i;
+
 /**
  * The tokens of `ids` (the encoding of `rendered`, the whole chat) that the blocks' character spans `blocks`
  * (generation-blocks.ts) train; null where the template has no blocks. As transformers maps a span to tokens: from the
- * token holding its first character to the one holding its last (a token that merges across either end is trained;
- * an empty block trains the token holding both its neighbours, if one does), to the chat's end where its last
- * character is in no token or in the first, and no further block once one starts past the chat's end.
+ * token holding its first character to the one holding its last (the first that holds it: of a character's <0xNN>
+ * byte tokens, the lead byte; a token that merges across either end is trained; an empty block trains the token
+ * holding both its neighbours, if one does), to the chat's end where its last character is in no token or in the
+ * first, and no further block once one starts past the chat's end.
  */
 export function blockTokens(blocks: ReadonlyArray<readonly [number, number]> | null, messages: readonly ChatTurn[], rendered: string, ids: readonly number[], tok: Tokenizer): BlockTokens | null {
   if (blocks === null) return null;
@@ -41,7 +45,10 @@ export function blockTokens(blocks: ReadonlyArray<readonly [number, number]> | n
   for (const [s, e] of blocks) {
     if (s >= rendered.length) break; // char_to_token: no token
     const first = before(s, false); // the token holding the first character
-    const last = e >= 1 ? before(e, true) - 1 : null; // the one holding the last (before the first one: an empty block)
+    let last = e >= 1 ? before(e, true) - 1 : null; // the one holding the last (before the first one: an empty block)
+    // a character the vocabulary lacks is held by its UTF-8 bytes' <0xNN> tokens, and char_to_token gives the first:
+    // TRL trains a block ending in one up to the lead byte ("ꙮ" as <0xEA> <0x99> <0xAE>: <0xEA>)
+    while (last !== null && last > first && CONTINUATION_BYTE.test(tok.idToToken?.(ids[last]!) ?? '')) last--;
     ranges.push([first, Math.max(first, last ? last + 1 : ids.length)]);
   }
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));

@@ -13,7 +13,8 @@
 // the EOS and "</A>" after it (all trained, not stopped at the EOS as a turn found without blocks is), a macro written
 // as {{ turn(m) | trim }}, as {{- turn(m) if loop.last else … -}} and as {{ f(m) }} after {% set f = turn %} (counted
 // from the call's start too), a block ending in two spaces (the chat's "▁", "▁</" where the text up to the block's
-// end encodes as "▁▁": "▁</" holds its last character, and is trained), and blocks
+// end encodes as "▁▁": "▁</" holds its last character, and is trained), blocks ending in a character written as its
+// bytes' <0xNN> tokens (transformers' char_to_token gives the first: the lead byte trained, the others not), and blocks
 // empty but in the last turn (the token "></" that merges across an empty one is trained) — TRL trains every block's
 // tokens all the same, and so does ours.
 import { test } from 'node:test';
