@@ -247,3 +247,32 @@ test('a special added token no config names (only added_tokens marks it special)
     await lm.dispose();
   }
 });
+
+test('tokens llama.cpp knows by their text (text-stops.ts): it ends generation at "<|im_end|>" and "[PAD]" where generate does not, and makes a non-special "<|im_end|>" control (its text not matched without parse_special); the export warns of both', { skip }, async () => {
+  const dir = randomModelDir('text-stops', config({ vocabSize: 32002 }), null);
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  const flags = { single_word: false, lstrip: false, rstrip: false, normalized: false };
+  const added = { 32000: { content: '<|im_end|>', ...flags, special: false }, 32001: { content: '[PAD]', ...flags, special: true } };
+  json.added_tokens.push(...Object.entries(added).map(([id, t]) => ({ id: Number(id), ...t })));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  const tokenizerConfig = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as { added_tokens_decoder: object };
+  tokenizerConfig.added_tokens_decoder = { ...tokenizerConfig.added_tokens_decoder, ...added };
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig));
+  const file = path.join(tmp, 'text-stops-f32.gguf');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /llama\.cpp knows some tokens by their text alone, whatever the file says: it ends generation at "<\|im_end\|>" \(id 32000\); "\[PAD\]" \(id 32001\).*makes "<\|im_end\|>" \(id 32000\) a control token/);
+  const meta = (await readGgufFileInfo(file, { logWarnings: false })).metadata.tokenizer.ggml as unknown as { token_type: number[] };
+  assert.deepEqual([meta.token_type[32000], meta.token_type[32001]], [4, 3], 'user-defined and control in the file');
+  const tok = loadTokenizer(dir);
+  const s = 'x <|im_end|> y';
+  assert.ok(tok.encode(s).includes(32000));
+  const lm = await llama!.loadModel({ modelPath: file });
+  try {
+    assert.deepEqual([lm.isEogToken(32000 as Token), lm.isEogToken(32001 as Token), lm.isEogToken(2 as Token), lm.isEogToken(1 as Token)], [true, true, true, false]);
+    assert.deepEqual(lm.tokenize(s, true), tok.encode(s));
+    assert.ok(!lm.tokenize(s, false).includes(32000 as Token), 'a user-defined token would be matched here: llama.cpp made it control');
+  } finally {
+    await lm.dispose();
+  }
+});

@@ -538,3 +538,27 @@ test('byte_fallback without a byte token UTF-8 text can need: refused naming the
   // bytes UTF-8 never holds are not needed
   assert.equal(value(captureStderr(() => tokenizerMetadata(withBytes(['<0xC0>', '<0xFF>']), 32000)).result, 'tokenizer.ggml.model'), 'llama');
 });
+
+test('tokens llama.cpp ends generation at by their text ("<|im_end|>", "[PAD]") but generate does not: warned of, and so is a non-special one, which llama.cpp makes control', () => {
+  const dir = tempDir('mt-gguf-text-stops-');
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  const flags = { single_word: false, lstrip: false, rstrip: false, normalized: false };
+  const write = (imEndSpecial: boolean): void => {
+    const added = { 32000: { content: '<|im_end|>', ...flags, special: imEndSpecial }, 32001: { content: '[PAD]', ...flags, special: true } };
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ ...json, added_tokens: [...json.added_tokens, ...Object.entries(added).map(([id, t]) => ({ id: Number(id), ...t }))] }));
+    const config = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as { added_tokens_decoder: object };
+    config.added_tokens_decoder = { ...config.added_tokens_decoder, ...added }; // as transformers saves them
+    fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(config));
+  };
+  write(false);
+  mistralFolder(dir);
+  const model = { cfg: { vocabSize: 32002, bosTokenId: 1, eosTokenIds: [2], eosTokenIdIsList: false, padTokenId: null } };
+  const warned = captureStderr(() => modelTokenizer(model, dir)).stderr;
+  assert.match(warned, /gguf: llama\.cpp knows some tokens by their text alone.*ends generation at "<\|im_end\|>" \(id 32000\); "\[PAD\]" \(id 32001\), if llama\.cpp finds it first of its kind, where generate and transformers stop only at id 2; and it makes "<\|im_end\|>" \(id 32000\) a control token/);
+  assert.doesNotMatch(warned, /makes[^;]*"\[PAD\]"/, '[PAD] is special: control in the file already');
+  // generate stopping at both (generation_config.json), with <|im_end|> special: nothing to say
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [2, 32000, 32001] }));
+  write(true);
+  assert.doesNotMatch(captureStderr(() => modelTokenizer(model, dir)).stderr, /by their text/);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /by their text/, '"</s>", the EOS');
+});

@@ -3,7 +3,8 @@
 // byte_fallback, Mistral 7B's) as "llama" (tokenizer-spm.ts), a byte-level BPE one (Tekken, Llama 3) as "gpt2"
 // (tokenizer-bpe.ts) — then what both write alike: the special token ids, whether BOS/EOS are added, and the chat
 // templates (chat-templates.ts). Added tokens that strip the spaces beside them, or are matched only as whole words,
-// are warned about: a GGUF cannot say so; so are added tokens holding "▁" in a SentencePiece file (shown raw there).
+// are warned about: a GGUF cannot say so; so are added tokens holding "▁" in a SentencePiece file (shown raw there),
+// and tokens llama.cpp stops at or makes control by their text alone (text-stops.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUNDLED_TOKENIZER_DIR, refuseUnreadTokenizer, tokenizerJsonAsLoaded } from '../../tokenizer/load.ts';
@@ -22,6 +23,7 @@ import { type ConfigTokenIds, configTokenIds, convertSpecialIds, listedAddedToke
 import type { GgufValue } from './gguf-file.ts';
 import { bpeVocabMetadata, isByteLevel } from './tokenizer-bpe.ts';
 import { addSpacePrefix, spmVocabMetadata } from './tokenizer-spm.ts';
+import { warnTextStops } from './text-stops.ts';
 
 export { addSpacePrefix };
 
@@ -112,6 +114,9 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: leading.length === 1 && leading[0] === special.get('bos') });
   m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: tokenizerAddsEos(json, config, own.eos) });
   warnFlagsNotRead(json, config, own, file);
+  // the ids generate stops at; without them (a tokenizer exported alone), the EOS
+  warnTextStops(m.get('tokenizer.ggml.tokens')!.value as string[], m.get('tokenizer.ggml.token_type')!.value as Int32Array,
+    eosIds.length > 0 ? eosIds : eos === null ? [] : [eos], file);
   if (spm) m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
   for (const [k, v] of chatTemplateMetadata(folder, config)) m.set(k, v);
   warnStrippedAddedTokens(json.added_tokens, file);

@@ -1,0 +1,46 @@
+// The tokens llama.cpp ends generation at by their text alone, whatever a GGUF's keys and token types say: its
+// vocabulary loader (llama_vocab::impl::load, "auto-detect special tokens by text" and "maintain a list of tokens that
+// cause end-of-generation", src/llama-vocab.cpp of the llama.cpp node-llama-cpp 3.21.1 bundles) puts each token of
+// END_TEXTS, and the first of each FIM_END_GROUPS group it finds, among the end-of-generation tokens and makes it a
+// control token. A vocabulary holding one that generate does not stop at (a ChatML "<|im_end|>" added for training, a
+// "[PAD]" pad token) stops there in llama.cpp where transformers runs on; one that is not special in the tokenizer is,
+// there, not matched in text without parse_special and not shown by a detokenize without special. Warned of: the file
+// cannot say otherwise (measured with node-llama-cpp 3.21.1: test/export/gguf-llama-tokenizer.test.ts).
+import { warn } from '../../util/log.ts';
+import { TOKEN_TYPE } from './tokenizer-table.ts';
+
+/** The texts llama.cpp's loader always makes end-of-generation tokens. */
+export const END_TEXTS: ReadonlySet<string> = new Set([
+  '<|eot_id|>', '<|im_end|>', '<|end|>', '<|return|>', '<|call|>', '<|flush|>', '<|calls|>', '<end_of_turn>', '<|endoftext|>',
+  '</s>', '<|eom_id|>', '<EOT>', '_<EOT>', '[EOT]', '[EOS]', '<|end_of_text|>', '<end_of_utterance>', '<eos>', '<turn|>',
+  '<|tool_response>', '<\uff5cend\u2581of\u2581sentence\uff5c>', '[e~[',
+]);
+
+/** The fill-in-the-middle pad, repository and file-separator texts: the first of each group found ends generation too. */
+export const FIM_END_GROUPS: ReadonlyArray<readonly string[]> = [
+  ['<|fim_pad|>', '<fim-pad>', '<fim_pad>', '<PAD>', '[PAD]'],
+  ['<|fim_repo|>', '<|repo_name|>', '<fim-repo>', '<REPO>', '<reponame>'],
+  ['<|file_sep|>'],
+];
+
+const FIM_END_TEXTS = new Set(FIM_END_GROUPS.flat());
+
+/**
+ * Warns of the tokens of `tokens` (the GGUF's token texts, `types` their TOKEN_TYPE) that llama.cpp ends generation at
+ * by their text where generate does not (`stops`: the ids it stops at), or makes control where the file does not.
+ */
+export function warnTextStops(tokens: readonly string[], types: Int32Array, stops: readonly number[], file: string): void {
+  const stopping: string[] = [], madeControl: string[] = [];
+  tokens.forEach((text, id) => {
+    if (!END_TEXTS.has(text) && !FIM_END_TEXTS.has(text)) return;
+    // of a FIM group only the first llama.cpp meets (in its hash map's order) is taken
+    const what = `${JSON.stringify(text)} (id ${id})${FIM_END_TEXTS.has(text) ? ', if llama.cpp finds it first of its kind' : ''}`;
+    if (!stops.includes(id)) stopping.push(what);
+    if (types[id] !== TOKEN_TYPE.control) madeControl.push(what);
+  });
+  if (stopping.length === 0 && madeControl.length === 0) return;
+  const says: string[] = [];
+  if (stopping.length > 0) says.push(`ends generation at ${stopping.join('; ')}, where generate and transformers stop only at id${stops.length === 1 ? '' : 's'} ${stops.join(', ') || 'none'}`);
+  if (madeControl.length > 0) says.push(`makes ${madeControl.join('; ')} a control token, which this tokenizer does not make special: without parse_special llama.cpp does not match its text, and without special it does not show it`);
+  warn(`gguf: llama.cpp knows some tokens by their text alone, whatever the file says: it ${says.join('; and it ')} (${file})`);
+}
