@@ -89,8 +89,14 @@ const worst: Record<string, { loss: number; lr: number; grad_norm: number; adapt
 
 describe('multi-step training matches the HF Trainer + PEFT reference per step', { concurrency: 2 }, () => {
   it('the reference is trustworthy: far below the tolerance in float32 vs float64, and sensitive to each convention', () => {
+    // The reference's own float32 error (vs its float64 run) may take a fifth of the tolerance: our float32 run has an
+    // error of the same kind and size, and the two stay far below TOL together. Measured with torch 2.13: 1.2e-4 for
+    // weight_decay (one lora_B element whose step-1 gradient, a sum of 24 terms that cancel 4.5e4-fold, is 0.73·eps,
+    // where Adam's first update g/(|g|+eps) turns float32's 1.4e-8 on it into 9.4e-5), 5.0e-5 for grad_clip, ≤ 1.4e-5
+    // for the others; ours lies 3.7e-5 and 1.0e-5 from those two float64 runs, 4.3e-5 for accum_1x3_leftover_2_epochs
+    // (docs/train-parity.md).
     for (const c of reference.cases) {
-      assert.ok(c.float32_vs_float64 < TOL / 20, `${c.name}: the float32 reference is ${c.float32_vs_float64} from float64`);
+      assert.ok(c.float32_vs_float64 < TOL / 5, `${c.name}: the float32 reference is ${c.float32_vs_float64} from float64`);
       assert.ok(c.sensitivity.max_rel > 5 * TOL, `${c.name}: ${c.sensitivity.alternative} changes the reference by only ${c.sensitivity.max_rel}`);
     }
   });
