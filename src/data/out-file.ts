@@ -170,8 +170,12 @@ export function tempOf(target: string, pid: number): string {
   return path.join(path.dirname(target), tempFileName(path.basename(target), pid, 0));
 }
 
-/** The temporary name of a version before tempOf took leftover-names.ts's (.NAME.PID.tmp): what its killed runs left is still found. */
-const OLDER_TEMP = /^\.(.+)\.(\d+)\.tmp$/;
+/**
+ * The temporary name of a version before tempOf took leftover-names.ts's (.NAME.PID.tmp): what its killed runs left is
+ * still found. Only for what it was given to, prepare's outputs (.jsonl, report.json): no name that leftover-names.ts
+ * reads too (.model.5.PID.tmp is model's by process 5, never model.5's by PID), and no other file of that shape.
+ */
+const OLDER_TEMP = /^\.(.+\.jsonl?)\.(\d+)\.tmp$/;
 
 /**
  * The temporaries of files among the entries of a folder, as tempOf or atomic.ts names them (or an older version's

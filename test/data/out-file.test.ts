@@ -149,3 +149,17 @@ test('OutFile\'s temporaries are named as atomic writes\' are (leftover-names.ts
   removeStaleTemps(out, ['train.jsonl', 'report.json']);
   assert.deepEqual(fs.readdirSync(out), [`.notes.txt.${dead}.tmp`]);
 });
+
+test('an older version\'s .NAME.PID.tmp is read only for what prepare wrote under it (.jsonl, .json): another .NAME.PID.tmp of this pid is not removed by a stopped prepare', () => {
+  // the older naming was only ever given to prepare's outputs (.jsonl, report.json), so it never reads a name that the
+  // newer one reads too (.model.5.PID.tmp is model's temporary by process 5: leftover-names.ts). Before, any
+  // .NAME.PID.tmp was taken for it: a stopped prepare's removeOwnTemps removed files of this pid it did not make
+  const out = tempDir();
+  const notOurs = [`.notes.txt.${process.pid}.tmp`, `.model.${process.pid}.tmp`, `.model.5.${process.pid}.tmp`];
+  for (const e of notOurs) fs.writeFileSync(path.join(out, e), 'another tool\'s');
+  const olderOwn = [`.spool.jsonl.${process.pid}.tmp`, `.report.json.${process.pid}.tmp`]; // an older version's run of this pid (a container's pid again)
+  for (const e of olderOwn) fs.writeFileSync(path.join(out, e), 'left');
+  removeOwnTemps(out);
+  assert.deepEqual(fs.readdirSync(out).sort(), [...notOurs].sort());
+  for (const e of notOurs) fs.rmSync(path.join(out, e));
+});
