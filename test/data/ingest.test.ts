@@ -384,6 +384,8 @@ test('JSON: an element that a "[" left open, the file ending inside it, ends abo
     // JSON: a nested batch, and a list, whose records are indented as the element is; a file cut short inside an element
     'valid.json': '[\n  [\n  {"text": "a"},\n  {"text": "b"}\n  ],\n  {"text": "c", "l": [\n  {"y": 2}\n  ]}\n]\n',
     'cut-short.json': '[\n  {"text": "a", "tags": [\n    {"x": 1},\n    {"x": 2}\n',
+    // the "[" closed, the file cut short inside an object after it: the list's records are the element's, not elements
+    'list-closed.json': '[\n  {"text": "a", "tags": [\n  {"text": "b"}\n  ], "meta": {"n": 1,\n',
   });
   const open = [...readJson(f['open-list.json']!)];
   assert.deepEqual(summary(open), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 3, value: { text: 'b' }, reason: undefined }, { line: 4, value: { text: 'c' }, reason: undefined }]);
@@ -393,6 +395,7 @@ test('JSON: an element that a "[" left open, the file ending inside it, ends abo
   assert.deepEqual(summary([...readJson(f['open-pretty.json']!)]), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 5, value: { text: 'b' }, reason: undefined }, { line: 8, value: { text: 'c' }, reason: undefined }]);
   assert.deepEqual(summary([...readJson(f['valid.json']!)]), [{ line: 2, value: { text: 'a' }, reason: undefined }, { line: 2, value: { text: 'b' }, reason: undefined }, { line: 6, value: { text: 'c', l: [{ y: 2 }] }, reason: undefined }]);
   assert.deepEqual(summary([...readJson(f['cut-short.json']!)]), [{ line: 2, value: undefined, reason: 'truncated' }]);
+  assert.deepEqual(summary([...readJson(f['list-closed.json']!)]), [{ line: 2, value: undefined, reason: 'truncated' }]);
 });
 
 test('JSON: a record of a list inside an element, its "{" lost above it, does not end the element there (no fragment of it read as a record)', () => {

@@ -61,9 +61,10 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
     kinds.length = 0;
   };
   if (inside) toTop();
-  // where the pending element would end were the file to end inside it (its text up to there, the lines from there, kept
-  // up to maxRawChars characters)
-  let cut: { element: number; line: number; parts: Array<string | Comment>; chars: number; comments: number; lines: Line[]; held: number } | undefined;
+  // where the pending element would end were the file to end inside the "[" it noted (its text up to there, the lines from there, kept
+  // up to maxRawChars characters; `depth`: that "["'s; `shut`: a "]" closed it (the array's, the last line's, where only
+  // closing brackets follow it; the list's own where more of the element does, which drops the cut)
+  let cut: { element: number; line: number; depth: number; shut?: boolean; parts: Array<string | Comment>; chars: number; comments: number; lines: Line[]; held: number } | undefined;
   let emptyElementLine = 0, trailingCommas = 0;
   // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
   // line, their kinds
@@ -336,7 +337,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       }
       const inObject = kinds.length === depth - 1 && kinds[kinds.length - 1] === 0x7b;
       if (cut === undefined && startLine > 0 && depth > 1 && kinds.at(-1) === 0x5b && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '') {
-        cut = { element: startLine, line: lineNo, parts: [...parts, text.slice(segStart < 0 ? 0 : segStart, i)], chars: pendingChars, comments: commentChars, lines: [thisLine], held: 0 };
+        cut = { element: startLine, line: lineNo, depth, parts: [...parts, text.slice(segStart < 0 ? 0 : segStart, i)], chars: pendingChars, comments: commentChars, lines: [thisLine], held: 0 };
       }
       if (startLine > 0 && inObject && lastSig !== 0x3a && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '') {
         // a line that starts with "{" or "[" inside an object where no value belongs (a key does, after "{" or ",", or a
@@ -368,6 +369,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         if (!isSpace(c)) loneOpen = false;
       }
       if (!isSpace(c)) lastSig = c;
+      if (cut?.shut && !isSpace(c) && c !== 0x5d && c !== 0x7d) cut = undefined; // the "[" closed, the element going on: the records were its own
       if (c === 0x22) inString = true;
       else if (c === 0x7b || c === 0x5b) {
         depth++;
@@ -375,6 +377,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       } else if ((c === 0x7d || c === 0x5d) && depth > 1) {
         depth--;
         kinds.pop();
+        if (cut !== undefined && depth < cut.depth) cut.shut = true;
       }
     }
     if (startLine > 0) {
