@@ -2,10 +2,10 @@
 // they stand, so that copies a reader cannot tell apart are one content. The text itself is kept as written (cleaning
 // keeps them: a soft hyphen is where a word may break, a ZWJ joins an emoji sequence or Indic letters).
 //  - the soft hyphen U+00AD (HTML's `&shy;`, hyphenation points a scraped page or a PDF's text keeps: `co\u00ADoperate`);
-//  - a ZWJ U+200D after a Latin letter, which joins nothing there (`b\u200Dc`); after an emoji (👨‍👩‍👧) or a letter of
+//  - a ZWJ U+200D after a Latin, Greek or Cyrillic letter, which joins nothing there (`b\u200Dc`, `х\u200Dх`); after an emoji (👨‍👩‍👧) or a letter of
 //    a script that joins (Devanagari, Arabic) it is kept, as it changes what is shown.
 
-const FOLDED = /\u00AD|(?<=\p{Script=Latin})\u200D/gu;
+const FOLDED = /\u00AD|(?<=[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\u200D/gu;
 
 /** `text` without the characters exact deduplication does not key on (see above); `text` itself when it holds none. */
 export function invisibleFold(text: string): string {

@@ -76,7 +76,7 @@ function toolUseOf(m: ChatTurn): string {
 
 /**
  * Content that identifies a record for exact deduplication (a classification label is left out; a text's soft hyphens and
- * a ZWJ after a Latin letter, which render as nothing there, too: invisible-fold.ts).
+ * a ZWJ after a Latin, Greek or Cyrillic letter, which render as nothing there, too: invisible-fold.ts).
  */
 export function canonicalContent(r: DataRecord): string {
   return contentKeys(r).content;

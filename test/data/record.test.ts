@@ -131,6 +131,8 @@ test('canonical content leaves out soft hyphens and a ZWJ after a Latin letter (
   };
   assert.equal(key({ text: 'co\u00ADoperate now' }), key({ text: 'cooperate now' }));
   assert.equal(key({ text: 'ab\u200Dc' }), key({ text: 'abc' }));
+  assert.equal(key({ text: '\u0445\u043E\u0440\u200D\u043E\u0448\u043E' }), key({ text: '\u0445\u043E\u0440\u043E\u0448\u043E' })); // Cyrillic: joins nothing either
+  assert.equal(key({ text: '\u03BA\u03B1\u03BB\u200D\u03B7' }), key({ text: '\u03BA\u03B1\u03BB\u03B7' })); // Greek
   assert.equal(key({ prompt: 'Re\u00ADply: ', completion: 'ok' }), key({ prompt: 'Reply: ', completion: 'ok' }));
   assert.equal(key({ messages: [{ role: 'user', content: 'hyphen\u00ADation?' }, { role: 'assistant', content: 'yes' }] }), key({ messages: [{ role: 'user', content: 'hyphenation?' }, { role: 'assistant', content: 'yes' }] }));
   assert.notEqual(key({ text: 'family \u{1F468}\u200D\u{1F469}\u200D\u{1F467}' }), key({ text: 'family \u{1F468}\u{1F469}\u{1F467}' }));
