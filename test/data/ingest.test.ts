@@ -398,6 +398,17 @@ test('JSON: an element that a "[" left open, the file ending inside it, ends abo
   assert.deepEqual(summary([...readJson(f['list-closed.json']!)]), [{ line: 2, value: undefined, reason: 'truncated' }]);
 });
 
+test('JSON: elements read again after a "[" left open are bounded in lines too: a file of 20,000 "[" lines is read in few records, every line in one', () => {
+  // REPLAY_LIMIT counted characters only: 1,790 nested readings of up to 20,000 lines each (32M lines, 11 s of CPU and
+  // 845 MB for a 40 KB file); past the bound an element keeps the lines it took (none read again)
+  const f = writeFiles(dir, { 'open-lines.json': '[\n' + '[\n'.repeat(20000) });
+  const items = [...readJson(f['open-lines.json']!)];
+  assert.ok(items.length < 200, `${items.length} records`);
+  assert.ok(items.slice(0, -1).every((r) => r.error?.reason === 'invalid_json'));
+  assert.equal(items.at(-1)!.error!.reason, 'truncated');
+  assert.equal(items.reduce((n, r) => n + r.raw.split('\n').length, 0), 20000); // lines 2–20001, each in one record
+});
+
 test('JSON: a record of a list inside an element, its "{" lost above it, does not end the element there (no fragment of it read as a record)', () => {
   // 988a2a4d's cut took line 6, indented deeper than the element, for the next element: {"text": "z"} was read (and
   // trained on), the "]" below it closed the array, and the lines after it were read as JSON Lines

@@ -27,7 +27,7 @@ import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadO
 export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { line: number; char: number }, source?: Iterator<Line>): Generator<RawItem> {
   const lines = source ?? readDataLines(file);
   try {
-    yield* arrayElements(file, opts, from, lines, false, { chars: 0 });
+    yield* arrayElements(file, opts, from, lines, false, { chars: 0, lines: 0 });
   } finally {
     lines.return?.(undefined); // left before the end (its consumer threw, or stopped): the file closed, not its descriptor kept
   }
@@ -39,10 +39,10 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
  * file (valid JSON where that list is closed: records pasted into a list at the element's indent, a nested batch); when
  * the file ends inside it, it ends above the first line inside that "[" that starts with "{" or "[" and is indented no
  * deeper than the element (`cut`), one invalid_json record, and the lines from there are read again as elements.
- * `replayed` counts the characters so read again, all together: past REPLAY_LIMIT no more are (a file of many such
+ * `replayed` counts the characters and lines so read again, all together: past REPLAY_LIMIT or REPLAY_LINES no more are (a file of many such
  * elements read again each time would take time in proportion to their number times the file's tail).
  */
-function* arrayElements(file: string, opts: ReadOptions, from: { line: number; char: number } | undefined, source: Iterator<Line>, inside: boolean, replayed: { chars: number }): Generator<RawItem> {
+function* arrayElements(file: string, opts: ReadOptions, from: { line: number; char: number } | undefined, source: Iterator<Line>, inside: boolean, replayed: { chars: number; lines: number }): Generator<RawItem> {
   const lines = new BlankAhead(source, true, opts.maxRawChars); // a string open at the end of a line: does the file end after it, but for blank lines?
   let opened = inside, closed = false;
   let depth = 0, inString = false, escape = false;
@@ -156,7 +156,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       break;
     }
     const { text: lineText, lineNo, defects, bytes } = next.value;
-    if (cut !== undefined && (cut.element !== startLine || (cut.held += lineText.length + 1) > Math.min(opts.maxRawChars ?? Infinity, REPLAY_LIMIT - replayed.chars))) cut = undefined;
+    if (cut !== undefined && (cut.element !== startLine || (cut.held += lineText.length + 1) > Math.min(opts.maxRawChars ?? Infinity, REPLAY_LIMIT - replayed.chars) || cut.lines.length >= REPLAY_LINES - replayed.lines)) cut = undefined;
     else cut?.lines.push(next.value);
     const thisLine = next.value;
     next = lines.next();
@@ -418,6 +418,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       const { it, written } = element(startLine, `a "[" in it is not closed before the end of the file: line ${cut.line}, which starts a record indented no deeper than the element inside that "[", starts the next element (the elements from line ${cut.line} are read)`);
       yield asWritten(it, written);
       replayed.chars += cut.held;
+      replayed.lines += cut.lines.length;
       yield* arrayElements(file, { ...opts, onNote: undefined, onBytes: undefined }, undefined, cut.lines.values(), true, replayed);
     } else if (startLine > 0) {
       yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? unclosed };
@@ -429,6 +430,8 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
 
 /** The most characters readJsonArray reads again, all together, after elements that a "[" left open (arrayElements). */
 const REPLAY_LIMIT = 1 << 26;
+/** The most lines it reads again so (a line costs more than its characters: a file of short "[" lines hit REPLAY_LIMIT at 32M lines). */
+const REPLAY_LINES = 1 << 20;
 
 /** Whether `line` starts with text that continues no array (not "[", "]", ",", nor a comment): a record, or a line that is none. */
 function startsOtherText(line: string): boolean {
