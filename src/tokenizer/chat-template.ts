@@ -24,6 +24,7 @@ import { strftime } from './jinja-strftime.ts';
 import { pythonRange } from './jinja-globals.ts';
 import { parseJinja } from './jinja-test-arguments.ts';
 import { generationSpans, hasGenerationBlocks, markGenerationBlocks } from './generation-blocks.ts';
+import { followWorkProblem } from './generation-block-places.ts';
 import { inputValue, type Value } from './jinja-values.ts';
 import { LITERAL_NAMES } from './template-kwargs.ts';
 import { pythonJson } from '../data/python-numbers.ts';
@@ -215,7 +216,10 @@ export class ChatTemplate {
     private readonly ctx: ChatTemplateContext,
   ) {
     this.isDefault = text === null;
-    this.markedText = text !== null && hasGenerationBlocks(text) ? markGenerationBlocks(text) : null;
+    const blocks = text !== null && hasGenerationBlocks(text);
+    const tooMuch = blocks ? followWorkProblem(text) : null;
+    if (tooMuch !== null) throw new UserError(tooMuch, ctx.source);
+    this.markedText = blocks ? markGenerationBlocks(text) : null;
     const named = { bos_token: ctx.bosToken, eos_token: ctx.eosToken, unk_token: ctx.unkToken, pad_token: ctx.padToken };
     this.tokens = { ...ctx.otherTokens, ...Object.fromEntries(Object.entries(named).filter((e): e is [string, string] => typeof e[1] === 'string')) };
     try {

@@ -21,17 +21,38 @@ const BUFFERING = new RegExp(String.raw`{%-?\s*(end)?(call|filter|set)\b(${TAG_I
 // the marks left out is not the chat's, and generationSpans gives null) and an ` if … else …` that writes the call or not
 const WRITTEN_WHOLE = new RegExp(String.raw`^\s*(?:\|\s*trim\s*(?:\(\s*\)\s*)?)?(?:if\b(?:${STRING}|[^'"{}])*)?-?}}`);
 
+/**
+ * The most (macro tags + parentheses) × characters that blocksFollowable scans: each macro and each call may be
+ * followed to the template's end (a macro without its endmacro, a call without its ")" — in a comment too), so a
+ * template of thousands of them, which no real one comes near (TRL's training templates: a few macros and a hundred
+ * parentheses in a few thousand characters), would take minutes.
+ */
+export const MAX_FOLLOW_WORK = 1 << 28;
+
+/** Why following the blocks of `text` is refused (too much work: MAX_FOLLOW_WORK), or null. */
+export function followWorkProblem(text: string): string | null {
+  const macros = text.match(/{%-?\s*macro\b/g)?.length ?? 0;
+  const parens = text.split('(').length - 1;
+  if ((macros + parens) * text.length <= MAX_FOLLOW_WORK) return null;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `a chat template with {% generation %} blocks and ${n(macros)} {% macro %} tags and ${n(parens)} "(" in ${n(text.length)} characters: `
+    + `its blocks are followed only where (macro tags + "(") × characters is at most ${n(MAX_FOLLOW_WORK)}; shorten the template`;
+}
+
 /** True where every {% generation %} block of `text` stands where the marks find it as transformers counts it. */
 export function blocksFollowable(text: string): boolean {
   const macros = [...text.matchAll(MACRO)].map((m) => ({ name: m[1]!, at: m.index, end: m.index + m[0].length, body: m[2]! }));
   const buffered = bufferedBodies(text);
   if (buffered.some((b) => GENERATION.test(b.body))) return false;
   const inside = (at: number) => [...macros, ...buffered].some((m) => at > m.at && at < m.end);
+  const strings = new RegExp(STRING, 'g');
+  const codes = [...text.matchAll(/{{[\s\S]*?}}|{%[\s\S]*?%}/g)].map((tag) => tag[0].replace(strings, "''"));
   for (const macro of macros.filter((m) => GENERATION.test(m.body))) {
-    const names = callNames(text, macro.name);
+    const names = callNames(codes, macro.name);
     if (names === null) return false;
+    const headerEnd = text.indexOf('%}', macro.at);
     for (const call of text.matchAll(new RegExp(String.raw`(?<![\w.])(?:${names.join('|')})\s*\(`, 'g'))) {
-      if (call.index > macro.at && call.index < macro.at + text.slice(macro.at).indexOf('%}')) continue; // its own header
+      if (call.index > macro.at && call.index < headerEnd) continue; // its own header
       const close = closingParen(text, call.index + call[0].length);
       if (inside(call.index) || close < 0 || !/{{-?\s*$/.test(text.slice(0, call.index)) || !WRITTEN_WHOLE.test(text.slice(close + 1))) return false;
     }
@@ -40,25 +61,24 @@ export function blocksFollowable(text: string): boolean {
 }
 
 /**
- * The names macro `name` is called by: its own and those of a `{% set f = name %}` (its calls followed as the macro's),
+ * The names macro `name` is called by (`codes`: the template's tags, their strings emptied): its own and those of a `{% set f = name %}` (its calls followed as the macro's),
  * or null where a tag names it otherwise than so or as a call — passed to another macro, aliased twice — whose calls
  * are not seen.
  */
-function callNames(text: string, name: string): string[] | null {
-  const bare = (n: string) => new RegExp(String.raw`(?<![\w.])${n}\b(?!\s*\()`, 'g');
+function callNames(codes: readonly string[], name: string): string[] | null {
+  const bare = (n: string) => new RegExp(String.raw`(?<![\w.])${n}\b(?!\s*\()`);
   const names = [name];
-  for (const tag of text.matchAll(/{{[\s\S]*?}}|{%[\s\S]*?%}/g)) {
-    const code = tag[0].replace(new RegExp(STRING, 'g'), "''");
-    if (!bare(name).test(code)) continue;
+  const bareName = bare(name);
+  for (const code of codes) {
+    if (!bareName.test(code)) continue;
     const alias = new RegExp(String.raw`^{%-?\s*set\s+(\w+)\s*=\s*${name}\s*-?%}$`).exec(code);
     if (alias === null) return null;
     names.push(alias[1]!);
   }
   // an alias named otherwise than in a call: its calls are not seen
-  const aliased = names.slice(1);
-  for (const tag of text.matchAll(/{{[\s\S]*?}}|{%[\s\S]*?%}/g)) {
-    const code = tag[0].replace(new RegExp(STRING, 'g'), "''");
-    if (aliased.some((a) => bare(a).test(code) && !new RegExp(String.raw`^{%-?\s*set\s+${a}\s*=\s*${name}\s*-?%}$`).test(code))) return null;
+  const aliased = names.slice(1).map((a) => ({ bare: bare(a), set: new RegExp(String.raw`^{%-?\s*set\s+${a}\s*=\s*${name}\s*-?%}$`) }));
+  for (const code of codes) {
+    if (aliased.some((a) => a.bare.test(code) && !a.set.test(code))) return null;
   }
   return names;
 }
