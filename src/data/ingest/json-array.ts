@@ -7,7 +7,7 @@ import { commentAt, commentsNote, continuesString, countComment, restWithoutComm
 import { lineBreakRejection } from './jsonl-line-break.ts';
 import { asWritten, elementText, type Comment } from './written-raw.ts';
 import { batchItems, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
-import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
+import { REPLAY_LIMIT, defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 
 /**
  * Streams the elements of a top-level JSON array, tracking strings and nesting to find their bounds. A raw
@@ -428,9 +428,8 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
   }
 }
 
-/** The most characters readJsonArray reads again, all together, after elements that a "[" left open (arrayElements). */
-const REPLAY_LIMIT = 1 << 26;
-/** The most lines it reads again so (a line costs more than its characters: a file of short "[" lines hit REPLAY_LIMIT at 32M lines). */
+/** The most lines readJsonArray reads again, all together, after elements that a "[" left open (arrayElements), beside
+ * REPLAY_LIMIT's characters (a line costs more than its characters: a file of short "[" lines hit REPLAY_LIMIT at 32M lines). */
 const REPLAY_LINES = 1 << 20;
 
 /** Whether `line` starts with text that continues no array (not "[", "]", ",", nor a comment): a record, or a line that is none. */

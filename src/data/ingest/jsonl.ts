@@ -36,7 +36,7 @@ import { jsonErrorDetail, type JsonSource } from './json-error-detail.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
-import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
+import { REPLAY_LIMIT, defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
 import { trimmedAlike } from './written-raw.ts';
 
 /**
@@ -58,6 +58,7 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
   // lines read ahead for an object that never closed, read again as lines from `at` (a queue: shift() and a spread
   // unshift() of hundreds of thousands of lines would be quadratic, or overflow the stack)
   let again: Line[] = [], at = 0;
+  let replayed = 0; // characters of lines read ahead for objects not closed, read again (REPLAY_LIMIT)
   let lastRead: Line | undefined; // the line the source gave last, as read (an RS or a comment not cut from its text)
   const next = (): Line | undefined => {
     if (at < again.length) return again[at++];
@@ -110,15 +111,21 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
         const resume = pretty.resume ? [pretty.resume] : []; // the RS line that ended it: read again, as the next text
         // else a "}" indented as its "{" below it, the lines between deeper: a quote or bracket left open in it, those lines one record
         const closed = cut ?? above ?? pretty.resume ? null : closedAtIndent(l, indent, pretty.readAhead, next, pretty.why, 2 * (opts.maxRawChars ?? Infinity), pretty.tooLong); // its JSON and comments each within maxRawChars
-        again = (cut ? resume : (above?.rest ?? closed?.rest ?? pretty.readAhead).concat(resume)).concat(again.slice(at));
-        at = 0;
+        const rest = cut ? [] : above?.rest ?? closed?.rest ?? pretty.readAhead;
         const one = cut ?? above?.item ?? closed?.item;
+        // the lines read ahead are read again as lines, REPLAY_LIMIT characters in all (opts.replayChars): past it, the object's lines one rejection
+        replayed += rest.reduce((n, r) => n + r.text.length + 1, 0);
+        const spent = !one && replayed > (opts.replayChars ?? REPLAY_LIMIT) && rest.length > 0;
+        again = (spent ? resume : rest.concat(resume)).concat(again.slice(at));
+        at = 0;
         if (one) {
           yield one;
           continue;
         }
-        const stray = pretty.recordAt === undefined ? '' : `, and line ${pretty.recordAt} inside it holds a record where a key belongs: a stray "{"? (the lines after it are read as lines)`;
-        yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}${stray}` } };
+        const stray = pretty.recordAt === undefined ? '' : `, and line ${pretty.recordAt} inside it holds a record where a key belongs: a stray "{"?`
+          + (spent ? '' : ' (the lines after it are read as lines)');
+        const unread = spent ? ` (its lines to line ${rest.at(-1)!.lineNo} are this record: more than ${(opts.replayChars ?? REPLAY_LIMIT).toLocaleString('en-US')} characters of the file were read again after such objects, which no data file needs)` : '';
+        yield { line: lineNo, raw: spent ? [l, ...rest].map((r) => r.text).join('\n').trim() : t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}${stray}${unread}` } };
         continue;
       }
       if (pretty.recordAt !== undefined && strayOpen(pretty.raw, lineNo, opts, jsonc)) {

@@ -103,6 +103,13 @@ export function recordDefect(sofar: Rejection | undefined, d: LineDefect | undef
 }
 
 export type Format = 'jsonl' | 'json' | 'csv' | 'tsv' | 'text';
+/**
+ * The most characters a reader reads again, all together in one file, after records that a bracket left open:
+ * json-array.ts's elements below a "[" not closed, jsonl.ts's lines below a "{" line not closed (a file of many such
+ * records, each read again to the end, would take time in proportion to their number times the file).
+ */
+export const REPLAY_LIMIT = 1 << 26;
+
 export const FORMATS: readonly Format[] = ['jsonl', 'json', 'csv', 'tsv', 'text'];
 /** How plain text is cut into records: the whole file, each block of non-blank lines, or each non-blank line. */
 export type TextSplit = 'file' | 'blank-lines' | 'lines';
@@ -115,6 +122,8 @@ export interface ReadOptions {
   textField?: string;
   /** JSON records whose text is longer than this are rejected as too_long without being parsed. */
   maxRawChars?: number;
+  /** The most characters read again after records a bracket left open, all together (default REPLAY_LIMIT; jsonl.ts). */
+  replayChars?: number;
   /** Called with the approximate number of bytes consumed, for progress bars. */
   onBytes?: (n: number) => void;
   /** Called with a note on how the file was read (a CSV read with `;` as its delimiter), for the report's warnings. */
