@@ -429,7 +429,9 @@ export const FILTERS: Record<string, Filter> = {
     // jinja2's do_indent: the lines of s + '\n' as str.splitlines() cuts them, joined by '\n'
     if (!isStr(v)) throw new Error(`indent: expected a str, got ${pyType(v)}`); // do_indent's s += '\n'
     const width = argOf(a, 0, 'width') ?? V.int(4);
-    const pad = isStr(width) ? width.value : ' '.repeat(numberOf(width, 'indent'));
+    // do_indent's " " * width: an int (a bool too) that many spaces, none where it is negative; a float a TypeError
+    if (!isStr(width) && !isInt(width) && width.type !== 'BooleanValue') throw new Error(`indent: can't multiply sequence by non-int of type '${pyType(width)}'`);
+    const pad = isStr(width) ? width.value : ' '.repeat(Math.max(0, Number(width.value)));
     const lines = (callMethod(V.str(v.value + '\n'), 'splitlines', [], new Map())!.value as Value[]).map((x) => x.value as string);
     let out: string;
     if (argOf(a, 2, 'blank')?.__bool__().value) out = lines.join('\n' + pad);
