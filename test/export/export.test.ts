@@ -26,6 +26,7 @@ import { Rng } from '../../src/util/rng.ts';
 import { deadPid, FIXTURES, literal, relErr, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
+import { NO_TORCH, TORCH_PY } from '../torch-python.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { cliIn } from '../cli/in-process-cli.ts';
 
@@ -270,10 +271,7 @@ test('a merged causal LM (single file and sharded) has the logits of base + adap
 
 });
 
-const PY = '/usr/bin/python3';
-const torchHere = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-
-test('PyTorch (HF Mistral port) reads the merged folders, single and sharded, with the same logits', { skip: !torchHere && 'Debian python3-torch is not installed' }, () => {
+test('PyTorch (HF Mistral port) reads the merged folders, single and sharded, with the same logits', { skip: NO_TORCH }, () => {
   const run = readOnlyRun('generation');
   const withAdapter = baseWithAdapter(run);
   const single = path.join(tmp(), 'merged');
@@ -292,7 +290,7 @@ print(json.dumps(logits.flatten().tolist()))`;
   const probeIds = rows.slice(0, 1).map((r) => r.ids);
   const ours = withAdapter.logits(collate([{ inputIds: probeIds[0]! }], 0, 0));
   for (const folder of [single, sharded]) {
-    const out = spawnSync(PY, ['-c', script, folder, JSON.stringify(probeIds)], { encoding: 'utf8' });
+    const out = spawnSync(TORCH_PY, ['-c', script, folder, JSON.stringify(probeIds)], { encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
     assert.ok(relErr(ours, JSON.parse(out.stdout) as number[]) < tol('logits'), `${folder}: torch disagrees`);
   }

@@ -15,6 +15,7 @@ import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES } from '../helpers.ts';
 import { f32, rawFile, throwsNaming, tmpDir } from './safetensors-helpers.ts';
 import { runnable, TS_LOADER } from '../node-args.ts';
+import { NO_TORCH, TORCH_PY } from '../torch-python.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VARIANTS = path.join(FIXTURES, 'variants');
@@ -119,10 +120,7 @@ test('reads a file written by torch: every dtype, values as torch sees them', ()
   }
 });
 
-const TORCH_PY = '/usr/bin/python3';
-const hasTorch = fs.existsSync(TORCH_PY) && spawnSync(TORCH_PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-
-test('torch reads what our writer wrote (when python3-torch is installed)', { skip: !hasTorch && 'no python3 with torch' }, () => {
+test('torch reads what our writer wrote (when a Python with torch is here: test/torch-python.ts)', { skip: NO_TORCH }, () => {
   const file = path.join(tmpDir(), 'ours.safetensors');
   writeSafetensors(file, allDtypes(), { who: 'mistral-tune' });
   const script = `
