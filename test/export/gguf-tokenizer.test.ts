@@ -562,3 +562,18 @@ test('tokens llama.cpp ends generation at by their text ("<|im_end|>", "[PAD]") 
   assert.doesNotMatch(captureStderr(() => modelTokenizer(model, dir)).stderr, /by their text/);
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /by their text/, '"</s>", the EOS');
 });
+
+test('a FIM prefix/suffix/middle token ("<|fim_prefix|>", "▁<PRE>") that is not special: llama.cpp makes it control by its text (not a stop), warned of', () => {
+  const dir = tempDir('mt-gguf-text-fim-');
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  const write = (special: boolean): void => {
+    const added = ['<|fim_prefix|>', '\u2581<PRE>'].map((content, i) => ({ id: 32000 + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special }));
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ ...json, added_tokens: [...json.added_tokens, ...added] }));
+  };
+  write(false);
+  const warned = captureStderr(() => tokenizerMetadata(dir, 32002)).stderr;
+  assert.match(warned, /gguf: llama\.cpp knows some tokens by their text alone.*: it makes "<\|fim_prefix\|>" \(id 32000\), if llama\.cpp finds it first of its kind; "▁<PRE>" \(id 32001\), if llama\.cpp finds it first of its kind a control token/);
+  assert.doesNotMatch(warned, /ends generation/, 'llama.cpp does not stop at them');
+  write(true);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(dir, 32002)).stderr, /by their text/, 'special: control in the file already');
+});

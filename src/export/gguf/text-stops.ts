@@ -2,9 +2,10 @@
 // vocabulary loader (llama_vocab::impl::load, "auto-detect special tokens by text" and "maintain a list of tokens that
 // cause end-of-generation", src/llama-vocab.cpp of the llama.cpp node-llama-cpp 3.21.1 bundles) puts each token of
 // END_TEXTS, and the first of each FIM_END_GROUPS group it finds, among the end-of-generation tokens and makes it a
-// control token. A vocabulary holding one that generate does not stop at (a ChatML "<|im_end|>" added for training, a
-// "[PAD]" pad token) stops there in llama.cpp where transformers runs on; one that is not special in the tokenizer is,
-// there, not matched in text without parse_special and not shown by a detokenize without special. Warned of: the file
+// control token; the first of each FIM_CONTROL_GROUPS group (FIM prefix, suffix, middle) it makes control alone. A
+// vocabulary holding one that generate does not stop at (a ChatML "<|im_end|>" added for training, a "[PAD]" pad token)
+// stops there in llama.cpp where transformers runs on; one that is not special in the tokenizer is, there, not matched
+// in text without parse_special and not shown by a detokenize without special. Warned of: the file
 // cannot say otherwise (measured with node-llama-cpp 3.21.1: test/export/gguf-llama-tokenizer.test.ts).
 import { warn } from '../../util/log.ts';
 import { TOKEN_TYPE } from './tokenizer-table.ts';
@@ -23,7 +24,18 @@ export const FIM_END_GROUPS: ReadonlyArray<readonly string[]> = [
   ['<|file_sep|>'],
 ];
 
+/**
+ * The fill-in-the-middle prefix, suffix and middle texts ("auto-detect special tokens by text"): the first of each group
+ * found is made a control token too, without ending generation.
+ */
+export const FIM_CONTROL_GROUPS: ReadonlyArray<readonly string[]> = [
+  ['<|fim_prefix|>', '<fim-prefix>', '<fim_prefix>', '<\uff5cfim\u2581begin\uff5c>', '<PRE>', '\u2581<PRE>', '<|code_prefix|>', '<|prefix|>'],
+  ['<|fim_suffix|>', '<fim-suffix>', '<fim_suffix>', '<\uff5cfim\u2581hole\uff5c>', '<SUF>', '\u2581<SUF>', '<|code_suffix|>', '<|suffix|>'],
+  ['<|fim_middle|>', '<fim-middle>', '<fim_middle>', '<\uff5cfim\u2581end\uff5c>', '<MID>', '\u2581<MID>', '<|code_middle|>', '<|middle|>'],
+];
+
 const FIM_END_TEXTS = new Set(FIM_END_GROUPS.flat());
+const FIM_CONTROL_TEXTS = new Set(FIM_CONTROL_GROUPS.flat());
 
 /**
  * Warns of the tokens of `tokens` (the GGUF's token texts, `types` their TOKEN_TYPE) that llama.cpp ends generation at
@@ -32,10 +44,11 @@ const FIM_END_TEXTS = new Set(FIM_END_GROUPS.flat());
 export function warnTextStops(tokens: readonly string[], types: Int32Array, stops: readonly number[], file: string): void {
   const stopping: string[] = [], madeControl: string[] = [];
   tokens.forEach((text, id) => {
-    if (!END_TEXTS.has(text) && !FIM_END_TEXTS.has(text)) return;
+    const ends = END_TEXTS.has(text) || FIM_END_TEXTS.has(text);
+    if (!ends && !FIM_CONTROL_TEXTS.has(text)) return;
     // of a FIM group only the first llama.cpp meets (in its hash map's order) is taken
-    const what = `${JSON.stringify(text)} (id ${id})${FIM_END_TEXTS.has(text) ? ', if llama.cpp finds it first of its kind' : ''}`;
-    if (!stops.includes(id)) stopping.push(what);
+    const what = `${JSON.stringify(text)} (id ${id})${END_TEXTS.has(text) ? '' : ', if llama.cpp finds it first of its kind'}`;
+    if (ends && !stops.includes(id)) stopping.push(what);
     if (types[id] !== TOKEN_TYPE.control) madeControl.push(what);
   });
   if (stopping.length === 0 && madeControl.length === 0) return;
