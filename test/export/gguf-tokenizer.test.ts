@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { folderProvenance, planGgufSource } from '../../src/export/gguf/from-source.ts';
 import { modelMetadata, provenanceMetadata } from '../../src/export/gguf/metadata.ts';
 import { modelTokenizer, tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
+import { warnTextStops } from '../../src/export/gguf/text-stops.ts';
 import { KNOWN_PRE } from '../../src/tokenizer/known-pre-tokenizers.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
@@ -576,4 +577,11 @@ test('a FIM prefix/suffix/middle token ("<|fim_prefix|>", "▁<PRE>") that is no
   assert.doesNotMatch(warned, /ends generation/, 'llama.cpp does not stop at them');
   write(true);
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(dir, 32002)).stderr, /by their text/, 'special: control in the file already');
+});
+
+test('a token llama.cpp ends generation at by its text, where generate stops at no token (no EOS id): said so, not "only at ids none"', () => {
+  // control (3) in the file: only the stop is said
+  const warned = captureStderr(() => warnTextStops(['<unk>', '<s>', '</s>'], new Int32Array([2, 3, 3]), [], 'tokenizer.json')).stderr;
+  assert.match(warned, /ends generation at "<\/s>" \(id 2\), where generate and transformers stop at no token \(no EOS id\) \(tokenizer\.json\)/);
+  assert.doesNotMatch(warned, /ids? none/);
 });

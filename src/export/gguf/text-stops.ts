@@ -53,7 +53,8 @@ export function warnTextStops(tokens: readonly string[], types: Int32Array, stop
   });
   if (stopping.length === 0 && madeControl.length === 0) return;
   const says: string[] = [];
-  if (stopping.length > 0) says.push(`ends generation at ${stopping.join('; ')}, where generate and transformers stop only at id${stops.length === 1 ? '' : 's'} ${stops.join(', ') || 'none'}`);
+  const generateStops = stops.length === 0 ? 'stop at no token (no EOS id)' : `stop only at id${stops.length === 1 ? '' : 's'} ${stops.join(', ')}`;
+  if (stopping.length > 0) says.push(`ends generation at ${stopping.join('; ')}, where generate and transformers ${generateStops}`);
   if (madeControl.length > 0) says.push(`makes ${madeControl.join('; ')} a control token, which this tokenizer does not make special: without parse_special llama.cpp does not match its text, and without special it does not show it`);
   warn(`gguf: llama.cpp knows some tokens by their text alone, whatever the file says: it ${says.join('; and it ')} (${file})`);
 }
