@@ -1,7 +1,8 @@
 // The names of what an atomic write puts beside its target while it works, in one place: a file's temporary
-// (.NAME.PID.N.tmp, atomic.ts; prepare's outputs' .NAME.PID.0.tmp, out-file.ts) and a folder's temporary and moved-aside copy (.tmp-NAME-PID, .old-NAME-PID, or
-// .old-NAME-PID.N beside one of that pid's kept: folder-swap.ts). A write killed midway leaves them; knowing whose
-// they are lets the folders' owners judge them as the entry they stand for (owned-tree.ts).
+// (.NAME.PID.N.tmp, atomic.ts; prepare's outputs' .NAME.PID.0.tmp, out-file.ts) and a folder's temporary and
+// moved-aside copy (.tmp-NAME-PID, .old-NAME-PID, or .old-NAME-PID.N beside one of that pid's kept: folder-swap.ts). A
+// write killed midway leaves them; knowing whose they are lets the folders' owners judge them as the entry they stand
+// for (owned-tree.ts).
 
 /** The temporary file `counter` of process `pid` for the file `name`. */
 export function tempFileName(name: string, pid: number, counter: number): string {
