@@ -397,7 +397,8 @@ function* notingStringField(format: Format, field: string, items: Iterable<RawIt
   let strings = true, word: string | undefined;
   for (const item of items) {
     const cell = item.error ? undefined : cellOf(item, field);
-    if (typeof cell === 'number') fractions.add(item, isFraction(cell) ? String(cell) : undefined);
+    // every label counts, a string too (a class list reads a field mixing types): one 3.5 among strings is a stray
+    if (cell !== undefined && cell !== null) fractions.add(item, isFraction(cell) ? String(cell) : undefined);
     if (isFraction(cell)) {
       yield fractions.rejected(item, String(cell));
       continue;

@@ -104,6 +104,23 @@ test('a lone fraction among whole-number labels is an unknown_label rejection, n
     (e) => isUserError(e) && e.message.startsWith(`${f}:71: label 3.5 of field "label" is not a whole number, and 2 of its 150 labels are fractions`));
 });
 
+test('with a class list, a lone fraction in a JSON field of strings is an unknown_label rejection: the share of fractions counts every label, not the numbers alone', () => {
+  // before: notingStringField counted only the field's numbers as its labels, so one 3.5 among 200 strings was "1 of
+  // its 1 labels are fractions", a regression target: the file refused
+  const rows = Array.from({ length: 200 }, (_, i): { text: string; label: unknown } => ({ text: `review number ${i} of many`, label: i % 2 ? 'pos' : 'neg' }));
+  rows[50]!.label = 3.5;
+  const f = writeFiles(dir, { 'strings-stray.jsonl': rows.map((r) => JSON.stringify(r)).join('\n') + '\n' })['strings-stray.jsonl']!;
+  const out = path.join(dir, 'strings-stray');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', labels: ['neg', 'pos'], split: [1, 0, 0] });
+  assert.deepEqual([report.kept, report.by_reason], [199, { unknown_label: 1 }]);
+  assert.equal(readJsonl<{ source: { line: number } }>(path.join(out, 'rejected.jsonl'))[0]!.source.line, 51);
+  // 2 fractions in 200 labels (1 %) still are a regression target, counted over all of them
+  rows[60]!.label = 2.5;
+  const g = writeFiles(dir, { 'strings-two.jsonl': rows.map((r) => JSON.stringify(r)).join('\n') + '\n' })['strings-two.jsonl']!;
+  assert.throws(() => prepare({ inputs: [g], outDir: path.join(dir, 'strings-two'), tokenizer: tok, task: 'classification', labels: ['neg', 'pos'], split: [1, 0, 0] }),
+    (e) => isUserError(e) && e.message.startsWith(`${g}:51: label 3.5 of field "label" is not a whole number, and 2 of its 200 labels are fractions`));
+});
+
 test('a JSON label that is a list (multi-label data) is refused at the first, one line naming the file and line, with or without a class list', () => {
   // before: each list label was an unknown_label rejection, and a file mixing lists and single labels (which pyarrow
   // cannot type for HF) trained its single-label records alone
