@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { grow } from './grow.ts';
 import { U64Map } from './hash-table.ts';
+import { invisibleFold } from './invisible-fold.ts';
 import type { DataRecord } from './record.ts';
 
 export class ContentIndex {
@@ -95,11 +96,11 @@ function halves(key: string): [number, number] {
 /**
  * The key (16 hex digits) of the token sequence a record is trained as, for the shapes whose sequence is their text as
  * written (a text; a prompt and completion, joined as tokenize.ts joins them), else null: the mask (which tokens carry
- * loss) is left out.
+ * loss) is left out, and so are the characters canonicalContent leaves out (invisible-fold.ts).
  */
 export function sequenceKey(r: DataRecord): string | null {
   const text = r.shape === 'text' ? r.text : r.shape === 'prompt_completion' ? r.prompt + r.completion : null;
-  return text === null ? null : createHash('sha256').update(JSON.stringify(['sequence', text])).digest('hex').slice(0, 16);
+  return text === null ? null : createHash('sha256').update(JSON.stringify(['sequence', invisibleFold(text)])).digest('hex').slice(0, 16);
 }
 
 /** Why a record of shape `here` with the sequence of a kept record of shape `there` (another content) is its duplicate. */

@@ -35,6 +35,23 @@ test('a text that is a kept pair\'s prompt and completion joined (or the reverse
   assert.equal(run('none').report.kept, 6);
 });
 
+test('a text and a pair joined that differ only by a soft hyphen (or a ZWJ after a Latin letter) are the same sequence, as two texts so are one content', () => {
+  // before: canonicalContent left them out of the key (invisible-fold.ts) but sequenceKey did not: "co\u00ADoperate" was
+  // a duplicate of the text "cooperate" but not of the pair "coop" + "erate"
+  const lines = [
+    { text: 'Please co\u00ADoperate with the team.' },
+    { prompt: 'Please cooperate', completion: ' with the team.' },
+    { prompt: 'Please co\u00ADoperate with', completion: ' the team.' },
+    { text: 'Please cooperate with the team.' },
+  ].map((r) => JSON.stringify(r));
+  const f = writeFiles(dir, { 'soft-hyphen.jsonl': lines.join('\n') })['soft-hyphen.jsonl']!;
+  const outDir = path.join(dir, 'soft-hyphen');
+  const { report } = prepare({ inputs: [f], outDir, tokenizer: tok, dedup: 'exact', split: [1, 0, 0] });
+  assert.equal(report.kept, 1);
+  assert.deepEqual(readJsonl<{ source: { line: number }; reason: string }>(path.join(outDir, 'rejected.jsonl')).map((r) => [r.source.line, r.reason]),
+    [[2, 'duplicate'], [3, 'duplicate'], [4, 'duplicate']]);
+});
+
 test('--dedup none keeps a text and the pair that is it joined in one split, as it keeps copies', () => {
   // before: only copies of one content were kept together, so the same sequence could train and test
   const lines: string[] = [];
