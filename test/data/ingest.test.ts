@@ -398,6 +398,13 @@ test('JSON: an element that a "[" left open, the file ending inside it, ends abo
   assert.deepEqual(summary([...readJson(f['list-closed.json']!)]), [{ line: 2, value: undefined, reason: 'truncated' }]);
 });
 
+test('JSON: an element whose "[" closes and that closes after it, the array\'s "]" not written, is read whole: no record of its list read as an element', () => {
+  // b771a640's cut stayed past the "]" and "}" that closed the list and the element: the element was rejected as a "["
+  // left open and {"x": 1}, a record of its list, was read (and trained on) as the next element
+  const f = writeFiles(dir, { 'list-closed-no-end.json': '[\n  {"text": "a", "tags": [\n  {"x": 1}\n  ]}\n' });
+  assert.deepEqual(summary([...readJson(f['list-closed-no-end.json']!)]), [{ line: 2, value: undefined, reason: 'truncated' }]);
+});
+
 test('JSON: elements read again after a "[" left open are bounded in lines too: a file of 20,000 "[" lines is read in few records, every line in one', () => {
   // REPLAY_LIMIT counted characters only: 1,790 nested readings of up to 20,000 lines each (32M lines, 11 s of CPU and
   // 845 MB for a 40 KB file); past the bound an element keeps the lines it took (none read again)

@@ -378,6 +378,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         depth--;
         kinds.pop();
         if (cut !== undefined && depth < cut.depth) cut.shut = true;
+        if (depth === 1) cut = undefined; // the element closed: its "[" too, the records its list's
       }
     }
     if (startLine > 0) {
