@@ -183,6 +183,16 @@ test('a JSON integer label read with a CSV text column is the class its digits n
   assert.equal(loadTokenRows(path.join(out, 'val.jsonl'), { tokenizer: tok, task: 'classification' }).rows.length, 3);
 });
 
+test('a CSV label of a column of numbers that is a whole number past a class index written with an exponent (1e20) is rejected alone, not counted as a fraction', () => {
+  // before: only a label of digits alone was taken for whole, so two "1e20" among 200 labels were "2 of its 200 labels
+  // are fractions": the file refused as a regression target, where a JSON 1e20 is rejected as an integer too large
+  const f = writeFiles(dir, { 'e20.csv': 'text,label\n' + Array.from({ length: 200 }, (_, i) => `row ${i} here,${i === 5 || i === 9 ? '1e20' : i % 3}`).join('\n') + '\n' })['e20.csv']!;
+  const out = path.join(dir, 'e20');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual([report.kept, report.by_reason], [198, { unknown_label: 2 }]);
+  assert.match(readJsonl<{ detail: string }>(path.join(out, 'rejected.jsonl'))[0]!.detail, /^label 1e20 is not an integer a class index can be \(too large\): .*pandas reads the column as float64/);
+});
+
 test('a TSV label column is typed as a CSV one (pandas read_csv with sep="\\t")', () => {
   const f = writeFiles(dir, { 'stars.tsv': 'text\tlabel\nan apple\t1\na pear\t12345678901234567890\n' })['stars.tsv']!;
   const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'tsv'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
