@@ -8,7 +8,7 @@
 // default (its max_length 20, or top_k 50 when sampling). pad_token_id is read for one check: HF's generate() masks
 // that token out of a prompt (where it is no EOS id, nor the BOS), ours refuses such a prompt. bos_token_id (the
 // tokenizer's BOS starts the prompt) is not read; a setting generate does not have (num_beams, max_time, ...) set
-// to other than its "off" is listed, to be warned of. A value of the wrong type or range is an error naming the file
+// to other than its "off" is listed, to be warned of, and so is a value HF takes with no effect (generation-no-effect.ts). A value of the wrong type or range is an error naming the file
 // and the key (a sampling setting's range only where generation samples: unsampledOutOfRange), and so is a number of
 // the kind transformers' generate() refuses where it applies it (generation-number-kinds.ts).
 import * as path from 'node:path';
@@ -23,12 +23,15 @@ import { refuseWrongKinds, wrongNumberKinds, type KindCheckedKey } from './gener
 import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
 import type { SequenceBias } from './sequence-bias.ts';
 import { eosBannedFor } from './token-bans.ts';
+import { isNoEffectMinNewTokens, withoutNoEffectValues } from './generation-no-effect.ts';
 
 /** The settings generation_config.json (without one, config.json) states (each absent where it has no such key, or null for it). */
 export interface GenerationConfigFile {
   /** The path of the file read (generation_config.json, else config.json), for messages; null where the folder has neither. */
   file: string | null;
   eosIds: number[];
+  /** The file's eos_token_id is an empty list: no id, but HF's generate() builds its min_length processors all the same, which check their number's kind. */
+  eosEmptyList?: true;
   doSample?: boolean;
   temperature?: number;
   topK?: number;
@@ -54,6 +57,8 @@ export interface GenerationConfigFile {
   padId?: number;
   /** Keys set to something HF's generate() would act on that ours has not ("num_beams 4"), to be said: not applied. */
   unsupported: string[];
+  /** Values HF's generate() takes and applies to nothing ("no_repeat_ngram_size -1", "suppress_tokens' id -1"), taken as off: to be said. */
+  noEffect?: string[];
   /** Keys whose number is of the kind transformers refuses (2 where it wants a float), with why: refused where applied (generationSettings). */
   wrongKinds?: Partial<Record<KindCheckedKey, string>>;
   /**
@@ -133,7 +138,9 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   needPath('readGenerationConfig', 'the model folder', dir, 'folder', 'the path of a Hugging Face model folder');
   const read = readFile(dir);
   if (!read) return { file: null, eosIds: [], unsupported: [] };
-  const { file, config, spelledIn } = read;
+  const { file, spelledIn } = read;
+  // a negative no_repeat_ngram_size, min_length or suppressed id: taken as off, as HF's generate() takes it (generation-no-effect.ts)
+  const { config, noEffect } = withoutNoEffectValues(read.config);
   const outOfRange: NonNullable<GenerationConfigFile['unsampledOutOfRange']> = {};
   const value = <K extends keyof typeof GENERATION_KEY_CHECKS>(key: K): unknown => {
     const v = config[key];
@@ -155,6 +162,8 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
     return v !== undefined && v !== null && JSON.stringify(v) !== JSON.stringify(off);
   }).map(([key]) => `${key} ${JSON.stringify(config[key])}`);
   const out: GenerationConfigFile = { file, eosIds: eosOf(config, file), unsupported };
+  if (Array.isArray(config.eos_token_id) && config.eos_token_id.length === 0) out.eosEmptyList = true;
+  if (noEffect.length > 0) out.noEffect = noEffect;
   const doSample = value('do_sample'), temperature = value('temperature'), topK = value('top_k'), topP = value('top_p');
   const penalty = value('repetition_penalty'), maxNew = value('max_new_tokens'), maxLength = value('max_length');
   if (doSample !== undefined) out.doSample = doSample as boolean;
@@ -179,14 +188,16 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   if (penalty !== undefined) out.repetitionPenalty = penalty as number;
   if (maxNew !== undefined) out.maxNewTokens = maxNew as number;
   if (maxLength !== undefined) out.maxLength = maxLength as number;
-  const ngram = value('no_repeat_ngram_size'), minNew = value('min_new_tokens'), minLength = value('min_length');
+  const ngram = value('no_repeat_ngram_size'), minLength = value('min_length');
+  // a negative one still replaces min_length, as in HF (banning no EOS)
+  const minNew = isNoEffectMinNewTokens(config.min_new_tokens) ? config.min_new_tokens : value('min_new_tokens');
   if (ngram !== undefined) out.noRepeatNgramSize = ngram as number;
   if (minNew !== undefined) out.minNewTokens = minNew as number;
   if (minLength !== undefined) out.minLength = minLength as number;
   const pad = value('pad_token_id');
   if (pad !== undefined && (pad as number) >= 0) out.padId = pad as number;
   if (Object.keys(outOfRange).length > 0) out.unsampledOutOfRange = outOfRange;
-  const wrongKinds = wrongNumberKinds(config, spelledIn);
+  const wrongKinds = wrongNumberKinds(config, spelledIn ?? read.config);
   if (Object.keys(wrongKinds).length > 0) out.wrongKinds = wrongKinds;
   return out;
 }
@@ -251,8 +262,9 @@ export interface GenerationSettings {
  * build the processor with them (the option given does not override it, ...): a UserError naming the file.
  * generationSettings checks it; the CLI also before the model loads.
  */
-export function refuseBadFileValuesApplied(given: GivenGenerationOptions, file: GenerationConfigFile): void {
+export function refuseBadFileValuesApplied(given: GivenGenerationOptions, file: GenerationConfigFile, promptLength?: number): void {
   const sampling = given.temperature === undefined ? file.doSample === true : given.temperature > 0;
+  const eos = file.eosIds.length > 0 || file.eosEmptyList === true;
   // a sampling setting out of range in a file that does not sample, where generation samples all the same (said before its
   // kind: top_k -5.0 is refused for its range, not told to be written -5)
   for (const [key, bad] of Object.entries(file.unsampledOutOfRange ?? {})) {
@@ -264,10 +276,11 @@ export function refuseBadFileValuesApplied(given: GivenGenerationOptions, file: 
     temperature: given.temperature === undefined && file.doSample === true && file.temperature !== 1 && file.temperature !== 0,
     top_k: given.topK === undefined && sampling && file.topK !== 0,
     no_repeat_ngram_size: given.noRepeatNgramSize === undefined && (file.noRepeatNgramSize ?? 0) > 0,
-    // only where there is an EOS id to hold back; min_new_tokens sets min_length to the prompt's length plus it (> 0, 0.0
-    // too), and where given or in the file it replaces min_length
-    min_new_tokens: given.minNewTokens === undefined && file.eosIds.length > 0,
-    min_length: given.minNewTokens === undefined && file.minNewTokens === undefined && file.eosIds.length > 0 && (file.minLength ?? 0) > 0,
+    // only where the file has an eos_token_id (an empty list too: HF builds the processor all the same); min_new_tokens
+    // sets min_length to the prompt's length plus it (> 0: 0.0 too, -1.0 after a prompt of 2; before the prompt is
+    // known, refused where it is ≥ 0), and where given or in the file it replaces min_length
+    min_new_tokens: given.minNewTokens === undefined && eos && (promptLength === undefined ? (file.minNewTokens ?? 0) >= 0 : promptLength + (file.minNewTokens ?? 0) > 0),
+    min_length: given.minNewTokens === undefined && file.minNewTokens === undefined && eos && (file.minLength ?? 0) > 0,
     bad_words_ids: given.badWordsIds === undefined,
     sequence_bias: given.sequenceBias === undefined,
   }, file.file);
@@ -292,7 +305,7 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   needArg('generationSettings', 'context', context, 'number', { hint: "a number (the model's max_position_embeddings)" });
   const fromFile: string[] = [];
   const sampling = given.temperature === undefined ? file.doSample === true : given.temperature > 0;
-  refuseBadFileValuesApplied(given, file);
+  refuseBadFileValuesApplied(given, file, promptLength);
   const take = <T>(option: T | undefined, stated: T | undefined, key: string, dflt: T, applies = true): T => {
     if (option !== undefined) return option;
     if (stated === undefined || !applies) return dflt;

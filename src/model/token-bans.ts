@@ -23,7 +23,7 @@ export function banRepeatedNgrams(logits: Float32Array | Float64Array, seq: read
  * less the prompt's tokens.
  */
 export function eosBannedFor(minNewTokens: number | undefined, minLength: number | undefined, promptLength: number): number {
-  if (minNewTokens !== undefined) return minNewTokens;
+  if (minNewTokens !== undefined) return Math.max(0, minNewTokens); // a negative one bans nothing (HF's min_length below the prompt's)
   return Math.max(0, (minLength ?? 0) - promptLength);
 }
 

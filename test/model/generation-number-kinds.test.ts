@@ -100,3 +100,30 @@ test('mistral-tune generate refuses generation_config.json\'s repetition_penalty
   const taken = await run();
   assert.equal(taken.code, 0, taken.err);
 });
+
+// A negative no_repeat_ngram_size or min_length, a negative integer min_new_tokens and a negative id in suppress_tokens or
+// begin_suppress_tokens: HF's generate() takes them and gives the tokens it gives without them ("same_tokens"); ours
+// refused the file as it read it. Taken now as off, each listed to be said as not applied.
+test('generation_config.json values HF takes with no effect (no_repeat_ngram_size -1, suppress_tokens [-1], ...) are taken as off and listed as not applied', () => {
+  const root = tempDir('mt-gen-noeffect-');
+  const cases = REF.cases.filter((k) => k.name.startsWith('noeffect_')) as (Case & { same_tokens: boolean })[];
+  assert.equal(cases.length, 8);
+  for (const c of cases) {
+    assert.equal(c.same_tokens, true, c.name);
+    const dir = path.join(root, c.name);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'generation_config.json'), c.keys);
+    const file = readGenerationConfig(dir);
+    const settings = generationSettings(c.given, file, 3, 1000);
+    assert.equal(file.noEffect?.length, 1, `${c.name}: ${JSON.stringify(file.noEffect)}`);
+    assert.equal(settings.noRepeatNgramSize, 0, c.name);
+    assert.equal(settings.minNewTokens, 0, `${c.name}: a negative min_new_tokens replaces min_length, as in HF`);
+    assert.equal(settings.suppressTokens, undefined, c.name);
+    assert.equal(settings.beginSuppressTokens, undefined, c.name);
+  }
+  const dir = path.join(root, 'some');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), '{"suppress_tokens": [-1, 5, -2]}');
+  const file = readGenerationConfig(dir);
+  assert.deepEqual([file.suppressTokens, file.noEffect], [[5], ["suppress_tokens' ids -1, -2"]]);
+});
