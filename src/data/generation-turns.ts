@@ -13,8 +13,10 @@ import type { Tokenizer } from '../tokenizer/types.ts';
  */
 export type BlockTokens = { kind: 'turns'; turns: Map<number, [number, number]> } | { kind: 'union'; ranges: Array<[number, number]> };
 
-/** A byte-fallback token of a UTF-8 continuation byte (10xxxxxx): the same character as the token before it. */
-const CONTINUATION_BYTE = /^<0x[89AB][0-9A-F]>$/i;
+/** Where the last character (code point, as Python counts them) of `text`'s first `end` UTF-16 units starts. */
+function lastCharAt(text: string, end: number): number {
+  return end >= 2 && /[\uDC00-\uDFFF]/.test(text[end - 1]!) && /[\uD800-\uDBFF]/.test(text[end - 2]!) ? end - 2 : end - 1;
+}
 
 /**
  * The tokens of `ids` (the encoding of `rendered`, the whole chat) that the blocks' character spans `blocks`
@@ -46,9 +48,11 @@ export function blockTokens(blocks: ReadonlyArray<readonly [number, number]> | n
     if (s >= rendered.length) break; // char_to_token: no token
     const first = before(s, false); // the token holding the first character
     let last = e >= 1 ? before(e, true) - 1 : null; // the one holding the last (before the first one: an empty block)
-    // a character the vocabulary lacks is held by its UTF-8 bytes' <0xNN> tokens, and char_to_token gives the first:
-    // TRL trains a block ending in one up to the lead byte ("ꙮ" as <0xEA> <0x99> <0xAE>: <0xEA>)
-    while (last !== null && last > first && CONTINUATION_BYTE.test(tok.idToToken?.(ids[last]!) ?? '')) last--;
+    // where several tokens hold the last character, char_to_token gives the first of them, and TRL trains the block up
+    // to it: a character the vocabulary lacks, held by its UTF-8 bytes' <0xNN> tokens ("ꙮ" as <0xEA> <0x99> <0xAE>:
+    // <0xEA>), or one after a special token, before which the normalizer's Prepend writes a "▁" of its own offsets
+    // ("</s>\n" as </s> ▁ <0x0A>: the ▁). The first token holding it, found as a block's first token is.
+    if (last !== null && e > s) last = Math.min(last, Math.max(first, before(lastCharAt(rendered, e), false)));
     ranges.push([first, Math.max(first, last ? last + 1 : ids.length)]);
   }
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));

@@ -405,7 +405,8 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
         eosCount++;
       }
     }
-    if (eosCount > 1 && !union) throw new UserError(`${turnName(names, turns[s]!).turn}: the chat template writes more than one EOS in this assistant turn`);
+    // (a {% generation %} block holding two is trained whole, as TRL trains it)
+    if (eosCount > 1 && blocks === null) throw new UserError(`${turnName(names, turns[s]!).turn}: the chat template writes more than one EOS in this assistant turn`);
     // what a template writes after its EOS (a newline) is not trained; a {% generation %} block is trained whole, as TRL
     // trains it, what it holds after an EOS too ("</s></A>")
     let last = eosCount === 1 && blocks === null ? eosAt : end - 1;

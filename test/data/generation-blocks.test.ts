@@ -15,8 +15,10 @@
 // from the call's start too), a block ending in two spaces (the chat's "▁", "▁</" where the text up to the block's
 // end encodes as "▁▁": "▁</" holds its last character, and is trained), blocks ending in a character written as its
 // bytes' <0xNN> tokens (transformers' char_to_token gives the first: the lead byte trained, the others not), and blocks
-// empty but in the last turn (the token "></" that merges across an empty one is trained) — TRL trains every block's
-// tokens all the same, and so does ours.
+// empty but in the last turn (the token "></" that merges across an empty one is trained), a block holding two EOS (all
+// trained: ours refused "more than one EOS in this assistant turn"), and a block ending in a newline after the EOS (the
+// normalizer's Prepend writes a "▁" before it, of its offsets: char_to_token gives the ▁, so the ▁ is trained and the
+// newline not; ours trained the newline) — TRL trains every block's tokens all the same, and so does ours.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
