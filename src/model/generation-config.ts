@@ -62,8 +62,9 @@ export interface GenerationConfigFile {
   /** Keys whose number is of the kind transformers refuses (2 where it wants a float), with why: refused where applied (generationSettings). */
   wrongKinds?: Partial<Record<KindCheckedKey, string>>;
   /**
-   * Sampling settings out of range (top_k -1, top_p 1.5) in a file that does not say do_sample true, with why: not
-   * applied where generation is greedy (warned of, as HF warns), refused where it samples (generationSettings).
+   * Sampling settings out of range (top_k -1, top_p 1.5), with why: not applied where generation is greedy (a file that
+   * does not say do_sample true: warned of, as HF warns; or a temperature of 0 given), refused where it samples
+   * (generationSettings).
    */
   unsampledOutOfRange?: Partial<Record<keyof typeof SAMPLING_KEYS, { value: number; why: string }>>;
 }
@@ -148,10 +149,10 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
     const [ok, want] = GENERATION_KEY_CHECKS[key];
     if (ok(v)) return v;
     const why = `${key} must be ${want}, got ${jsonValueText(v)}`;
-    // a sampling setting out of range in a file that does not sample: HF's greedy generate() builds no warper of it and
-    // only warns; refused where generation samples after all (a --temperature given: generationSettings)
+    // a sampling setting out of range: HF's greedy generate() builds no warper of it (a file that does not sample: only
+    // warned of; one that does, with a temperature of 0 given); refused where generation samples (refuseBadFileValuesApplied)
     const sampler = SAMPLING_KEYS[key as keyof typeof SAMPLING_KEYS];
-    if (sampler !== undefined && config.do_sample !== true && typeof v === 'number' && Number.isFinite(v)) {
+    if (sampler !== undefined && typeof v === 'number' && Number.isFinite(v)) {
       outOfRange[key as keyof typeof SAMPLING_KEYS] = { value: v, why };
       return undefined;
     }
@@ -258,15 +259,15 @@ export interface GenerationSettings {
 
 /**
  * The file's numbers of a kind transformers' processors refuse (repetition_penalty 2 for 2.0: GenerationConfigFile.wrongKinds),
- * and its sampling settings out of range in a file that does not sample (unsampledOutOfRange), where generate() would
- * build the processor with them (the option given does not override it, ...): a UserError naming the file.
+ * and its sampling settings out of range (unsampledOutOfRange), where generate() would build the processor with them
+ * (the option given does not override it, ...): a UserError naming the file.
  * generationSettings checks it; the CLI also before the model loads.
  */
 export function refuseBadFileValuesApplied(given: GivenGenerationOptions, file: GenerationConfigFile, promptLength?: number): void {
   const sampling = given.temperature === undefined ? file.doSample === true : given.temperature > 0;
   const eos = file.eosIds.length > 0 || file.eosEmptyList === true;
-  // a sampling setting out of range in a file that does not sample, where generation samples all the same (said before its
-  // kind: top_k -5.0 is refused for its range, not told to be written -5)
+  // a sampling setting out of range, where generation samples (said before its kind: top_k -5.0 is refused for its
+  // range, not told to be written -5)
   for (const [key, bad] of Object.entries(file.unsampledOutOfRange ?? {})) {
     if (sampling && given[SAMPLING_KEYS[key as keyof typeof SAMPLING_KEYS]] === undefined) throw new UserError(`${bad.why} (applied: generation samples)`, file.file ?? undefined);
   }

@@ -149,16 +149,21 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   assert.throws(() => readGenerationConfig(dir), { name: 'UserError', message: `${file}: bad_words_ids must be a non-empty list of non-empty token-id lists, e.g. [[5], [7, 8]], got []` });
   write({ sequence_bias: [[[0], 1.5]] });
   assert.throws(() => readGenerationConfig(dir), { name: 'UserError', message: /sequence_bias must be a non-empty list of \[token ids \(> 0\), bias\] pairs/ });
-  // a sampling setting out of range is refused as read where the file samples (else, as HF's greedy generate() takes it,
-  // only warned of: generation-number-kinds.test.ts)
+  // a sampling setting out of range is refused where generation samples: the file's do_sample true, unless a temperature
+  // of 0 makes it greedy (HF's generate(do_sample=False) builds no warper of it); else only warned of (generation-number-kinds.test.ts)
   write({ do_sample: true, typical_p: 0 });
-  assert.throws(() => readGenerationConfig(dir), { name: 'UserError', message: `${file}: typical_p must be a number in (0, 1] (1 = off), got 0` });
+  const sampled = readGenerationConfig(dir);
+  assert.throws(() => generationSettings({}, sampled, 3, 100), { name: 'UserError', message: `${file}: typical_p must be a number in (0, 1] (1 = off), got 0 (applied: generation samples)` });
+  assert.equal(generationSettings({ temperature: 0 }, sampled, 3, 100).temperature, 0);
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', -0.5, 'a number in \\[0, 1\\]'], ['top_p', 1.5, 'a number in \\[0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
     ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer'], ['pad_token_id', '0', 'a token id'],
     ['no_repeat_ngram_size', 2.5, 'an integer ≥ 0'], ['min_new_tokens', 1.5, 'an integer ≥ 0'], ['min_length', '3', 'an integer ≥ 0'], ['min_p', 1.5, 'a number in \\[0, 1\\]'], ['epsilon_cutoff', 1, 'a number in \\[0, 1\\)']] as const) {
     write({ ...(key === 'do_sample' ? {} : { do_sample: true }), [key]: bad });
-    assert.throws(() => readGenerationConfig(dir), (e) => isUserError(e) && new RegExp(`^${literal(file)}: ${key} must be ${want}.*, got ${JSON.stringify(JSON.stringify(bad)).slice(1, -1)}$`).test(e.message), `${key}: ${JSON.stringify(bad)}`);
+    // a sampling setting's number out of range is refused where it is applied (above), anything else as read
+    const applied = typeof bad === 'number' && key in { temperature: 1, top_k: 1, top_p: 1, min_p: 1, epsilon_cutoff: 1 };
+    assert.throws(() => applied ? generationSettings({}, readGenerationConfig(dir), 3, 100) : readGenerationConfig(dir),
+      (e) => isUserError(e) && new RegExp(`^${literal(file)}: ${key} must be ${want}.*, got ${JSON.stringify(JSON.stringify(bad)).slice(1, -1)}${applied ? ' \\(applied: generation samples\\)' : ''}$`).test(e.message), `${key}: ${JSON.stringify(bad)}`);
   }
 });
 
