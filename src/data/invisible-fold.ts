@@ -1,5 +1,5 @@
-// What exact deduplication leaves out of a text's key (record-content.ts): characters that render as nothing where
-// they stand, so that copies a reader cannot tell apart are one content. The text itself is kept as written (cleaning
+// What exact deduplication leaves out of a text's key (record-content.ts), and a class name (labels.ts' labelText):
+// characters that render as nothing where they stand, so that copies a reader cannot tell apart are one content, one class. The text itself is kept as written (cleaning
 // keeps them: a soft hyphen is where a word may break, a ZWJ joins an emoji sequence or Indic letters).
 //  - the soft hyphen U+00AD (HTML's `&shy;`, hyphenation points a scraped page or a PDF's text keeps: `co\u00ADoperate`);
 //  - a ZWJ U+200D after a Latin, Greek or Cyrillic letter, which joins nothing there (`b\u200Dc`, `х\u200Dх`); after an emoji (👨‍👩‍👧) or a letter of

@@ -11,6 +11,7 @@ import { quoted, type OptionWords } from '../util/option-words.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { loneSurrogate } from './clean.ts';
 import { placeholderOf } from './placeholder.ts';
+import { invisibleFold } from './invisible-fold.ts';
 import { byCodePoint } from '../util/code-point.ts';
 import { duplicateKeyDetail } from './ingest/duplicate-keys.ts';
 
@@ -162,12 +163,13 @@ const PLAIN_LABEL = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
  * A string label's text as its class is named: NFC, trimmed — the white space inside kept as written ("a  b" and "a b"
  * are two classes, as HF datasets keeps them; classWarnings says so) — and without the zero-width
  * characters text fields lose ("pos\u200b" would print as "pos" yet be another class), direction marks (an RTL
- * export's), the soft hyphen, CGJ and control characters, invisible in a name (ZWJ and variation selectors make emoji).
+ * export's), CGJ and control characters, invisible in a name, and what exact deduplication folds (invisible-fold.ts: the
+ * soft hyphen, a ZWJ after a Latin letter — "neg\u200d" is "neg"); a ZWJ of an emoji sequence and variation selectors are kept.
  */
 export function labelText(raw: string): string {
   // printable ASCII words, one space apart ("positive", "3", "very negative"): nothing below changes them, at a tenth of its cost
   if (PLAIN_LABEL.test(raw)) return raw;
-  return raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim();
+  return invisibleFold(raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '')).trim();
 }
 
 const MINUS_ONE = { label: null, why: NO_LABEL_WHY, noLabel: { kind: 'minus_one' } } as const;

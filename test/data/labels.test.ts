@@ -370,6 +370,14 @@ test('canonicalLabel: direction marks, other invisible format characters (soft h
   assert.deepEqual(canonicalLabel('\u{1F468}\u200d\u{1F469}'), { label: '\u{1F468}\u200d\u{1F469}' });
 });
 
+test('canonicalLabel: a ZWJ after a Latin letter, which joins nothing there, is no part of a class name, as exact dedup folds it (invisible-fold.ts)', () => {
+  // before: "neg\u200d" was a class apart from "neg", though it prints as "neg"
+  for (const raw of ['neg\u200d', 'n\u200deg', 'neg\u200b\u200d', 'ne\u00adg\u200d']) assert.deepEqual(canonicalLabel(raw), { label: 'neg' }, JSON.stringify(raw));
+  // after an emoji, or a letter of a script that joins (Devanagari), it changes what is shown: kept
+  assert.deepEqual(canonicalLabel('\u{1F468}\u200d\u{1F469}\u200d\u{1F467}'), { label: '\u{1F468}\u200d\u{1F469}\u200d\u{1F467}' });
+  assert.deepEqual(canonicalLabel('\u0915\u094d\u200d\u0937'), { label: '\u0915\u094d\u200d\u0937' });
+});
+
 test('a label not among the classes that differs from one only in case or character form names it (prepare\'s --labels, train\'s and eval\'s class list)', async () => {
   // before: only `label "Pos" is not one of --labels neg,pos`, the near miss left to be spotted
   const { checkRecord } = await import('../../src/data/record-checks.ts');
