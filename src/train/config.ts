@@ -269,7 +269,7 @@ function labelsFromPrepareReport(raw: Record<string, unknown>): Note[] {
  * trains with them); any of them given explicitly in the config that disagrees with the adapter is an error, not dropped unsaid.
  */
 function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): TrainConfig {
-  const file = adapterConfigPath(cfg.lora.init_from!);
+  const file = adapterConfigPath(cfg.lora.init_from!, `to train on from it, set it as model: ${cfg.lora.init_from} instead (lora.init_from takes a PEFT adapter)`);
   const parsed = readJsonFile(file);
   if (!isRecord(parsed)) throw new UserError('lora.init_from: the adapter config is not a JSON object', file);
   const a = parsed;

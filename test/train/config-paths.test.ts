@@ -125,6 +125,18 @@ test('a path set by a flag is named by the flag; lora.init_from, read while load
     { message: `--lora.init_from: ${path.join(dir, 'empty', 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)` });
 });
 
+test('lora.init_from set to a model folder (a merged export: config.json, no adapter_config.json) says it is one, and to set it as model:', async () => {
+  // before: "adapter config not found (a PEFT adapter folder needs adapter_config.json)" alone
+  const f = path.join(dir, 'train.yaml');
+  assert.throws(() => check('model: model\ndata: {train: train.jsonl}\nlora:\n  init_from: model\n'),
+    { message: `${f}:4:3: lora.init_from: ${path.join(dir, 'model', 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): ` +
+      `this is a model folder (config.json), not a PEFT adapter: to train on from it, set it as model: ${path.join(dir, 'model')} instead (lora.init_from takes a PEFT adapter)` });
+  // eval, generate and classify's --adapter: as --model
+  const { adapterConfigPath } = await import('../../src/model/adapter-config-path.ts');
+  assert.throws(() => adapterConfigPath(path.join(dir, 'model')), { message: `${path.join(dir, 'model', 'adapter_config.json')}: adapter config not found ` +
+    `(a PEFT adapter folder needs adapter_config.json): this is a model folder (config.json), not a PEFT adapter: give it as --model ${path.join(dir, 'model')} instead` });
+});
+
 test('a value found wrong against the model or data after validation (lora.r, packing, epochs) is named at its line, as a missing path is', () => {
   const f = path.join(dir, 'train.yaml');
   fs.writeFileSync(path.join(dir, 'classes.jsonl'), '{"input_ids": [1, 5, 9], "label": 0}\n{"input_ids": [1, 7], "label": 1}\n');
