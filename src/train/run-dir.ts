@@ -64,7 +64,7 @@ export class RunDir {
   /** Whether `dir` exists; throws when it is something other than a folder (checked before the lock makes it). */
   static checkFolder(dir: string): boolean {
     const stat = withIo(dir, 'use as output_dir', () => fs.statSync(dir, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
-    if (stat && !stat.isDirectory()) throw new UserError('output_dir exists and is not a folder', dir);
+    if (stat && !stat.isDirectory()) throw new UserError('output_dir exists and is not a folder: choose another output_dir', dir);
     return stat !== undefined;
   }
 

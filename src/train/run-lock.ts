@@ -155,7 +155,7 @@ function takerOf(folder: LockedFolder): Pick<LockOwner, 'command' | 'call'> {
  */
 function acquireLock(dir: string, name: string, folder: LockedFolder, out: string | undefined, taken: (me: string, fsNow: number) => void): RunLock {
   const stat = withIo(dir, 'use as the run folder', () => fs.statSync(dir, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
-  if (stat?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
+  if (stat?.isDirectory() === false) throw new UserError(`exists and is not a folder: ${folder.instead}`, dir);
   heartbeatThread(); // before the lock is placed: a lock that says it beats and does not would be taken over while it runs
   const file = path.join(dir, name);
   const me: LockOwner = {

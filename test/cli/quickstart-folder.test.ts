@@ -56,7 +56,7 @@ test('the quickstart refuses --out under a file in one line (exists and is not a
   for (const out of [path.join(dir, 'notes.txt'), path.join(dir, 'notes.txt', 'qs')]) {
     const r = await quickstart(['--out', out]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /^error: .*notes\.txt.*: (exists and is not a folder|cannot use as the run folder: a path component is not a folder \(ENOTDIR\))\n$/);
+    assert.match(r.stderr, /^error: .*notes\.txt.*: (exists and is not a folder: give another --out|cannot use as the run folder: a path component is not a folder \(ENOTDIR\))\n$/);
   }
   assert.equal(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8'), 'mine');
 });

@@ -31,7 +31,7 @@ test('an output_dir that is not empty and no run, or a file, is refused at the c
     assert.deepEqual(errorLines(r.stderr), [`error: ${file}:6:1: ${notRun}`], args.join(' '));
     const f = train('afile', ...args);
     assert.equal(f.status, 2, f.stderr);
-    assert.deepEqual(errorLines(f.stderr), [`error: ${file}:6:1: output_dir: ${path.join(dir, 'afile')}: exists and is not a folder`], args.join(' '));
+    assert.deepEqual(errorLines(f.stderr), [`error: ${file}:6:1: output_dir: ${path.join(dir, 'afile')}: exists and is not a folder: choose another output_dir`], args.join(' '));
   }
   // set by the flag: the flag is named
   const flag = train('new', '--output_dir', path.join(dir, 'mine'));

@@ -246,7 +246,7 @@ test('train --output_dir naming an existing file says so (before the lock tries 
   fs.writeFileSync(path.join(dir, 'afile'), 'x\n');
   const r = await cli(['train', path.join(dir, 'config.yaml'), '--output_dir', path.join(dir, 'afile')]);
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^error: --output_dir: .*afile: exists and is not a folder$/m);
+  assert.match(r.stderr, /^error: --output_dir: .*afile: exists and is not a folder: choose another output_dir$/m);
   const below = await cli(['train', path.join(dir, 'config.yaml'), '--output_dir', path.join(dir, 'afile', 'sub')]);
   assert.equal(below.status, 2, below.stderr);
   assert.match(below.stderr, /^error: .*afile\/sub: cannot use as output_dir: a path component is not a folder \(ENOTDIR\)$/m);
