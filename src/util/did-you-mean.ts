@@ -22,7 +22,7 @@ export function didYouMean(key: string, candidates: string[], most = Infinity): 
  * swaps of two letters side by side, one edit each. A swapped pair (`bets` for `best`, `lables` for `labels`) was two
  * edits by Levenshtein's count, too far for a short name, and the key let be without a word.
  */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let before = Array.from({ length: b.length + 1 }, () => 0); // row i - 2
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j); // row i - 1
   for (let i = 1; i <= a.length; i++) {

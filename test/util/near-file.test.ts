@@ -23,6 +23,20 @@ test('nearFileHint names a file or folder beside the missing one a slip away, an
   assert.equal(nearFileHint(path.join(dir, 'gone', 'train-lora.yaml')), ''); // its folder is not there either
 });
 
+test('nearFileHint judges a name on what differs from one beside it, not on an extension both share', () => {
+  // before: train examples/nope.yaml suggested "type.yaml": 2 edits of the whole name's 9 letters, though 2 of the stem's 4
+  const dir = tempDir('mt-near-file-stem-');
+  for (const f of ['type.yaml', 'train-lora.yaml', 'data.jsonl', 'b.yaml']) fs.writeFileSync(path.join(dir, f), '');
+  assert.equal(nearFileHint(path.join(dir, 'nope.yaml')), '');
+  assert.equal(nearFileHint(path.join(dir, 'a.yaml')), '', 'a one-letter stem all changed');
+  assert.equal(nearFileHint(path.join(dir, 'tpye.yaml')), ' (did you mean "type.yaml" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'type.yml')), ' (did you mean "type.yaml" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'dta.jsonl')), ' (did you mean "data.jsonl" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'data.json')), ' (did you mean "data.jsonl" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'train-lora.yml')), ' (did you mean "train-lora.yaml" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'Data.jsonl')), ' (did you mean "data.jsonl" beside it?)');
+});
+
 test('train, prepare, eval and generate say the name beside a missing config, input, config data file, model, adapter or run folder', () => {
   const dir = tempDir('mt-near-file-cli-');
   fs.writeFileSync(path.join(dir, 'train-lora.yaml'), 'model: x\n');
