@@ -46,9 +46,10 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
   --labels '["A, B","C"]'
                          classification: the classes as JSON, for names that hold a comma or "=" or
                          start with [ or { (a list, or an object {"1":"A, B","2":"C"} as INTEGER=NAME)
-  --min-chars N, --max-chars N     length limits in characters (all text fields together; default
-                         --max-chars ${DEFAULTS.maxChars}, which bounds the memory a record takes)
-  --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence
+  --min-chars N, --max-chars N     length limits in characters (all text fields together; default no
+                         --min-chars, --max-chars ${DEFAULTS.maxChars}, which bounds the memory a record takes)
+  --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence (default
+                         none: no limit)
   --overflow MODE        over --max-tokens: reject (default, too_long) or truncate (kept, the trainer cuts;
                          one the cut leaves no token to train is rejected as fully_masked)
   --keep-placeholders    keep records whose text field is only "nan", "None", "null", "N/A", "#N/A",

@@ -120,6 +120,14 @@ test("generate --help says what generation_config.json's pad_token_id and bos_to
   assert.doesNotMatch(flat, /bos_token_id and settings generate has not/);
 });
 
+test('prepare --help says the default of each length limit, as the other flags show theirs: none (no limit) but --max-chars', async () => {
+  // before: --min-chars, --min-tokens and --max-tokens showed no default (they mean no limit); --max-chars alone had one
+  const { out } = await cli(['prepare', '--help']);
+  const text = out.replace(/\s+/g, ' ');
+  assert.match(text, /--min-chars N, --max-chars N length limits in characters \(all text fields together; default no --min-chars, --max-chars 1000000,/);
+  assert.match(text, /--min-tokens N, --max-tokens N length limits in tokens, as the trainer builds the sequence \(default none: no limit\)/);
+});
+
 test("the quickstart's duration is one claim in the top-level help and the header comments, and the README's measured times are within it", async () => {
   // the help said "in about a minute or two", src/cli/quickstart.ts and src/quickstart.ts "in about a minute"
   const root = path.join(import.meta.dirname, '..', '..');
