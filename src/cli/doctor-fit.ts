@@ -58,5 +58,8 @@ export function formatMistral7bFit(fits: readonly Mistral7bFit[]): string {
   // fit, no more: train warns of it (hostMemoryNote), and so does this line
   const first = fitting[0];
   const note = first?.freeBytes != null ? hostMemoryNote(first.neededBytes, first.freeBytes) : null;
-  return `mistral 7B v0.1: LoRA r=${RANK} on 1 × ${TOKENS} tokens needs ${needs} of ${of}: ${verdict}${note === null ? '' : `, but ${note}`}; your own run: mistral-tune train CONFIG --dry-run`;
+  // fp32 fitting the RAM but not what is free, where bf16 fits that: said, not left at "make the run smaller"
+  const free = note === null ? undefined : fitting.find((f) => f.freeBytes != null && f.neededBytes <= f.freeBytes);
+  const instead = free === undefined ? '' : `; in ${free.precision} (${gib(free.neededBytes)}) it fits what is free (precision: ${free.precision})`;
+  return `mistral 7B v0.1: LoRA r=${RANK} on 1 × ${TOKENS} tokens needs ${needs} of ${of}: ${verdict}${note === null ? '' : `, but ${note}${instead}`}; your own run: mistral-tune train CONFIG --dry-run`;
 }

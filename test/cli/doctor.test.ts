@@ -60,6 +60,10 @@ test("doctor's fit line says when the run that fits the RAM needs more than is f
   assert.match(formatMistral7bFit(tight), /: fits in bf16 only \(precision: bf16\), but the run's memory plan \(23\.4 GiB\) is more than the 21\.4 GiB of RAM free now \(MemAvailable\): other processes hold the rest, .*; your own run: mistral-tune train CONFIG --dry-run$/);
   const roomy = mistral7bFits({ ramBytes: ram, freeBytes: 23.45 * 2 ** 30, gpu: null });
   assert.match(formatMistral7bFit(roomy), /: fits in bf16 only \(precision: bf16\); your own run/);
+  // fp32 fits the RAM but not what is free, bf16 fits what is free: bf16 is said (was "make the run smaller" alone)
+  const big = mistral7bFits({ ramBytes: 64 * 2 ** 30, freeBytes: 30 * 2 ** 30, gpu: null });
+  assert.deepEqual(big.map((f) => [f.precision, f.fits]), [['fp32', true], ['bf16', true]]);
+  assert.match(formatMistral7bFit(big), /: fits, but the run's memory plan \(45\.4 GiB\) is more than the 30(\.0)? GiB of RAM free now \(MemAvailable\): .*make the run smaller \(train --dry-run says how\); in bf16 \(23\.4 GiB\) it fits what is free \(precision: bf16\); your own run/);
   const h100 = { totalBytes: 80 * 2 ** 30, computeCapability: { major: 9, minor: 0 }, sharedPerBlock: 232448 };
   const gpu = mistral7bFits({ ramBytes: ram, freeBytes: 1, gpu: h100 });
   assert.deepEqual(gpu.map((f) => [f.fits, f.freeBytes]), [[true, null]], 'a GPU run is not planned against the RAM');
