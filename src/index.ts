@@ -25,6 +25,7 @@ export { causalLmBackward, classificationBackward } from './model/backward.ts';
 export { generate, stopIds, type GenerateOptions } from './model/generate.ts';
 export type { SequenceBias } from './model/sequence-bias.ts';
 export { generationSettings, readGenerationConfig, type GenerationConfigFile, type GenerationSettings, type GivenGenerationOptions } from './model/generation-config.ts';
+export type { KindCheckedKey } from './model/generation-number-kinds.ts';
 export { isClassificationOnly } from './model/task.ts';
 export { createAdapter, loadAdapter, unloadAdapter, readAdapterInfo, type TaskType, type AdapterInfo } from './model/peft.ts';
 export type { RankPatterns, ModuleRank } from './model/peft-patterns.ts';
