@@ -191,17 +191,25 @@ function tempsAmong(entries: readonly string[]): Array<{ entry: string; name: st
 }
 
 /**
- * The temporary of `name` in `dir` that a process no longer running left (its name), or null: what a prepare run killed
- * before it renamed that output into place leaves.
+ * What a prepare of a version before prepare-pending.ts's record left, killed between the renames of its outputs (that
+ * version removed the old `last` first and renamed `first` first, `last` last), or null: the temporary of its `last`, in
+ * that version's naming (OLDER_TEMP), of a process no longer running, beside no temporary of its `first` (renamed). A
+ * temporary in today's naming is never that (a version that names so writes the record, which says it), nor one beside
+ * its run's `first` temporary: that run was killed before it renamed anything (while it read its inputs or wrote its
+ * outputs), and every version opens all its outputs' temporaries at its start.
  */
-export function deadTempOf(dir: string, name: string): string | null {
+export function olderKilledRenaming(dir: string, last: string, first: string): string | null {
   let entries: string[];
   try {
     entries = fs.readdirSync(dir);
   } catch {
     return null;
   }
-  return tempsAmong(entries).find((t) => t.name === name && t.pid !== process.pid && !pidRunning(t.pid))?.entry ?? null;
+  const older = entries.flatMap((entry) => {
+    const m = OLDER_TEMP.exec(entry);
+    return m !== null && m[1] === last ? [{ entry, pid: Number(m[2]) }] : [];
+  });
+  return older.find((t) => t.pid !== process.pid && !pidRunning(t.pid) && !entries.includes(`.${first}.${t.pid}.tmp`))?.entry ?? null;
 }
 
 /**

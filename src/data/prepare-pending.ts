@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDir, withIo, writeFileAtomic } from '../util/atomic.ts';
 import type { WrittenFile } from '../util/written-record.ts';
-import { deadTempOf, type OutFile } from './out-file.ts';
+import { olderKilledRenaming, type OutFile } from './out-file.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
 
 /** The record's name in --out (hidden: a folder read as input skips it). */
@@ -49,12 +49,15 @@ export function readPending(dir: string): { files: Record<string, OutputEntry[]>
 /**
  * What says that a prepare run was stopped while it put its outputs in place in `dir` (its splits may mix two runs'
  * records), in words naming the file left, or null. The record (PENDING), or from a version before it: the temporary
- * of the new report.json beside no report.json (that version removed the old one before its renames).
+ * of the new report.json beside no report.json (that version removed the old one before its renames), its
+ * rejected.jsonl renamed (out-file.ts's olderKilledRenaming). A temporary of report.json alone says nothing: every
+ * prepare writes it from its start, and a run killed before its renames (a fresh --out, or one whose files were the
+ * user's: --overwrite) leaves it beside no report.json, with nothing replaced.
  */
 export function interruptedPrepare(dir: string): string | null {
   if (fs.existsSync(path.join(dir, PENDING))) return `${PENDING} is left`;
   if (fs.existsSync(path.join(dir, PREPARE_REPORT))) return null;
-  const temp = deadTempOf(dir, PREPARE_REPORT);
+  const temp = olderKilledRenaming(dir, PREPARE_REPORT, 'rejected.jsonl');
   return temp === null ? null : `${temp} is left, ${PREPARE_REPORT} is not there`;
 }
 

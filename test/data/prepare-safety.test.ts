@@ -226,6 +226,43 @@ test('a prepare killed between the renames of its outputs: the next prepare take
   assert.deepEqual(tmpFiles(over), []);
 });
 
+test('a prepare killed before it puts its outputs in place (its report.json temporary left, beside no report.json) replaced nothing, and is not said to have', async () => {
+  // before: the temporary of report.json, which every run writes from its start, was taken for what a version before
+  // the record (.prepare-pending.json) left killed between its renames: train and eval refused the user's own
+  // train.jsonl there ("a prepare run was killed while it replaced the files"), and the next prepare, without
+  // --overwrite, took it as its own and replaced it
+  const HOOK = path.join(path.dirname(BIN), '..', 'scripts', 'kill-probe', 'hook.ts');
+  const probe = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, [...TS_LOADER, '--import', runnable(HOOK), BIN, 'prepare', '--quiet', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+  writeFiles(dir, { 'early.jsonl': records(40, 'early') });
+  const out = path.join(dir, 'mine-out'), train = path.join(out, 'train.jsonl');
+  const mine = '{"text": "my own hand-written example"}\n';
+  const args = ['--input', 'early.jsonl', '--out', 'mine-out'];
+  const setup = () => {
+    fs.rmSync(out, { recursive: true, force: true });
+    writeFiles(out, { 'train.jsonl': mine });
+  };
+  setup();
+  const trace = path.join(dir, 'early-trace.txt');
+  fs.rmSync(trace, { force: true });
+  assert.equal(probe([...args, '--overwrite'], { MT_PROBE_TRACE: trace }).status, 0);
+  const lines = fs.readFileSync(trace, 'utf8').split('\n');
+  const at = (re: RegExp) => lines.find((l) => re.test(l))!.split(' ')[0]!;
+  // its outputs' temporaries just opened, its records read, and its record of the renames about to be written
+  for (const kill of [at(/ openSync \S*\.deferred\.jsonl\.\d+\.0\.tmp$/), at(/ fsyncSync /), at(/prepare-pending/)]) {
+    setup();
+    assert.equal(probe([...args, '--overwrite'], { MT_PROBE_KILL_AT: kill }).signal, 'SIGKILL', `killed at ${kill}`);
+    assert.ok(fs.readdirSync(out).some((f) => /^\.report\.json\.\d+\.0\.tmp$/.test(f)) && !fs.existsSync(path.join(out, 'report.json')), `killed at ${kill}`);
+    assert.equal(loadTokenRows(train, { tokenizer: mistralTokenizer() }).rows.length, 1, `killed at ${kill}: the user's train.jsonl is read`);
+    const again = await cli(args);
+    assert.equal(again.status, 2, `killed at ${kill}: ${again.stderr}`);
+    assert.match(again.stderr, /mine-out: --out already holds train\.jsonl, which no earlier prepare run wrote there/, `killed at ${kill}`);
+    assert.equal(fs.readFileSync(train, 'utf8'), mine, `killed at ${kill}: the user's train.jsonl is as it was`);
+  }
+  assert.equal((await cli([...args, '--overwrite'])).status, 0);
+  assert.deepEqual(tmpFiles(out), []);
+});
+
 test('an input listed but gone (or made a folder) before prepare reads it is a UserError naming it, not an ENOENT stack trace', () => {
   // before: fs.statSync's ENOENT thrown from prepare (exit 1 with a stack trace); a folder in its place went on to the reader
   for (const made of ['gone', 'folder'] as const) {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { prepare } from '../../src/data/prepare.ts';
 import { displayNames, listSources } from '../../src/data/sources.ts';
+import { interruptedPrepare } from '../../src/data/prepare-pending.ts';
 import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
 import { deadPid } from '../helpers.ts';
 
@@ -234,7 +235,7 @@ test('the outputs of a prepare killed while it renamed them into place (no repor
   const kept = writeFiles(root, { 'data.jsonl': '{"text": "the data"}\n' })['data.jsonl']!;
   const prep = path.join(root, 'a-prep');
   prepare({ inputs: [kept], outDir: prep, tokenizer: tok, split: [1, 0, 0] });
-  const left = `.report.json.${deadPid()}.tmp`;
+  const dead = deadPid(), left = `.report.json.${dead}.tmp`;
   fs.renameSync(path.join(prep, 'report.json'), path.join(prep, left));
   const notes: string[] = [];
   assert.deepEqual(listSources([{ path: root, role: 'input' }], undefined, notes).map((s) => s.path), [kept]);
@@ -243,6 +244,10 @@ test('the outputs of a prepare killed while it renamed them into place (no repor
     name: 'UserError',
     message: `--val: ${prep} holds the outputs of a prepare run killed while it replaced them (its ${left} is left, report.json is not there), whose splits may mix two runs' records, not data to prepare: run that prepare again`,
   });
+  // the same beside that run's rejected.jsonl temporary (renamed first): killed before its renames, it replaced nothing
+  // (before: said killed while it replaced them, as every run writes its report.json's temporary from its start)
+  fs.writeFileSync(path.join(prep, `.rejected.jsonl.${dead}.tmp`), '');
+  assert.equal(interruptedPrepare(prep), null);
 });
 
 test("a dataset folder's own files (README, LICENSE, PROVENANCE, CODE_OF_CONDUCT) are skipped and noted, as examples/data's PROVENANCE.md", () => {
