@@ -16,8 +16,9 @@ export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --ada
 
 The class the model predicts for each text, and the probability of each class. Texts are cleaned as prepare
 cleans training text (runs of spaces become one, NFC, the ends trimmed) and tokenized as training tokenizes them, as transformers' tokenizer(text) does (BOS + text
-+ any special ids the tokenizer puts after a text; cut at the run's max_seq_len, those ids kept: the texts cut
-are counted in a warning, as are texts longer than the model's max_position_embeddings).
++ any special ids the tokenizer puts after a text; cut at --max-seq-len, else the run's max_seq_len, those ids kept, as
+training cuts them: the texts cut are counted in a warning, as are texts longer than the model's
+max_position_embeddings, scored whole as transformers' pipeline scores them).
 
   --model DIR         a classification model folder (MistralForSequenceClassification,
                       LlamaForSequenceClassification, …), or a base model with --adapter
@@ -38,6 +39,8 @@ are counted in a warning, as are texts longer than the model's max_position_embe
                       comma: a JSON list, --labels '["A, B","C"]'; default: from the run, the --adapter folder
                       (its config.json's id2label, else its card's labels line) or config.json's id2label)
   --out FILE          with --data: write the predictions as JSONL to FILE (a new file) instead of stdout
+  --max-seq-len N     cut longer texts to N tokens, as training cuts them (counted on stderr) (default: from the
+                      run, else none: a text past the model's max_position_embeddings is scored whole, with a warning)
   --batch-size N      rows per forward pass (default 8); predictions do not depend on it
   --device NAME       auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
@@ -47,7 +50,7 @@ are counted in a warning, as are texts longer than the model's max_position_embe
 
 export interface ClassifyFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; text?: string; data?: string; 'text-field'?: string; format?: string;
-  labels?: string; out?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
+  labels?: string; out?: string; 'max-seq-len'?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
 }
 
 /** classify's flags as checked here, for classify.ts's run. */
@@ -59,6 +62,8 @@ export interface ClassifyArgs {
   device: DeviceName;
   /** --labels: the class names in index order (from names, or prepare's INTEGER=NAME), or null. */
   labels: string[] | null;
+  /** --max-seq-len: the length texts are cut to (the run's max_seq_len in its place), or null. */
+  maxSeqLen: number | null;
 }
 
 /** classify's flags checked in its order, up to the run or model folder that resolveEvalTarget reads; null: -h. */
@@ -66,7 +71,7 @@ export function parse(argv: string[]): ClassifyArgs | null {
   const { values: f } = parseCommand<ClassifyFlags>('classify', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
     text: { type: 'string' }, data: { type: 'string' }, 'text-field': { type: 'string' }, format: { type: 'string' }, labels: { type: 'string' },
-    out: { type: 'string' }, 'batch-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' },
+    out: { type: 'string' }, 'max-seq-len': { type: 'string' }, 'batch-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' },
     json: { type: 'boolean' }, help: { type: 'boolean' },
   });
   if (f.help) return null;
@@ -76,12 +81,13 @@ export function parse(argv: string[]): ClassifyArgs | null {
   if (f.data !== undefined) dataFileOption('data', f.data, 'test.jsonl');
   if (f.out !== undefined) checkNewOutFile(f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
+  const maxSeqLen = f['max-seq-len'] !== undefined ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null; // as eval's: --max-seq-len= is no "none"
   // bad values before the weights' files are read (a flag's typo is said first) and before the backend starts and says what it found
   const precision = parsePrecision(f.precision), device = deviceOption(f.device);
   const labels = f.labels !== undefined ? parseLabelsOption(f.labels).labels.map(String) : null; // names, or prepare's INTEGER=NAME
   // which weights: the first of resolveEvalTarget's checks, before it reads them
   requireOneTarget(f, FLAG_WORDS);
-  return { f, format, batchSize, precision, device, labels };
+  return { f, format, batchSize, precision, device, labels, maxSeqLen };
 }
 
 /**

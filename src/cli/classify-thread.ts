@@ -14,6 +14,7 @@ import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
 import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
 import { loadModel } from '../model/mistral.ts';
+import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { hasScoreHeadFolder } from '../model/task.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
@@ -38,7 +39,7 @@ const READER = { during: 'classify read it', then: 'nothing was classified; clas
 
 /** The whole command, on its own thread (classify.ts). */
 export function classifyCommand(a: ClassifyArgs): void {
-  const target = resolveEvalTarget({ model: a.f.model, adapter: a.f.adapter, run: a.f.run, best: a.f.best, labels: a.labels }, FLAG_WORDS);
+  const target = resolveEvalTarget({ model: a.f.model, adapter: a.f.adapter, run: a.f.run, best: a.f.best, labels: a.labels, maxSeqLen: a.maxSeqLen }, FLAG_WORDS);
   // a run's weights read from one checkpoint, from the checks of their headers before a backend starts to their load
   readingTarget(target, READER, (weightsRead) => classifyWith(a, target, weightsRead));
 }
@@ -105,7 +106,7 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
     const cut = tokenized.findIndex((t) => t.overflow === 'truncated');
     if (cut >= 0) {
       const n = tokenized.filter((t) => t.overflow === 'truncated').length;
-      const limit = `the run's max_seq_len (${maxSeqLen} tokens)`;
+      const limit = a.maxSeqLen !== null ? `--max-seq-len ${maxSeqLen}` : `the run's max_seq_len (${maxSeqLen} tokens)`;
       const quoted = (ids: readonly number[]): string => JSON.stringify(tokenizer.decode(ids, { skipSpecialTokens: false }));
       const leading = leadingIds(tokenizer), trailing = tokenizer.trailingIds;
       const after = trailing.length === 0 ? '' : ` and the ${quoted(trailing)} the tokenizer puts after a text`;
@@ -116,8 +117,12 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
         : `${n} of ${counted(texts.length, 'text')} ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
           `only ${read(n === 1 ? 'its' : 'their')} (${n === 1 ? '' : 'the first: '}${recordPlace(f.data, texts[cut]!)})`);
     }
+    // a text past the model's context is scored whole, as transformers' pipeline scores it, and said; a rope that
+    // changes past it (dynamic) is refused as eval refuses its rows, before any text is scored
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
-    if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little`));
+    const dynamic = dynamicRopeRefusal(model.cfg, rows.reduce((m, r) => Math.max(m, r.inputIds.length), 0), `--max-seq-len ${model.cfg.maxPositionEmbeddings} cuts the texts`);
+    if (dynamic) throw new UserError(dynamic, f.data ?? '--text');
+    if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little (--max-seq-len cuts texts)`));
     // one JSON line, the id as its record spells it (TextToClassify.id: JSON text)
     const record = (t: TextToClassify, p: ClassPrediction): string => '{' + [
       ...(f.data !== undefined ? [`"line":${t.line}`, ...(t.record !== undefined ? [`"record":${t.record}`] : [])] : []), ...(t.id !== undefined ? [`"id":${t.id}`] : []),

@@ -26,7 +26,7 @@ test('classify: texts longer than the model\'s max_position_embeddings are score
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim().split('\n').length, 2);
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('warning: 1 text')),
-    ['warning: 1 text is longer than the model\'s max_position_embeddings 16: positions beyond it were never trained, so its prediction says little']);
+    ['warning: 1 text is longer than the model\'s max_position_embeddings 16: positions beyond it were never trained, so its prediction says little (--max-seq-len cuts texts)']);
 });
 
 test('classify: JSON Lines in a file read as plain text (no .jsonl: /dev/stdin, a bare name) is warned of, as prepare warns; --format jsonl reads its texts', async () => {
@@ -61,6 +61,49 @@ test('classify --run: one text of one cut to the run\'s max_seq_len is counted a
   const cut = "longer than the run's max_seq_len (4 tokens) and was cut to it, as training cuts them: only its first 4 tokens are classified";
   assert.deepEqual(await warnings(file), [`warning: 1 of 1 text is ${cut} (${file}:1)`]);
   assert.deepEqual(await warnings(two), [`warning: 1 of 2 texts is ${cut} (${two}:2)`]);
+});
+
+test('classify --max-seq-len N cuts texts as training cuts them, as eval --max-seq-len cuts rows: a merged model\'s too, said; it replaces a run\'s max_seq_len', async () => {
+  // before: classify had no --max-seq-len (refused as an unknown option): a merged model folder's texts were scored
+  // whole, past the max_seq_len its run trained them at, and only --run cut them
+  const probs = async (text: string, ...args: string[]): Promise<{ probs: Record<string, number>; warnings: string[] }> => {
+    const r = await cli('--text', text, '--json', ...args);
+    assert.equal(r.status, 0, r.stderr);
+    return { probs: (JSON.parse(r.stdout) as { probs: Record<string, number> }).probs, warnings: r.stderr.split('\n').filter((l) => l.startsWith('warning')) };
+  };
+  const text = 'a text of many words', longer = 'a text of many words and then some more';
+  const cut = await probs(text, '--max-seq-len', '4'), cutLonger = await probs(longer, '--max-seq-len', '4'), whole = await probs(text);
+  assert.deepEqual(cut.warnings, ['warning: the text is longer than --max-seq-len 4 and was cut to it, as training cuts them: only its first 4 tokens are classified']);
+  assert.deepEqual(whole.warnings, []);
+  assert.deepEqual(cutLonger.probs, cut.probs, 'both scored on their first 4 tokens, the same');
+  assert.notDeepEqual(whole.probs, cut.probs, 'the whole text scores otherwise');
+  // past the model's context: scored whole, with the warning naming the way to cut it; cut within it, no warning
+  const far = 'a long text of many words '.repeat(4);
+  assert.deepEqual((await probs(far)).warnings, ['warning: 1 text is longer than the model\'s max_position_embeddings 16: positions beyond it were never trained, so its prediction says little (--max-seq-len cuts texts)']);
+  assert.deepEqual((await probs(far, '--max-seq-len', '16')).warnings.filter((w) => w.includes('max_position_embeddings')), []);
+  // over a run's max_seq_len (4): the flag's
+  const run = path.join(dir, 'run-flag');
+  fs.cpSync(model, path.join(run, 'model'), { recursive: true });
+  fs.writeFileSync(path.join(run, 'config.yaml'), `model: ${model}\ntask: classification\nlabels: [a, b]\nmethod: full\nmax_seq_len: 4\ndata: {train: t.jsonl}\n`);
+  const byRun = await inProcess(['classify', '--run', run, '--device', 'cpu', '--text', text, '--json', '--max-seq-len', '16']);
+  assert.equal(byRun.code, 0, byRun.err);
+  assert.deepEqual(byRun.err.split('\n').filter((l) => l.startsWith('warning')), []);
+  assert.deepEqual((JSON.parse(byRun.out) as { probs: Record<string, number> }).probs, Object.fromEntries(Object.entries(whole.probs).map(([, p], i) => [['a', 'b'][i]!, p])));
+  // as eval takes it: an integer of at least 2, in one line
+  const bad = await cli('--text', text, '--max-seq-len', '1');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^error: --max-seq-len must be an integer ≥ 2, got "1"$/m);
+});
+
+test('classify: a text past the context of a model whose rope is "dynamic" is refused before any is scored, naming --max-seq-len, which cuts it', async () => {
+  // before: the forward pass refused it with "keep rows within 16 tokens", which classify had no way to do
+  const dyn = await makeTokenizerModel(path.join(dir, 'cls-dynamic'), 0, { classes: 2, config: { max_position_embeddings: 16, rope_scaling: { type: 'dynamic', factor: 2 } } });
+  const far = 'a long text of many words '.repeat(4);
+  const r = await inProcess(['classify', '--model', dyn, '--device', 'cpu', '--text', far]);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /^error: --text: "dynamic" rope scaling \(rope_parameters\) changes its frequencies for inputs longer than max_position_embeddings 16, which is not supported; here they reach \d+ tokens: --max-seq-len 16 cuts the texts$/m);
+  const cut = await inProcess(['classify', '--model', dyn, '--device', 'cpu', '--text', far, '--max-seq-len', '16']);
+  assert.equal(cut.code, 0, cut.err);
 });
 
 /**
