@@ -41,14 +41,15 @@ export function nearFileHint(file: string): string {
 }
 
 /**
- * The edits (case aside) from `name` to `entry` where they are a slip, else null: judged on what differs, the stems and
- * the extensions each (a shared `.yaml` made `nope.yaml` 2 edits of 9 letters from `type.yaml`, though 2 of the 4 that
- * differ), at most a third of the stem's letters, 1 for a stem of 5 letters or fewer, and never the whole stem.
+ * The edits (case aside) from `name` to `entry` where they are a slip, else null: at most a third of the letters of
+ * `name` less its extension (a shared `.yaml` made `nope.yaml` 2 edits of 9 letters from `type.yaml`, though 2 of the 4
+ * that differ), 1 where that is 5 letters or fewer; counted on the whole names (a dot moved, `v01` for `v0.1`, is one
+ * edit) and never the whole stem before the first dot (`a.tar.gz` is no slip for `b.tar.gz`).
  */
 function slips(name: string, entry: string): number | null {
   const [a, b] = [name.toLowerCase(), entry.toLowerCase()];
-  const [aExt, bExt] = [path.extname(a), path.extname(b)];
-  const aStem = a.slice(0, a.length - aExt.length), stemEdits = editDistance(aStem, b.slice(0, b.length - bExt.length));
-  const d = stemEdits + editDistance(aExt, bExt);
-  return stemEdits < aStem.length && d <= Math.min(MOST_EDITS, Math.max(1, Math.floor(aStem.length / 3))) ? d : null;
+  const stem = (n: string): string => n.slice(0, n.indexOf('.', 1) < 0 ? n.length : n.indexOf('.', 1)); // a dotfile's dot is its stem's
+  const d = editDistance(a, b), aStem = stem(a);
+  const most = Math.min(MOST_EDITS, Math.max(1, Math.floor((a.length - path.extname(a).length) / 3)));
+  return editDistance(aStem, stem(b)) < aStem.length && d <= most ? d : null;
 }

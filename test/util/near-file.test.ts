@@ -37,6 +37,19 @@ test('nearFileHint judges a name on what differs from one beside it, not on an e
   assert.equal(nearFileHint(path.join(dir, 'Data.jsonl')), ' (did you mean "data.jsonl" beside it?)');
 });
 
+test('nearFileHint counts a moved dot as one slip, and never suggests a name whose stem before the first dot is all another', () => {
+  // before: the stems and last extensions were judged apart, so "Mistral-7B-v01" (its dot left out) and "data.jsonl." were
+  // 3 edits from the names beside them, and "a.tar.gz" was a slip for "b.tar.gz" (its "stem" a.tar one letter off)
+  const dir = tempDir('mt-near-file-dots-');
+  for (const f of ['b.tar.gz', 'data.jsonl', 'run-1']) fs.writeFileSync(path.join(dir, f), '');
+  fs.mkdirSync(path.join(dir, 'Mistral-7B-v0.1'));
+  assert.equal(nearFileHint(path.join(dir, 'Mistral-7B-v01')), ' (did you mean "Mistral-7B-v0.1" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'data.jsonl.')), ' (did you mean "data.jsonl" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'a.tar.gz')), '');
+  assert.equal(nearFileHint(path.join(dir, 'b.tar.xz')), ' (did you mean "b.tar.gz" beside it?)');
+  assert.equal(nearFileHint(path.join(dir, 'run-2')), ' (did you mean "run-1" beside it?)');
+});
+
 test('train, prepare, eval and generate say the name beside a missing config, input, config data file, model, adapter or run folder', () => {
   const dir = tempDir('mt-near-file-cli-');
   fs.writeFileSync(path.join(dir, 'train-lora.yaml'), 'model: x\n');
