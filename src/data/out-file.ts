@@ -9,7 +9,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir, pidRunning, withIo, writeFully } from '../util/atomic.ts';
+import { fsyncDir, pidRunning, removeLeftover, withIo, writeFully } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { parseLeftover, tempFileName } from '../util/leftover-names.ts';
 import type { WrittenFile } from '../util/written-record.ts';
@@ -220,7 +220,7 @@ export function removeStaleTemps(dir: string, names: readonly string[]): void {
   for (const t of tempsAmong(fs.readdirSync(dir))) {
     // only a file: OutFile writes nothing else there, and a folder (or a link) of that name is not its to remove (rmSync
     // of a folder threw EISDIR, Node's stack trace)
-    if (names.includes(t.name) && t.pid !== process.pid && isPlainFile(path.join(dir, t.entry))) fs.rmSync(path.join(dir, t.entry), { force: true });
+    if (names.includes(t.name) && t.pid !== process.pid && isPlainFile(path.join(dir, t.entry))) removeLeftover(path.join(dir, t.entry));
   }
 }
 
@@ -241,7 +241,8 @@ export function removeOwnTemps(dir: string, keep: (name: string) => boolean = ()
     return; // no folder: nothing was written there
   }
   for (const t of tempsAmong(entries)) {
-    if (t.pid === process.pid && !keep(t.name) && isPlainFile(path.join(dir, t.entry))) fs.rmSync(path.join(dir, t.entry), { force: true });
+    // one that cannot be removed (EACCES, EROFS) is a warning naming it, as atomic.ts's clean-up says it
+    if (t.pid === process.pid && !keep(t.name) && isPlainFile(path.join(dir, t.entry))) removeLeftover(path.join(dir, t.entry));
   }
 }
 

@@ -223,8 +223,9 @@ export function writerGone(pid: number, entry: string, stopped = false): boolean
 /**
  * Removes what a failed write left at `tmp`, if anything: the write's own error is the one to report, so a
  * path that cannot hold it (ENOTDIR: a file on the way, which rmSync's force does not excuse) is no second error.
+ * One that cannot be removed is a warning naming it (out-file.ts's clean-ups say so too).
  */
-function removeLeftover(tmp: string): void {
+export function removeLeftover(tmp: string): void {
   try {
     fs.rmSync(tmp, { recursive: true, force: true });
   } catch (e) {

@@ -29,3 +29,14 @@ test("a failed write whose temporary file cannot be removed warns, naming that f
   assert.ok(left !== undefined, 'the temporary file stayed');
   assert.equal(stuck.stderr, `warning: ${path.join(dir, left)}: cannot remove this temporary file, left by a write: permission denied (EACCES): remove it yourself\n`);
 });
+
+test("a stopped prepare whose temporary cannot be removed warns, naming it (out-file.ts's clean-up threw or said nothing, atomic.ts's warned)", async () => {
+  const { removeStoppedPrepare } = await import('../../src/data/out-dir.ts');
+  const dir = tempDir('mt-prepare-leftover-');
+  const left = `.train.jsonl.${process.pid}.0.tmp`; // OutFile's temporary, its thread stopped midway
+  fs.writeFileSync(path.join(dir, left), '{"text": "a"}\n');
+  const stuck = withFsPatched({ rmSync: ((p: fs.PathLike) => { throw fault('EACCES', 'rm', p); }) as typeof fs.rmSync }, () => removeStoppedPrepare(dir));
+  assert.equal(stuck.error, undefined);
+  assert.equal(stuck.stderr, `warning: ${path.join(dir, left)}: cannot remove this temporary file, left by a write: permission denied (EACCES): remove it yourself\n`);
+  assert.deepEqual(fs.readdirSync(dir), [left]);
+});
