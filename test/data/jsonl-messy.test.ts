@@ -130,3 +130,13 @@ test('a pretty-printed record given up past maxRawChars, closed by a "}" indente
   const longer = [...readJsonl(writeFiles(dir, { 'longer-pretty.jsonl': `{\n  "text": "${'x'.repeat(70)}",\n  "n": 1\n}\n` })['longer-pretty.jsonl']!, { maxRawChars: 30 })];
   assert.equal(longer[0]!.raw, '{');
 });
+
+test('a .json file\'s pretty-printed record that a quote left open, closed by a "}" with a comment after it (`}  // end`) at its "{" indent, is one invalid_json record', () => {
+  // closedAtIndent took only `}` or `},`: the comment kept it open, and each of its lines was a rejection of its own (4)
+  const f = writeFiles(dir, { 'open-quote-jsonc.json': '{"text": "a"}\n{\n  "text": "broken,\n  "label": "x"\n}  // end of b\n{"text": "c"}\n' })['open-quote-jsonc.json']!;
+  const items = [...readJson(f)];
+  assert.deepEqual(lines(items), [[1, { text: 'a' }], [2, 'invalid_json'], [6, { text: 'c' }]]);
+  assert.equal(items[1]!.raw, '{\n  "text": "broken,\n  "label": "x"\n}  // end of b');
+  // in a .jsonl, where no comment is allowed, that line is no "}" alone: as before
+  assert.equal(lines(read('open-quote-comment.jsonl', '{\n  "text": "broken,\n}  // end\n{"text": "c"}\n')).length, 4);
+});

@@ -71,9 +71,10 @@ export function unclosedArray(line: number): RawItem {
  * lines are `ahead`, those read already, then more from `next`, up to `maxChars` characters. Null where a line indented no
  * deeper than the "{" comes first (a record of its own, the next object's "{"), or none such closes it within the bound,
  * or a line of it is no text (each line is judged by its own bytes then); `rest` then the lines read, to be read again.
- * `tooLong`: it was given up past maxRawChars (`why` says of what): the record is too_long, its head kept.
+ * `tooLong`: it was given up past maxRawChars (`why` says of what): the record is too_long, its head kept. `jsonc`: a .json
+ * file's lines (comments allowed): a comment after the "}" (`}  // end`) does not keep it from closing the object.
  */
-export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[], next: () => Line | undefined, why: string, maxChars: number, tooLong = false): { item?: RawItem; rest: Line[] } {
+export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[], next: () => Line | undefined, why: string, maxChars: number, tooLong = false, jsonc = false): { item?: RawItem; rest: Line[] } {
   const read = [...ahead];
   let chars = open.text.length + 1;
   for (let i = 0; ; i++) {
@@ -82,7 +83,8 @@ export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[
     if (i === read.length) read.push(l);
     chars += l.text.length + 1;
     if (l.defect || l.binary !== undefined || chars > maxChars) return { rest: read };
-    const t = l.text.trim();
+    // with `jsonc`, a comment after its "}" (`}  // end`), or a line of a comment only, as blank: neither is JSON
+    const t = (jsonc ? withoutComments(l.text, uncounted()) : l.text).trim();
     if (t === '') continue;
     const lead = l.text.length - l.text.trimStart().length;
     if (lead > indent) continue;

@@ -110,7 +110,7 @@ function* jsonlRecords(file: string, opts: ReadOptions, jsonc: boolean, source: 
         const above = pretty.recordAt === undefined ? null : openAbove(l, pretty.readAhead, pretty.recordAt, pretty.why, jsonc);
         const resume = pretty.resume ? [pretty.resume] : []; // the RS line that ended it: read again, as the next text
         // else a "}" indented as its "{" below it, the lines between deeper: a quote or bracket left open in it, those lines one record
-        const closed = cut ?? above ?? pretty.resume ? null : closedAtIndent(l, indent, pretty.readAhead, next, pretty.why, 2 * (opts.maxRawChars ?? Infinity), pretty.tooLong); // its JSON and comments each within maxRawChars
+        const closed = cut ?? above ?? pretty.resume ? null : closedAtIndent(l, indent, pretty.readAhead, next, pretty.why, 2 * (opts.maxRawChars ?? Infinity), pretty.tooLong, jsonc); // its JSON and comments each within maxRawChars
         const rest = cut ? [] : above?.rest ?? closed?.rest ?? pretty.readAhead;
         const one = cut ?? above?.item ?? closed?.item;
         // the lines read ahead are read again as lines, REPLAY_LIMIT characters in all (opts.replayChars): past it, the object's lines one rejection
