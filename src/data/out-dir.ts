@@ -160,8 +160,9 @@ function makeOutDir(dir: string, out: string): void {
     const code = (e as NodeJS.ErrnoException).code;
     const link = danglingLinkTarget(dir);
     if (link === null && code !== 'EEXIST' && code !== 'ENOTDIR') throw ioError(e, dir, `create the output folder ${out}`); // in words, as other writes say it
-    const why = link !== null ? `it is a symbolic link to ${link}, which does not exist` : 'it (or a folder above it) is a file, not a folder';
+    const why = link !== null ? `it is a symbolic link to ${link}, which does not exist: create that folder, or give another ${out}`
+      : `it (or a folder above it) is a file, not a folder: give ${out} a folder's path (one that does not exist is made)`;
     throw new UserError(`cannot create the output folder ${out}: ${why}`, dir);
   }
-  if (!fs.statSync(dir).isDirectory()) throw new UserError(`${out} names a file, not a folder`, dir);
+  if (!fs.statSync(dir).isDirectory()) throw new UserError(`${out} names a file, not a folder: give ${out} a folder's path (one that does not exist is made)`, dir);
 }

@@ -81,8 +81,8 @@ test('errors are one line, with what and where, and exit status 2', async () => 
     // no share for train: train.jsonl would be empty (train refuses it), and nothing said of it; refused before the tokenizer loads
     [['--input', 'ok.jsonl', '--out', 'o', '--split', '0,0,1'], /^error: --split 0,0,1 gives train no share: train\.jsonl would be empty, and train refuses an empty one \("no training examples"\); give train a share, like 0\.8,0\.1,0\.1\n$/],
     [['--input', 'ok.jsonl', '--out', 'o', '--task', 'classification', '--labels', 'pos,pos'], /^error: --labels lists the class "pos" twice/],
-    [['--input', 'ok.jsonl', '--out', 'ok.jsonl'], /^error: ok\.jsonl: cannot create the output folder --out: it \(or a folder above it\) is a file/],
-    [['--input', 'ok.jsonl', '--out', 'ok.jsonl/sub'], /^error: ok\.jsonl\/sub: cannot create the output folder --out: it \(or a folder above it\) is a file/],
+    [['--input', 'ok.jsonl', '--out', 'ok.jsonl'], /^error: ok\.jsonl: cannot create the output folder --out: it \(or a folder above it\) is a file, not a folder: give --out a folder's path \(one that does not exist is made\)$/m],
+    [['--input', 'ok.jsonl', '--out', 'ok.jsonl/sub'], /^error: ok\.jsonl\/sub: cannot create the output folder --out: it \(or a folder above it\) is a file, not a folder: give --out a folder's path \(one that does not exist is made\)$/m],
     // any other failure in words, as every other write says it, not a bare errno code
     [['--input', 'ok.jsonl', '--out', 'é'.repeat(150)], /^error: é+: cannot create the output folder --out: its name is 300 bytes, over the 255 a file system takes \(ENAMETOOLONG\)$/m],
   ];
