@@ -59,8 +59,12 @@ export function keyError(key: string, what: string, place?: (key: string) => str
  */
 export function atOutputDirPlace(e: unknown, dir: string, place: (key: string) => string): unknown {
   if (!(e instanceof UserError) || !e.message.startsWith(`${dir}: `) || e.where !== undefined && e.where !== dir) return e;
-  const what = e.message.slice(dir.length + 2).replace(/^output_dir /, '');
-  return keyError('output_dir', `${dir}: ${what}`, place);
+  return keyError('output_dir', `${dir}: ${withoutOutputDirWord(e.message.slice(dir.length + 2))}`, place);
+}
+
+/** RunDir's refusal `what` of output_dir without its leading word "output_dir", for a line that names output_dir already. */
+export function withoutOutputDirWord(what: string): string {
+  return what.replace(/^output_dir /, '');
 }
 
 export function placeOf(places: Readonly<Record<string, string>> | undefined): ((key: string) => string) | undefined {

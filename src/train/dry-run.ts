@@ -11,7 +11,7 @@ import type { MistralConfig } from '../model/config.ts';
 import { describeModelConfig } from '../model/describe.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
 import { checkConfigPaths, checkLoraRank, cpuSequenceRefusal, cudaHostRefusal, fitAdvice } from './fit-check.ts';
-import { placeOf } from './config-paths.ts';
+import { placeOf, withoutOutputDirWord } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
 import { deviceBytesNeeded, planMemory, realBatchNote, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { checkDynamicRopeReach } from './dynamic-rope-reach.ts';
@@ -172,7 +172,8 @@ function fateOf(action: () => string): Pick<DryRun, 'output' | 'outputRefusal'> 
   try {
     return { output: action(), outputRefusal: null };
   } catch (e) {
-    if (isUserError(e)) return { output: `refused: ${e.what}`, outputRefusal: e.message };
+    // printed after "output_dir: DIR: ", so not "output_dir" again (RunDir's words start with it)
+    if (isUserError(e)) return { output: `refused: ${withoutOutputDirWord(e.what)}`, outputRefusal: e.message };
     throw e;
   }
 }

@@ -82,19 +82,23 @@ test('the dry run says what train does with output_dir, as train decides it, mak
     assert.equal(dryRun(cfg).output, 'empty');
     fs.writeFileSync(path.join(cfg.output_dir, 'notes.md'), 'mine');
     // a folder train did not make: --overwrite and --resume would refuse it too, so neither is offered
-    assert.match(dryRun(cfg).output, /^refused: output_dir exists and is not empty, and is not a run directory made by mistral-tune train \(no \.mistral-tune-run in it\): choose another output_dir \(--overwrite and --resume take only runs\)$/);
-    assert.match(dryRun(cfg, { overwrite: true }).output, /^refused: output_dir is not empty and is not a run directory made by mistral-tune train/);
+    assert.match(dryRun(cfg).output, /^refused: exists and is not empty, and is not a run directory made by mistral-tune train \(no \.mistral-tune-run in it\): choose another output_dir \(--overwrite and --resume take only runs\)$/);
+    assert.match(dryRun(cfg, { overwrite: true }).output, /^refused: is not empty and is not a run directory made by mistral-tune train/);
     fs.writeFileSync(path.join(cfg.output_dir, '.mistral-tune-run'), '{}');
     fs.rmSync(path.join(cfg.output_dir, 'notes.md'));
     // the run's own config (JSON is YAML): a finished run's config.yaml that differs is an edit --resume refuses
     fs.writeFileSync(path.join(cfg.output_dir, 'config.yaml'), JSON.stringify(cfg) + '\n');
-    assert.match(dryRun(cfg).output, /^refused: output_dir exists and is not empty: choose another output_dir, or pass --overwrite \(or --resume to continue it\)$/);
+    assert.match(dryRun(cfg).output, /^refused: exists and is not empty: choose another output_dir, or pass --overwrite \(or --resume to continue it\)$/);
     assert.equal(dryRun(cfg, { overwrite: true }).output, 'emptied first (--overwrite)');
     assert.equal(dryRun(cfg, { resume: true }).output, 'continued from its newest valid checkpoint (--resume)');
     fs.writeFileSync(path.join(cfg.output_dir, 'report.json'), '{}');
     assert.equal(dryRun(cfg, { resume: true }).output, 'a complete run: --resume does nothing (--overwrite trains it again)');
     fs.rmSync(path.join(cfg.output_dir, 'report.json'));
     assert.match(dryRun({ ...cfg, output_dir: path.join(dir, 'nowhere') }, { resume: true }).output, /^refused: cannot resume: the run folder does not exist$/);
+    // printed after "output_dir: DIR: ": not "output_dir" again ("refused: output_dir exists and is not a folder" before)
+    const file = path.join(dir, 'a-file.txt');
+    fs.writeFileSync(file, 'mine');
+    assert.equal(dryRun({ ...cfg, output_dir: file }).output, 'refused: exists and is not a folder: choose another output_dir');
     assert.ok(fs.existsSync(path.join(cfg.output_dir, 'config.yaml')), 'nothing emptied');
     assert.match(describeDryRun(dryRun(cfg, { overwrite: true }), cfg), new RegExp(`^output_dir: ${literal(cfg.output_dir)}: emptied first \\(--overwrite\\)$`, 'm'));
   } finally {
