@@ -1,6 +1,7 @@
 // JSONC in JSON files (comments, as hand-edited files and editors write them): skipped before the array, between and
 // inside its elements and in an object wrapping the records, never inside strings; one never closed is an error.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { test } from 'node:test';
 import { readJson } from '../../src/data/ingest/json.ts';
 import { readRecords } from '../../src/data/ingest/read.ts';
@@ -239,4 +240,15 @@ test('JSONC: a file of one record is judged too long by its JSON\'s bytes, not i
   const [big] = [...readJson(f['block.json']!, { maxRawChars: 100 })];
   assert.equal(big!.error?.reason, 'too_long');
   assert.equal(big!.error!.detail, 'the record\'s JSON is 414 bytes, more than any record within --max-chars can take; rejected unparsed');
+});
+
+test('JSONC: a file of one small record whose comments make it more than twice as long as any record can be is rejected unparsed, saying so (it was read whole)', () => {
+  // since comments stopped counting toward the record's length, 200 MB of them beside a short record were read whole
+  const note = 'a long note. '.repeat(50); // 650 bytes of comment: the file past 6 × maxRawChars (600)
+  const f = writeFiles(tempDir(), { 'noted.json': `// ${note}
+{"text": "hi"}
+` })['noted.json']!;
+  const items = [...readJson(f, { maxRawChars: 100 })];
+  assert.deepEqual(items.map((i) => [i.line, i.error?.reason]), [[2, 'too_long']]);
+  assert.equal(items[0]!.error!.detail, `the file is ${fs.statSync(f).size} bytes, 653 of them comments: more than twice what any record within --max-chars can take (its comments made it long); rejected unparsed`);
 });

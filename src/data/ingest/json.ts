@@ -100,12 +100,15 @@ function* readJsonFrom(file: string, opts: ReadOptions, jsonl: boolean, lines: H
   const size = fs.statSync(file).size;
   const json = size - commentBytes.bytes; // the bytes of its JSON, not of its comments
   const maxRaw = opts.maxRawChars ?? Infinity;
-  if (scan !== null && json > 3 * maxRaw) {
+  // its comments too are bounded: a small record under 200 MB of them was read whole (up to WHOLE_VALUE_LIMIT)
+  if (scan !== null && (json > 3 * maxRaw || size > 6 * maxRaw)) {
     // one object, whose text (a UTF-16 unit per 3 bytes at least) is longer than any record within --max-chars; one
-    // holding lists of records is said to, as a shorter one is (prepare refuses it, naming them)
+    // holding lists of records is said to, as a shorter one is (prepare refuses it, naming them); or one whose JSON is
+    // within that, but whose comments make the file more than twice that long
     opts.onBytes?.(size);
     const lists = recordListsNote(scan, undefined, file);
-    const detail = lists ? `${lists}; as one record it is ${json} bytes, more than ${withinMaxChars(opts)} can take: rejected unparsed`
+    const detail = json <= 3 * maxRaw ? `the file is ${size} bytes, ${commentBytes.bytes} of them comments: more than twice what ${withinMaxChars(opts)} can take (its comments made it long); rejected unparsed`
+      : lists ? `${lists}; as one record it is ${json} bytes, more than ${withinMaxChars(opts)} can take: rejected unparsed`
       : `the record's JSON is ${json} bytes, more than ${withinMaxChars(opts)} can take; rejected unparsed`;
     yield { line: first.line, raw: head(file, 1 << 16), error: { reason: 'too_long', detail } };
     return;
