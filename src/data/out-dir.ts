@@ -10,7 +10,7 @@ import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.
 import { lockTaker } from '../train/lock-command.ts';
 import { UserError } from '../util/errors.ts';
 import { setOption, type OptionWords } from '../util/option-words.ts';
-import { removeOwnTemps } from './out-file.ts';
+import { removeOwnTemps, removeStaleTemps } from './out-file.ts';
 import { interruptedPrepare, PENDING, readPending, type OutputEntry } from './prepare-pending.ts';
 import { PREPARE_REPORT, prepareReportIn } from './prepare-report.ts';
 import { OUTPUT_FILES } from './sources.ts';
@@ -24,8 +24,12 @@ export interface ClaimedOutDir {
   vouched: Record<string, OutputEntry>;
 }
 
-/** Makes, locks and checks `dir` for one prepare run. */
-export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords): ClaimedOutDir {
+/**
+ * Makes, locks and checks `dir` for one prepare run, and removes the temporaries of the files `temps` names (its outputs,
+ * its scratch files) that killed runs left there: once its outputs are judged (an older version's temporary of report.json
+ * may say that its run was stopped between its renames: prepare-pending.ts), whether or not the folder is refused then.
+ */
+export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords, temps: readonly string[] = []): ClaimedOutDir {
   const out = words.say('outDir');
   makeOutDir(dir, out); // made only when missing, where none of the checks below can fail
   refuseFolderOutputs(dir, out);
@@ -33,7 +37,13 @@ export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords)
   // stale (its train.jsonl refused as edited, or a run that keeps nothing vouching for the splits it replaced)
   const lock = acquireRunLock(dir, { name: `the ${out} folder`, instead: `give another ${out}`, ...lockTaker(words, 'prepare') });
   try {
-    return { lock, vouched: vouchedOutputs(dir, out, overwrite ? null : setOption(words, 'overwrite')) };
+    let vouched: Record<string, OutputEntry>;
+    try {
+      vouched = vouchedOutputs(dir, out, overwrite ? null : setOption(words, 'overwrite'));
+    } finally {
+      removeStaleTemps(dir, temps); // the lock held: no live run writes them (a refused run left a dead one's before)
+    }
+    return { lock, vouched };
   } catch (e) {
     lock.release();
     throw e;

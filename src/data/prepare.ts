@@ -22,7 +22,7 @@ import {
 } from './labels.ts';
 import { ContentIndex, sameSequence, sequenceKey } from './exact-dedup.ts';
 import { NearDupIndex } from './near-dedup.ts';
-import { OutFile, removeStaleTemps, writtenBy } from './out-file.ts';
+import { OutFile, writtenBy } from './out-file.ts';
 import { ReadTally } from './read-tally.ts';
 import { maxRawCharsFor } from './char-limits.ts';
 import { CommaSplitLabels, checkRecord } from './record-checks.ts';
@@ -103,13 +103,12 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   if (opts.textSplit !== undefined && !formats.includes('text')) {
     notes.push(`${optionIs(words, 'textSplit', opts.textSplit)} is not used: no input is read as plain text (a .txt file, or ${optionIs(words, 'format', 'text')})`);
   }
-  const { lock, vouched } = claimOutDir(opts.outDir, opts.overwrite === true, words);
+  const { lock, vouched } = claimOutDir(opts.outDir, opts.overwrite === true, words, [...OUTPUT_FILES, SPOOL, DEFERRED, ...rejectionScratchNames(HELD)]);
   const specials = specialTexts(tok), templateTokens = tok.templateTokens ?? {};
 
   const all: OutFile[] = [];
   let rejections: RejectionOrder | null = null;
   try {
-    removeStaleTemps(opts.outDir, [...OUTPUT_FILES, SPOOL, DEFERRED, ...rejectionScratchNames(HELD)]);
     const open = (name: string, shown?: string): OutFile => {
       // an output is hashed as it is written, for report.json's files; the scratch files and the report itself are not
       const f = new OutFile(path.join(opts.outDir, name), { shown, hashed: name !== SPOOL && name !== DEFERRED && name !== PREPARE_REPORT });

@@ -44,6 +44,14 @@ test('--out holding a train.jsonl that prepare did not write is refused (exit 2)
   assert.match(line, /^error: mine: --out already holds train\.jsonl, which no earlier prepare run wrote there .*--overwrite/);
   assert.equal(fs.readFileSync(mine, 'utf8'), '{"text": "my own curated data"}\n', 'the user\'s file is untouched');
   assert.deepEqual(fs.readdirSync(path.join(dir, 'mine')), ['train.jsonl']);
+  // a killed run's temporaries there (its lock taken over) are removed on refusal too; a file of another tool's is not
+  // (they stayed: prepare removed them only once the folder was accepted)
+  const dead = deadPid();
+  const left = [`.train.jsonl.${dead}.0.tmp`, `.spool.jsonl.${dead}.0.tmp`, `.val.jsonl.${dead}.tmp`]; // an older naming too (not report.json's alone: that says a run stopped mid-renames)
+  for (const e of [...left, `.notes.txt.${dead}.0.tmp`]) fs.writeFileSync(path.join(dir, 'mine', e), 'left');
+  assert.match(oneLineError(await cli(['--input', 'in.jsonl', '--out', 'mine'])), /--out already holds train\.jsonl/);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'mine')).sort(), [`.notes.txt.${dead}.0.tmp`, 'train.jsonl']);
+  fs.rmSync(path.join(dir, 'mine', `.notes.txt.${dead}.0.tmp`));
   // a folder an earlier prepare run wrote is replaced without asking
   assert.equal((await cli(['--input', 'in.jsonl', '--out', 'prepared'])).status, 0);
   const again = await cli(['--input', 'in.jsonl', '--out', 'prepared', '--seed', '5']);
