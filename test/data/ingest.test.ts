@@ -815,3 +815,22 @@ test('a file cut short inside a string, then blank lines, is one truncated recor
   assert.deepEqual(read('goes-on.json'), [[2, { text: 'a' }], [3, 'invalid_json'], [5, { text: 'c' }]]);
   assert.deepEqual(read('goes-on.jsonl'), [[1, { text: 'x' }], [2, 'invalid_json'], [3, 'invalid_json'], [5, { text: 'c' }]]);
 });
+
+test('JSON array: a chat cut short whose turns are written at the element\'s indent inside its open "messages" list is one truncated record, not its turns read as records', () => {
+  // the "[" left open took the turns for records below it: the element invalid_json, the user turn read as a record
+  // (prepare: unknown_shape, with a "--field text=role" hint), the assistant turn truncated; three rejections for one chat
+  const f = writeFiles(dir, {
+    'chat-cut.json': '[\n  {"messages": [\n  {"role": "user", "content": "hi"},\n  {"role": "assistant", "content": "hello"}\n',
+    // ShareGPT's turns, one spread over lines (its first key says it)
+    'share-cut.json': '[\n  {"conversations": [\n  {"from": "human", "value": "hi"},\n  {"from": "gpt",\n   "value": "hello"}\n',
+    // records below the turns (a "[" left open in the chat): the element ends above the first of them, as before
+    'chat-open.json': '[\n  {"messages": [\n  {"role": "user", "content": "hi"},\n  {"text": "b"},\n  {"text": "c"}\n]\n',
+  });
+  const cut = [...readJson(f['chat-cut.json']!)];
+  assert.deepEqual(summary(cut), [{ line: 2, value: undefined, reason: 'truncated' }]);
+  assert.equal(cut[0]!.raw, '{"messages": [\n  {"role": "user", "content": "hi"},\n  {"role": "assistant", "content": "hello"}');
+  assert.deepEqual(summary([...readJson(f['share-cut.json']!)]), [{ line: 2, value: undefined, reason: 'truncated' }]);
+  const open = [...readJson(f['chat-open.json']!)];
+  assert.deepEqual(summary(open), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 4, value: { text: 'b' }, reason: undefined }, { line: 5, value: { text: 'c' }, reason: undefined }]);
+  assert.equal(open[0]!.raw, '{"messages": [\n  {"role": "user", "content": "hi"},');
+});

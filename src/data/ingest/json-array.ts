@@ -3,7 +3,7 @@
 import { readDataLines, type Line } from '../../util/lines.ts';
 import { BlankAhead, blankLine, insideLine } from './blank-ahead.ts';
 import type { Rejection } from '../record.ts';
-import { commentAt, commentsNote, continuesString, countComment, restWithoutComments, SingleQuotes, unclosedComment, uncounted, withoutComments } from './json-object-scan.ts';
+import { commentAt, commentsNote, continuesString, countComment, restWithoutComments, SingleQuotes, startsTurn, unclosedComment, uncounted, withoutComments } from './json-object-scan.ts';
 import { lineBreakRejection } from './jsonl-line-break.ts';
 import { asWritten, elementText, type Comment } from './written-raw.ts';
 import { batchItems, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
@@ -336,7 +336,9 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
         toTop();
       }
       const inObject = kinds.length === depth - 1 && kinds[kinds.length - 1] === 0x7b;
-      if (cut === undefined && startLine > 0 && depth > 1 && kinds.at(-1) === 0x5b && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '') {
+      // a chat turn there (`{"role": "user", …}`, a chat's "messages" written at the element's indent) is the list's
+      // item, not a record: the cut waits for a record below (it was rejected unknown_shape, a "--field text=role" hint)
+      if (cut === undefined && startLine > 0 && depth > 1 && kinds.at(-1) === 0x5b && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '' && !startsTurn(text.slice(i))) {
         cut = { element: startLine, line: lineNo, depth, parts: [...parts, text.slice(segStart < 0 ? 0 : segStart, i)], chars: pendingChars, comments: commentChars, lines: [thisLine], held: 0 };
       }
       if (startLine > 0 && inObject && lastSig !== 0x3a && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '') {

@@ -188,6 +188,20 @@ export function isTurn(keys: ReadonlySet<string>): boolean {
   return (keys.has('role') && keys.has('content')) || (keys.has('from') && keys.has('value'));
 }
 
+/**
+ * Whether `text`, a line's rest from a "{" inside a list, starts a chat turn (isTurn), not a record: an object whole on
+ * the line with a turn's keys, else one whose first key is "role" or "from" (a turn spread over lines, or cut short).
+ */
+export function startsTurn(text: string): boolean {
+  const t = text.trim().replace(/,$/, '');
+  try {
+    const v: unknown = JSON.parse(t);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) && isTurn(new Set(Object.keys(v)));
+  } catch {
+    return /^\{\s*"(?:role|from)"\s*:/.test(t);
+  }
+}
+
 /** Keys longer than this are not captured whole (no record list or turn key is that long). */
 const KEY_LIMIT = 256;
 
