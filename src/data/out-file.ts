@@ -215,12 +215,13 @@ export function olderKilledRenaming(dir: string, last: string, first: string): s
 /**
  * Removes from `dir` the temporary files of the outputs `names` that killed runs left: the caller holds the
  * folder's lock, so no other process is writing them (a pid may still show for a moment after a kill -9).
+ * `deadOnly`: a folder prepare does not own, where only those of processes no longer running are removed.
  */
-export function removeStaleTemps(dir: string, names: readonly string[]): void {
+export function removeStaleTemps(dir: string, names: readonly string[], deadOnly = false): void {
   for (const t of tempsAmong(fs.readdirSync(dir))) {
     // only a file: OutFile writes nothing else there, and a folder (or a link) of that name is not its to remove (rmSync
     // of a folder threw EISDIR, Node's stack trace)
-    if (names.includes(t.name) && t.pid !== process.pid && isPlainFile(path.join(dir, t.entry))) removeLeftover(path.join(dir, t.entry));
+    if (names.includes(t.name) && t.pid !== process.pid && !(deadOnly && pidRunning(t.pid)) && isPlainFile(path.join(dir, t.entry))) removeLeftover(path.join(dir, t.entry));
   }
 }
 

@@ -52,6 +52,13 @@ test('--out holding a train.jsonl that prepare did not write is refused (exit 2)
   assert.match(oneLineError(await cli(['--input', 'in.jsonl', '--out', 'mine'])), /--out already holds train\.jsonl/);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'mine')).sort(), [`.notes.txt.${dead}.0.tmp`, 'train.jsonl']);
   fs.rmSync(path.join(dir, 'mine', `.notes.txt.${dead}.0.tmp`));
+  // a running process's temporary there stays on refusal: the folder is not prepare's, and its lock does not keep out
+  // another command's write (classify --out mine/test.jsonl); prepare removed it, and that write's rename failed
+  const live = `.test.jsonl.${process.ppid}.0.tmp`;
+  fs.writeFileSync(path.join(dir, 'mine', live), '{"label": "a"}\n');
+  assert.match(oneLineError(await cli(['--input', 'in.jsonl', '--out', 'mine'])), /--out already holds train\.jsonl/);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'mine')).sort(), [live, 'train.jsonl']);
+  fs.rmSync(path.join(dir, 'mine', live));
   // a folder an earlier prepare run wrote is replaced without asking
   assert.equal((await cli(['--input', 'in.jsonl', '--out', 'prepared'])).status, 0);
   const again = await cli(['--input', 'in.jsonl', '--out', 'prepared', '--seed', '5']);
