@@ -5,17 +5,20 @@
 // the marks (tokenize.ts trains their tokens).
 
 import { TAG_INSIDE, blocksFollowable } from './generation-block-places.ts';
+import { jinjaTags } from './jinja-tags.ts';
 
 const OPEN = '\uFDD0';
 const CLOSE = '\uFDD1';
 const MACRO_OPEN = '\uFDD2';
 const MACRO_CLOSE = '\uFDD3';
-const TAG = /{%(-?)\s*(end)?generation\s*(-?)%}/g;
+/** A generation tag's code (jinja-tags.ts: a tag jinja2 lexes as one, not text in a string literal or a comment). */
+const GENERATION_CODE = /^\s*(end)?generation\s*$/;
 const MACRO = new RegExp(String.raw`{%(-?)(\s*macro\b${TAG_INSIDE})(-?)%}([\s\S]*?){%(-?)(\s*endmacro\s*)(-?)%}`, 'g');
 
-/** True when the template has a {% generation %} block. */
+/** True when the template has a {% generation %} block (a tag of it: `{{ '{% generation %}' }}` is text). */
 export function hasGenerationBlocks(text: string): boolean {
-  return /{%-?\s*generation\s*-?%}/.test(text);
+  for (const tag of jinjaTags(text)) if (tag.open === '{%' && /^\s*generation\s*$/.test(tag.code)) return true;
+  return false;
 }
 
 /** A tag writing `mark` that keeps the whitespace control `left`/`right` of the tag it stands for (see below). */
@@ -32,11 +35,19 @@ function markTag(left: string, mark: string, right: string): string {
  */
 export function markGenerationBlocks(text: string): string | null {
   if (!blocksFollowable(text)) return null;
-  return text
-    .replace(MACRO, (whole: string, left: string, tag: string, right: string, body: string, endLeft: string, endTag: string, endRight: string) => (hasGenerationBlocks(body)
-      ? `{%${left}${tag}%}${markTag('', MACRO_OPEN, right)}${body}${markTag(endLeft, MACRO_CLOSE, '')}{%${endTag}${endRight}%}`
-      : whole))
-    .replace(TAG, (_, left: string, end: string | undefined, right: string) => markTag(left, end ? CLOSE : OPEN, right));
+  const tagStarts = new Set([...jinjaTags(text)].map((tag) => tag.start));
+  const macros = text.replace(MACRO, (whole: string, left: string, tag: string, right: string, body: string, endLeft: string, endTag: string, endRight: string, at: number) => (tagStarts.has(at) && hasGenerationBlocks(body)
+    ? `{%${left}${tag}%}${markTag('', MACRO_OPEN, right)}${body}${markTag(endLeft, MACRO_CLOSE, '')}{%${endTag}${endRight}%}`
+    : whole));
+  let out = '';
+  let from = 0;
+  for (const tag of jinjaTags(macros)) {
+    const generation = tag.open === '{%' ? GENERATION_CODE.exec(tag.code) : null;
+    if (!generation) continue;
+    out += macros.slice(from, tag.start) + markTag(tag.left, generation[1] ? CLOSE : OPEN, tag.right);
+    from = tag.end;
+  }
+  return out + macros.slice(from);
 }
 
 /**

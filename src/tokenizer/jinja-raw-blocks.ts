@@ -17,13 +17,24 @@ export function rawBlockAt(text: string, at: number): boolean {
   return RAW_BEGIN.test(text);
 }
 
-/** The raw block that starts at `at` (rawBlockAt is true) rewritten as the header says: [its end in `text`, the rewrite]. */
-export function rewriteRawBlock(text: string, at: number): [end: number, code: string] {
-  const line = text.slice(0, at).split('\n').length;
+/** The begin and end tags of the raw block that starts at `at` (rawBlockAt is true); end null where it has none. */
+function rawTags(text: string, at: number): [begin: RegExpExecArray, end: RegExpExecArray | null] {
   RAW_BEGIN.lastIndex = at;
   const begin = RAW_BEGIN.exec(text)!;
   RAW_END.lastIndex = begin.index + begin[0].length;
-  const end = RAW_END.exec(text);
+  return [begin, RAW_END.exec(text)];
+}
+
+/** Where the raw block that starts at `at` (rawBlockAt is true) ends (after its {% endraw %}), or -1 where it does not. */
+export function rawBlockEnd(text: string, at: number): number {
+  const end = rawTags(text, at)[1];
+  return end ? end.index + end[0].length : -1;
+}
+
+/** The raw block that starts at `at` (rawBlockAt is true) rewritten as the header says: [its end in `text`, the rewrite]. */
+export function rewriteRawBlock(text: string, at: number): [end: number, code: string] {
+  const line = text.slice(0, at).split('\n').length;
+  const [begin, end] = rawTags(text, at);
   if (!end) throw new Error(`line ${line}: {% raw %} without its {% endraw %} (jinja2: Missing end of raw directive)`);
   if (begin[1] === '+' || end[1] === '+' || end[2] === '+%}') {
     throw new Error(`line ${line}: a {%+ or +%} marker on {% raw %} or {% endraw %} is not supported by mistral-tune's template renderer`);

@@ -8,6 +8,7 @@ import { refuseRecursiveLoops } from './jinja-recursive-loops.ts';
 import { Template, parse, tokenize } from '@huggingface/jinja';
 import { markInexactInts, type MakeToken, type Token } from './jinja-int-literals.ts';
 import { jinja2Literals } from './jinja-literals.ts';
+import { jinja2Whitespace } from './jinja-whitespace.ts';
 import { markCompareChains } from './jinja-compare-chains.ts';
 import { dropTrailingCommas } from './jinja-trailing-commas.ts';
 import { markShortTuples, padTargets } from './jinja-short-tuples.ts';
@@ -101,13 +102,13 @@ function rewriteTests(tokens: Token[], make: MakeToken): Token[] {
 }
 
 /**
- * A template parsed as jinja2 parses it for transformers (lstrip_blocks, trim_blocks), tests with arguments too, number
+ * A template parsed as jinja2 parses it for transformers (lstrip_blocks, trim_blocks: jinja-whitespace.ts), tests with arguments too, number
  * and string literals and raw blocks the library misreads written as it reads them (jinja-literals.ts), trailing commas dropped
  * (jinja-trailing-commas.ts), loader statements made to fail where reached (jinja-loader-tags.ts), `(x,)` and `()` marked, as values and as targets (jinja-short-tuples.ts), int literals past 2**53 marked (jinja-int-literals.ts) and chained comparisons marked
  * (jinja-compare-chains.ts).
  */
 export function parseJinja(text: string): Template {
-  const tokens = dropTrailingCommas(tokenize(jinja2Literals(text), { lstrip_blocks: true, trim_blocks: true }) as Token[]);
+  const tokens = dropTrailingCommas(tokenize(jinja2Whitespace(jinja2Literals(text)), {}) as Token[]);
   refuseRecursiveLoops(tokens);
   const make: MakeToken = (value, type) => Object.assign(Object.create(Object.getPrototypeOf(tokens[0])) as Token, { value, type });
   const template = new Template('');

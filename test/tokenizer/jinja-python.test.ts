@@ -37,12 +37,10 @@ interface Fixture {
 /** Cases where we still differ from jinja2, and why (each must still differ: a fix removes its line). */
 const KNOWN_DIFFERENCES: Record<string, string> = {
   'parse-string-escapes': "@huggingface/jinja's lexer knows only \\n \\t \\x \\u-style escapes: no \\U, octal or unknown escapes ('\\q' is '\\\\q' in Python)",
-  'lex-plus-markers': "@huggingface/jinja's lexer has no {%+ / +%} (lstrip_blocks and trim_blocks kept off for one tag)",
   'generator-read-part-inside-its-loop': "a loop over a generator whose body reads part of it is refused: the library's loop holds its items from the start, where jinja2's goes on from where the body stopped",
   'generator-filtered-loop-read-inside': "a filtered loop (for x in g if …) over a generator that its body reads is refused: the library's loop tests every item before the first iteration",
   'urlize-refused': "urlize is refused: its URL, www. and e-mail detection (with its trailing punctuation rules) is not matched here; no chat template we know uses it",
   'recursive-loop-refused': "{% for … recursive %} is refused: the library's parser has no recursive loop (loop(…), loop.depth past 1); no chat template we know uses one",
-  'lex-unicode-whitespace': "@huggingface/jinja's lexer strips JS whitespace for - and lstrip_blocks only spaces and tabs; jinja2 strips Python's (\\x1c, \\f, not \\ufeff): only template text with such characters differs",
 };
 
 function render(fx: Fixture, c: Case): { text: string } | { error: string } {
