@@ -3,7 +3,8 @@
 // escaping it again changes nothing; `+`, `%` and |format escape the str they put in it, see jinja-python.ts; the
 // library's safe gave a plain str); wordcount, center, format, batch, slice, groupby, attr, filesizeformat, pprint. A template that uses one renders
 // as under transformers instead of failing. jinja-python.ts registers them beside jinja-filters.ts's FILTERS.
-import { percentFormat, toFixedEven } from './jinja-format.ts';
+import { percentFormat } from './jinja-format.ts';
+import { toFixedEven } from './jinja-float-digits.ts';
 import { parseFloatPy } from './jinja-number-text.ts';
 import { argOf, attribute, compareValues, generator, iterate, type Filter, type Test } from './jinja-filters.ts';
 import { MARKUP, V, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';

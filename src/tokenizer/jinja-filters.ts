@@ -6,7 +6,7 @@
 // bigint, jinja-int-arithmetic.ts) is compared, summed, rounded and divided exactly. jinja-python.ts's interpreter
 // calls them before the library's.
 import type { Environment } from '@huggingface/jinja';
-import { toFixedEven } from './jinja-format.ts';
+import { toFixedEven } from './jinja-float-digits.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
 import { parseFloatPy, parseIntPy } from './jinja-number-text.ts';

@@ -1,39 +1,23 @@
 // Python's string formatting for chat templates: `'%02d' % n` / `'%s and %s' % (a, b)` (printf style) and
 // `'{} {name:>5}'.format(...)` (format specs), as jinja2 evaluates them for transformers. Both share one number
-// formatter: fixed with round-half-even on exact ties (as Python's), exponent with two-digit exponents, general,
+// formatter: fixed and exponent from the float's exact digits (jinja-float-digits.ts), general,
 // hex/octal/binary, padding, signs and thousands separators. An int prints every digit (past 2**53 a bigint, whose
 // float presentations use its nearest float), a float's integer presentation (%d of 1e30) its exact value.
+import { toExponentEven, toFixedEven } from './jinja-float-digits.ts';
 import { V, isDict, isInt, isNum, isStr, pyRepr, pyStr, pyType, type Value } from './jinja-values.ts';
 
 interface Spec {
   fill: string;
   align: '<' | '>' | '^' | '=' | null;
   sign: '-' | '+' | ' ';
+  /** str.format's spec names a sign (a `-` too, which str and None refuse: `'{:<-5}'`). */
+  signGiven: boolean;
   alt: boolean;
   zero: boolean;
   width: number;
   group: string;
   precision: number | null;
   type: string;
-}
-
-/** x.toFixed(p) with Python's rounding: an exact binary tie rounds to the even digit (toFixed rounds it away from zero). */
-export function toFixedEven(x: number, p: number): string {
-  // toFixed writes 1e21 and above in exponent form: such a float is a whole number, its digits BigInt's
-  if (Math.abs(x) >= 1e21 && Number.isFinite(x)) return BigInt(x).toString() + (p > 0 ? '.' + '0'.repeat(p) : '');
-  const up = x.toFixed(p);
-  const exact = x.toFixed(100);
-  const dot = exact.indexOf('.');
-  const rest = exact.slice(dot + 1 + p);
-  if (!/^50*$/.test(rest)) return up;
-  const down = exact.slice(0, p === 0 ? dot : dot + 1 + p);
-  return Number(down.at(-1)) % 2 === 0 ? down : up;
-}
-
-/** x.toExponential(p) with Python's exponent (at least two digits: 1.5e+00). */
-function toExp(x: number, p: number): string {
-  const [m, e] = x.toExponential(p).split('e') as [string, string];
-  return `${m}e${e[0]}${e.slice(1).padStart(2, '0')}`;
 }
 
 function stripZeros(s: string): string {
@@ -76,15 +60,16 @@ function numberBody(x: number | bigint, integer: boolean, spec: Spec): string {
   switch (spec.type) {
     case 'f': case 'F': return toFixedEven(a, p ?? 6);
     case 'e': case 'E': {
-      const s = toExp(a, p ?? 6);
+      const s = toExponentEven(a, p ?? 6);
       return spec.type === 'E' ? s.toUpperCase() : s;
     }
     case '%': return toFixedEven(a * 100, p ?? 6) + '%';
     case 'g': case 'G': case '': {
       if (spec.type === '' && p === null) return integer ? String(a) : pyStr(V.float(a));
       const P = p === 0 ? 1 : (p ?? 6);
-      const exp = Number(a.toExponential(P - 1).split('e')[1]);
-      let s = exp >= -4 && exp < P ? toFixedEven(a, P - 1 - exp) : toExp(a, P - 1);
+      const e = toExponentEven(a, P - 1);
+      const exp = Number(e.slice(e.indexOf('e') + 1));
+      let s = exp >= -4 && exp < P ? toFixedEven(a, P - 1 - exp) : e;
       if (!spec.alt) s = s.includes('e') ? s.replace(/\.?0+e/, 'e') : stripZeros(s);
       if (spec.type === '' && !s.includes('.') && !s.includes('e') && !integer) s += '.0';
       return spec.type === 'G' ? s.toUpperCase() : s;
@@ -141,7 +126,7 @@ function pad(sign: string, body: string, spec: Spec, numeric: boolean): string {
 /** What str.__format__ refuses in a spec, with CPython's ValueError, in its order. */
 function refuseStringSpec(spec: Spec): void {
   if (spec.group) throw new Error(`Cannot specify '${spec.group}' with 's'.`);
-  if (spec.sign !== '-') throw new Error('Sign not allowed in string format specifier');
+  if (spec.signGiven) throw new Error('Sign not allowed in string format specifier');
   if (spec.alt) throw new Error('Alternate form (#) not allowed in string format specifier');
   if (spec.align === '=') throw new Error("'=' alignment not allowed in string format specifier");
 }
@@ -155,7 +140,7 @@ function formatValue(v: Value, spec: Spec, printf: boolean): string {
   }
   // an int's presentations in str.format take no precision (printf's is its least number of digits)
   if (!printf && integer && spec.precision !== null && 'dnxXobc'.includes(t)) throw new Error('Precision not allowed in integer format specifier');
-  const emptySpec = spec.width === 0 && spec.precision === null && spec.align === null && spec.sign === '-' && !spec.zero && !spec.alt && !spec.group;
+  const emptySpec = spec.width === 0 && spec.precision === null && spec.align === null && !spec.signGiven && !spec.zero && !spec.alt && !spec.group;
   const textual = t === 'r' || t === 'a' || t === 's' || (t === '' && (isStr(v) || (v.type === 'BooleanValue' && emptySpec) || !(isNum(v) || v.type === 'BooleanValue')));
   if (textual) {
     if (t === '' && !isStr(v) && !emptySpec && v.type !== 'BooleanValue') throw new Error(`unsupported format string passed to ${pyType(v)}.__format__`);
@@ -169,7 +154,7 @@ function formatValue(v: Value, spec: Spec, printf: boolean): string {
     if (code !== null && !(code >= 0 && code < 0x110000)) throw new Error('%c arg not in range(0x110000)');
     const s = isStr(v) && v.value.length === 1 ? v.value : code !== null ? String.fromCodePoint(Number(code)) : null;
     if (s === null) throw new Error('%c requires an int or a single character');
-    return pad('', s, spec, false);
+    return pad('', s, { ...spec, align: spec.align ?? '>' }, false); // right-aligned, as a number ('%3c' % 65 is '  A')
   }
   if (!(isNum(v) || v.type === 'BooleanValue')) throw new Error(`a real number is required for format '${t}', not ${pyType(v)}`);
   const x = typeof v.value === 'bigint' ? v.value : Number(v.value); // an int past 2**53 keeps its digits
@@ -184,7 +169,14 @@ function formatValue(v: Value, spec: Spec, printf: boolean): string {
   return pad(sign, body, spec, true);
 }
 
-const PRINTF = /%(?:\(([^)]*)\))?([-+ #0]*)(\d+)?(?:\.(\d+))?[hlL]?([diouxXeEfFgGcrsa%])?/g;
+const PRINTF = /%(?:\(([^)]*)\))?([-+ #0]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?([diouxXeEfFgGcrsa%])?/g;
+
+/** A `*` width or precision's value: an int (a bool is one), as Python's printf takes it. */
+function starValue(v: Value | undefined): number {
+  if (v === undefined) throw new Error('not enough arguments for format string');
+  if (!(isInt(v) || v.type === 'BooleanValue')) throw new Error('* wants int');
+  return Number(v.value);
+}
 
 /**
  * Python's `fmt % rhs`: a tuple gives the arguments, a dict the %(name)s values, any other value is the one argument.
@@ -194,23 +186,31 @@ export function percentFormat(fmt: string, rhs: Value, escape?: (text: Value) =>
   const args = rhs.type === 'TupleValue' ? (rhs.value as Value[]) : [rhs];
   const mapping = isDict(rhs) ? rhs.value : null;
   let next = 0;
-  const out = fmt.replace(PRINTF, (whole, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string | undefined) => {
+  const out = fmt.replace(PRINTF, (whole, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string | undefined, at: number) => {
     if (conv === undefined) throw new Error(`unsupported format character in '${whole}'`);
-    if (conv === '%' && key === undefined) return '%';
-    let v: Value;
+    if (whole === '%%') return '%';
+    // the arguments in Python's order: a `*` width's, a `*` precision's, the value's; after a %(key) all of them are
+    // the key's value (so a `*` takes it, and the value is missing)
+    let keyed: Value[] | null = null;
     if (key !== undefined) {
       if (!mapping) throw new Error('format requires a mapping');
       const got = mapping.get(key);
       if (got === undefined) throw new Error(`KeyError: '${key}'`);
-      v = got;
-    } else {
-      if (next >= args.length) throw new Error('not enough arguments for format string');
-      v = args[next++]!;
+      keyed = [got];
     }
+    const take = (): Value | undefined => (keyed ? keyed.shift() : args[next++]);
+    let w = width === '*' ? starValue(take()) : width ? Number(width) : 0;
+    const p = prec === '*' ? Math.max(0, starValue(take())) : prec !== undefined ? Number(prec || 0) : null;
+    const left = flags.includes('-') || w < 0; // a negative `*` width aligns left, as the `-` flag
+    w = Math.abs(w);
+    const v = take();
+    if (v === undefined) throw new Error('not enough arguments for format string');
+    // Python 3's `%%` is only the two characters: with a key, flags, a width or a precision it takes an argument and fails
+    if (conv === '%') throw new Error(`unsupported format character '%' (0x25) at index ${at + whole.length - 1}`);
     const spec: Spec = {
-      fill: ' ', align: flags.includes('-') ? '<' : null, sign: flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '-',
-      alt: flags.includes('#'), zero: flags.includes('0') && !flags.includes('-'), width: width ? Number(width) : 0, group: '',
-      precision: prec !== undefined ? Number(prec) : null, type: conv,
+      fill: ' ', align: left ? '<' : null, sign: flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '-', signGiven: false,
+      alt: flags.includes('#'), zero: flags.includes('0') && !left, width: w, group: '',
+      precision: p, type: conv,
     };
     if (spec.zero && !'sr'.includes(conv)) spec.align = null;
     if (escape && 'sr'.includes(conv)) return formatValue(V.str(escape(conv === 'r' ? V.str(pyRepr(v)) : v)), { ...spec, type: 's' }, true);
@@ -227,7 +227,7 @@ function parseSpec(text: string): Spec {
   const m = FORMAT_SPEC.exec(text);
   if (!m) throw new Error(`invalid format specifier '${text}'`);
   return {
-    fill: m[1] ?? (m[5] !== undefined ? '0' : ' '), align: (m[2] as Spec['align']) ?? null, sign: (m[3] as Spec['sign']) ?? '-', alt: m[4] !== undefined, zero: m[5] !== undefined,
+    fill: m[1] ?? (m[5] !== undefined ? '0' : ' '), align: (m[2] as Spec['align']) ?? null, sign: (m[3] as Spec['sign']) ?? '-', signGiven: m[3] !== undefined, alt: m[4] !== undefined, zero: m[5] !== undefined,
     width: m[6] ? Number(m[6]) : 0, group: m[7] ?? '', precision: m[8] !== undefined ? Number(m[8]) : null, type: m[9] ?? '',
   };
 }
