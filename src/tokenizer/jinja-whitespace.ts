@@ -7,7 +7,7 @@
 // - trim_blocks: one newline right after a `%}` or `#}` (not `+%}`, `+#}`) is dropped;
 // and the text is written with those applied, the controls left out and the comments dropped, so the library's
 // preprocess finds nothing to do (it is called without the options): a `{%` in a string literal is written `\x7b%`, which
-// its {% generation %} rule does not match (it still drops the one trailing newline, as jinja2 does).
+// its {% generation %} rule does not match, and the one trailing newline jinja2 drops is dropped here.
 import { jinjaTags } from './jinja-tags.ts';
 import { WHITESPACE } from './jinja-str-classes.ts';
 
@@ -26,6 +26,7 @@ function hideTagOpenings(code: string): string {
 /** `text` with jinja2's whitespace control applied, as the header says. */
 export function jinja2Whitespace(text: string): string {
   if (!/[{%#]/.test(text)) return text;
+  if (text.endsWith('\n')) text = text.slice(0, -1); // keep_trailing_newline=False: before lexing, as jinja2
   const out: string[] = [];
   // text and tags joined where jinja2 strips what stood between them or drops a comment: a `{` before a `{`, `%`
   // or `#` would open a tag in the library's lexer (`:{` then `{%- if`), so it is written as a tag printing it
@@ -57,6 +58,17 @@ export function jinja2Whitespace(text: string): string {
     pos += trimmed.length;
     lineStarting = trimmed.endsWith('\n');
   }
-  append(text.slice(pos));
+  const rest = text.slice(pos);
+  const unclosed = /\{\{|\{%|\{#/.exec(rest);
+  if (unclosed) {
+    // jinja2 fails here too (unexpected end of template, Missing end of comment tag); left to the library, the text
+    // would render: its {% generation %} rule would strip `{%- endgeneration %}` out of `{{%- endgeneration %}`
+    const line = text.slice(0, pos + unclosed.index).split('\n').length;
+    throw new Error(`line ${line}: the ${unclosed[0]} opened here is not closed (jinja2: unexpected end of template)`);
+  }
+  append(rest);
+  // a newline the text ends with now (before a dropped comment or a trimmed tag) is jinja2's: an empty comment after
+  // it keeps the library's preprocess from dropping it as the template's last
+  if (out.at(-1)?.endsWith('\n')) out.push('{##}');
   return out.join('');
 }
