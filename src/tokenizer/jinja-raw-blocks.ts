@@ -2,14 +2,21 @@
 // becomes `{% if 1 %}{{ '…' }}{% endif %}`, the block's text as a string literal printed as it is, with jinja2's
 // whitespace control around it: the tags keep their `-` and lstrip_blocks on their outer sides (the library applies
 // them to the `if` and `endif` as jinja2 to `raw` and `endraw`, trim_blocks too after `endraw`), and their inner sides
-// are applied here: `raw -%}` strips the whitespace the text starts with, `{%- endraw` the whitespace it ends with,
+// are applied here (Python's whitespace, as jinja2's `\s`): `raw -%}` strips the whitespace the text starts with, `{%- endraw` the whitespace it ends with,
 // and a plain `{% endraw %}` alone on its line the indentation before it (lstrip_blocks). No newline after `raw %}` is
 // trimmed, as in jinja2 (whose raw_begin has no trim_blocks).
 
+import { WHITESPACE } from './jinja-str-classes.ts';
+
+/** Python's whitespace (jinja2's `\s`), which strips here: `\x1c`, `\x85`, not `\ufeff`. */
+const PY_SPACE = `[${WHITESPACE}]`;
+const TRAILING = new RegExp(`${PY_SPACE}+$`);
+/** The whitespace after the text's last newline (or all of it), before the tag. */
+const LINE_INDENT = new RegExp(`(?:^|\n)((?:(?!\n)${PY_SPACE})+)$`);
 /** jinja2's raw_begin (lexer.py), anchored: `{%`, its whitespace control, `raw`, `-%}` and the whitespace after, or `%}`. */
-const RAW_BEGIN = /\{%([-+]?)\s*raw\s*(?:-%\}\s*|%\})/y;
+const RAW_BEGIN = new RegExp(`\\{%([-+]?)${PY_SPACE}*raw${PY_SPACE}*(?:-%\\}${PY_SPACE}*|%\\})`, 'y');
 /** jinja2's raw_end: the first `{% endraw %}` after the text, with its whitespace control on either side. */
-const RAW_END = /\{%([-+]?)\s*endraw\s*(\+%\}|-%\}|%\})/g;
+const RAW_END = new RegExp(`\\{%([-+]?)${PY_SPACE}*endraw${PY_SPACE}*(\\+%\\}|-%\\}|%\\})`, 'g');
 
 /** Whether a raw block starts at `at` of `text`. */
 export function rawBlockAt(text: string, at: number): boolean {
@@ -40,8 +47,13 @@ export function rewriteRawBlock(text: string, at: number): [end: number, code: s
     throw new Error(`line ${line}: a {%+ or +%} marker on {% raw %} or {% endraw %} is not supported by mistral-tune's template renderer`);
   }
   let raw = text.slice(begin.index + begin[0].length, end.index);
-  if (end[1] === '-') raw = raw.trimEnd();
-  else if (/\n[ \t]+$/.test(raw)) raw = raw.replace(/[ \t]+$/, ''); // lstrip_blocks: only indentation before the tag on its line
+  if (end[1] === '-') raw = raw.replace(TRAILING, '');
+  else {
+    // lstrip_blocks: the whitespace before the tag on its line, where a newline is before it in the block, or the
+    // block's start begins a line (its `raw -%}` ate whitespace ending in a newline)
+    const indent = LINE_INDENT.exec(raw);
+    if (indent && (indent.index > 0 || raw[0] === '\n' || begin[0].endsWith('\n'))) raw = raw.slice(0, raw.length - indent[1]!.length);
+  }
   const literal = `'${raw.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   return [end.index + end[0].length, `{%${begin[1]} if 1 %}{{ ${literal} }}{% endif ${end[2]}`];
 }
