@@ -380,8 +380,9 @@ function typedItem(item: RawItem, field: string, kind: LabelColumnKind, classes:
   const text = typeof cell === 'string' ? labelText(cell) : '';
   if (kind !== 'numbers' || typeof cell !== 'string' || cellKind(cell) !== 'number') return item;
   const digits = /^[-+]?[0-9]+$/.test(text), whole = digits || Number.isInteger(Number(text)); // 1e20 too: no fraction
-  fractions.add(item, whole || integerCell(text) !== null || classes.namesClass(text) ? undefined : text);
-  if (integerCell(text) !== null || classes.namesClass(text)) return item;
+  const aClass = integerCell(text) !== null || classes.namesClass(text);
+  fractions.add(item, whole || aClass ? undefined : text);
+  if (aClass) return item;
   const detail = whole ? `label ${text} is not an integer a class index can be (too large): every label of column ${JSON.stringify(field)} is a number, so pandas reads the column as ${digits ? 'int64' : 'float64'} ` +
     "(as Hugging Face datasets' csv loader does), not as class names; a label is an integer, a string, or true/false" : null;
   return detail === null ? fractions.rejected(item, text) : { ...item, value: undefined, error: { reason: 'unknown_label', detail } };
