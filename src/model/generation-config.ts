@@ -8,9 +8,10 @@
 // default (its max_length 20, or top_k 50 when sampling). pad_token_id is read for one check: HF's generate() masks
 // that token out of a prompt (where it is no EOS id, nor the BOS), ours refuses such a prompt. bos_token_id (the
 // tokenizer's BOS starts the prompt) is not read; a setting generate does not have (num_beams, max_time, ...) set
-// to other than its "off" is listed, to be warned of, and so is a value HF takes with no effect (generation-no-effect.ts). A value of the wrong type or range is an error naming the file
-// and the key (a sampling setting's range only where generation samples: unsampledOutOfRange), and so is a number of
-// the kind transformers' generate() refuses where it applies it (generation-number-kinds.ts).
+// to other than its "off" is listed, to be warned of, and so is a value HF takes with no effect
+// (generation-no-effect.ts). A value of the wrong type or range is an error naming the file and the key (a sampling
+// setting's range only where generation samples: unsampledOutOfRange), and so is a number of the kind transformers'
+// generate() refuses where it applies it (generation-number-kinds.ts).
 import * as path from 'node:path';
 import { needArg, needPath } from '../util/api-args.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
