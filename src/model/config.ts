@@ -48,9 +48,10 @@ export interface MistralConfig {
   layerTypes: LayerType[] | null;
   /**
    * transformers' dropout on the attention weights in training (0 in Mistral's releases). We compute none: training
-   * refuses a model with one (checkTrainable), inference is exact (transformers applies it only in training).
+   * refuses a model with one (checkTrainable), inference is exact (transformers applies it only in training). null: a
+   * Llama's null (LlamaConfig types it int | float | None), which transformers evaluates as none and fails to train.
    */
-  attentionDropout: number;
+  attentionDropout: number | null;
   tieWordEmbeddings: boolean;
   maxPositionEmbeddings: number;
   /** config.json's bos_token_id (MistralConfig's 1 when absent); a negative one (-1) as written, naming no token (negative-ids.ts). */
@@ -254,8 +255,10 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   }
   // attention_bias and mlp_bias are not MistralConfig's: transformers builds Mistral's projections without biases whatever
   // they say, and so do we (a checkpoint that holds biases is refused as its weights load: weights.ts)
-  const attentionDropout = given('attention_dropout', 0);
-  if (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1)) {
+  // LlamaConfig types it int | float | None (null: no dropout outside training, a failure in it: checkTrainable)
+  const llamaNoDropout = type === 'llama' && c.attention_dropout === null;
+  const attentionDropout = llamaNoDropout ? null : given('attention_dropout', 0);
+  if (!llamaNoDropout && (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1))) {
     err('attention_dropout', `must be a number in [0, 1), got ${jsonValueText(attentionDropout)}`);
   }
   const range = given('initializer_range', 0.02);
@@ -314,7 +317,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     ...(rope.scaling && ropeDictKey(c) === 'rope_parameters' ? { ropeKey: 'rope_parameters' as const } : {}),
     slidingWindow: sw as number | null,
     layerTypes,
-    attentionDropout: attentionDropout as number,
+    attentionDropout: attentionDropout as number | null,
     tieWordEmbeddings: tie as boolean,
     maxPositionEmbeddings,
     bosTokenId,
@@ -384,6 +387,9 @@ export function randomConfigFile(source: string, key = 'model.config'): string {
  * "multi_label_classification" with BCE on the logits).
  */
 export function checkTrainable(cfg: MistralConfig, task: 'generation' | 'classification', where?: string): void {
+  if (cfg.attentionDropout === null) {
+    throw new UserError('attention_dropout: null: transformers\' Llama fails to train with it (its attention takes the dropout as a number; evaluation and generation are unaffected): set it to 0.0 to train', where);
+  }
   if (cfg.attentionDropout > 0) {
     throw new UserError(`attention_dropout: ${cfg.attentionDropout}: training with dropout on the attention weights is not supported (set it to 0.0 to train without; generation and evaluation are unaffected)`, where);
   }

@@ -184,6 +184,21 @@ test('attention_dropout: parsed (default 0); training refuses a nonzero one, nam
   rejects(cfgWith({ attention_dropout: '0.1' }), 'attention_dropout');
 });
 
+test('attention_dropout null: a Llama reads it (LlamaConfig types it int | float | None) and evaluates as transformers does; training refuses it, naming the key', () => {
+  // transformers 5.17 loads a "llama" config with "attention_dropout": null and evaluates it (no dropout outside
+  // training), and fails to train it (eager: TypeError comparing None with a float; sdpa: dropout_p must be float):
+  // checked with LlamaForCausalLM, both attention implementations
+  const llama = parseConfig(cfgWith({ model_type: 'llama', architectures: ['LlamaForCausalLM'], attention_dropout: null }));
+  assert.equal(llama.attentionDropout, null);
+  for (const task of ['generation', 'classification'] as const) {
+    assert.throws(() => checkTrainable(llama, task, 'm/config.json'), (e: unknown) =>
+      e instanceof UserError && e.message.startsWith('m/config.json: attention_dropout: null: ') && !e.message.includes('\n'));
+  }
+  // MistralConfig and MinistralConfig type it float | int: null is refused there, as transformers' strict config refuses it
+  rejects(cfgWith({ attention_dropout: null }), 'attention_dropout', '[0, 1)');
+  rejects(cfgWith({ model_type: 'ministral', head_dim: 4, sliding_window: 8, attention_dropout: null }), 'attention_dropout');
+});
+
 test('problem_type: classification training refuses the losses transformers would take other than cross-entropy, naming the key', () => {
   assert.equal(parseConfig(cfgWith({})).problemType, null);
   for (const kind of ['regression', 'multi_label_classification'] as const) {
