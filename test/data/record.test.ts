@@ -138,6 +138,14 @@ test('canonical content leaves out soft hyphens and a ZWJ after a Latin letter (
   assert.notEqual(key({ text: 'family \u{1F468}\u200D\u{1F469}\u200D\u{1F467}' }), key({ text: 'family \u{1F468}\u{1F469}\u{1F467}' }));
   assert.notEqual(key({ text: '\u0915\u094D\u200D\u0937' }), key({ text: '\u0915\u094D\u0937' })); // Devanagari: a half form
   assert.deepEqual(gen({ text: 'co\u00ADoperate' }), { record: { shape: 'text', text: 'co\u00ADoperate' } });
+  // before: a ZWJ after a soft hyphen, after another folded ZWJ or after a combining mark on a Latin letter was kept in the key
+  assert.equal(key({ text: 'co\u00AD\u200Doperate' }), key({ text: 'cooperate' }));
+  assert.equal(key({ text: 'co\u200D\u00ADoperate' }), key({ text: 'cooperate' }));
+  assert.equal(key({ text: 'ab\u200D\u200Dc' }), key({ text: 'abc' }));
+  assert.equal(key({ text: 'q\u0301\u200Dx' }), key({ text: 'q\u0301x' }));
+  assert.notEqual(key({ text: 'family \u{1F468}\u200D\u200D\u{1F469}' }), key({ text: 'family \u{1F468}\u{1F469}' }));
+  assert.notEqual(key({ text: 'family \u{1F468}\u00AD\u200D\u{1F469}' }), key({ text: 'family \u{1F468}\u{1F469}' }));
+  assert.notEqual(key({ text: 'heart \u2764\uFE0F\u200D\u{1F525}' }), key({ text: 'heart \u2764\uFE0F\u{1F525}' }));
 });
 
 test('chats of the same text that train other turns (weight 0 elsewhere) are other examples: neither copies nor near copies', () => {
