@@ -358,3 +358,18 @@ test('every pandas NA spelling in a CSV label column is a missing label, as pand
     assert.deepEqual(report.by_reason, { missing_label: 1 }, na);
   }
 });
+
+test('the share of fractions is a file\'s own: a file of scores beside a big file of integers is refused, in either order, CSV or JSON', () => {
+  // decided (session 67): counted per file, as docs/data.md says; a dataset-wide count let 5 scores pass beside 1,000 integers
+  const big = Array.from({ length: 1000 }, (_, i) => ({ text: `row number ${i} here`, label: i % 3 }));
+  const scores = Array.from({ length: 5 }, (_, i) => ({ text: `score text ${i}`, label: i + 0.5 }));
+  const files = writeFiles(dir, {
+    'big.jsonl': big.map((r) => JSON.stringify(r)).join('\n') + '\n', 'scores.jsonl': scores.map((r) => JSON.stringify(r)).join('\n') + '\n',
+    'big.csv': 'text,label\n' + big.map((r) => `${r.text},${r.label}`).join('\n') + '\n', 'scores.csv': 'text,label\n' + scores.map((r) => `${r.text},${r.label}`).join('\n') + '\n',
+  });
+  for (const [a, b, at, what] of [['big.jsonl', 'scores.jsonl', 1, 'field'], ['scores.jsonl', 'big.jsonl', 1, 'field'], ['big.csv', 'scores.csv', 2, 'column'], ['scores.csv', 'big.csv', 2, 'column']] as const) {
+    const f = files[a === 'big.jsonl' || a === 'big.csv' ? b : a]!;
+    assert.throws(() => prepare({ inputs: [files[a]!, files[b]!], outDir: path.join(dir, `per-file-${a}-${b}`), tokenizer: tok, task: 'classification', split: [1, 0, 0] }),
+      (e) => isUserError(e) && e.message.startsWith(`${f}:${at}: label 0.5 of ${what} "label" is not a whole number, and 5 of its 5 labels are fractions`), `${a} then ${b}`);
+  }
+});
