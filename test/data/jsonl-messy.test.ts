@@ -140,3 +140,14 @@ test('a .json file\'s pretty-printed record that a quote left open, closed by a 
   // in a .jsonl, where no comment is allowed, that line is no "}" alone: as before
   assert.equal(lines(read('open-quote-comment.jsonl', '{\n  "text": "broken,\n}  // end\n{"text": "c"}\n')).length, 4);
 });
+
+test('a .json file\'s pretty-printed record that a quote left open, a `/* */` over lines inside it, is one invalid_json record: the comment\'s lines are its text', () => {
+  // closedAtIndent blanked comments a line at a time: a "/*" line at the "{" indent kept the object open (4 rejections),
+  // and a "}" inside the comment closed it there (its "*/" and the real "}" rejected after it: 3)
+  const atIndent = writeFiles(dir, { 'comment-at-indent.json': '{"text": "a"}\n{\n  "text": "broken,\n/*\n * a note\n */\n  "label": 1\n}\n{\n  "text": "c"\n}\n' })['comment-at-indent.json']!;
+  assert.deepEqual(lines([...readJson(atIndent)]), [[1, { text: 'a' }], [2, 'invalid_json'], [9, { text: 'c' }]]);
+  const braceInside = writeFiles(dir, { 'comment-brace.json': '{\n  "text": "broken,\n  /* a note\n}\n  */\n} /* end */\n{"text": "c"}\n' })['comment-brace.json']!;
+  const items = [...readJson(braceInside)];
+  assert.deepEqual(lines(items), [[1, 'invalid_json'], [7, { text: 'c' }]]);
+  assert.match(items[0]!.error!.detail, /line 6, a "}" indented as its "{", ends it/);
+});

@@ -3,7 +3,7 @@
 // line the file ends inside with no line end after it (cut short: `{"text": "on` at the end), and a line holding only
 // "[" that no "]" line closes, and an object a bracket left open in it ends before a record of its own.
 import { withoutLineEnd, type Line } from '../../util/lines.ts';
-import { closeIndex, uncounted, withoutComments, type JsonScan } from './json-object-scan.ts';
+import { blanked, closeIndex, uncounted, withoutComments, type JsonScan } from './json-object-scan.ts';
 import type { RawItem } from './types.ts';
 
 /**
@@ -72,10 +72,12 @@ export function unclosedArray(line: number): RawItem {
  * deeper than the "{" comes first (a record of its own, the next object's "{"), or none such closes it within the bound,
  * or a line of it is no text (each line is judged by its own bytes then); `rest` then the lines read, to be read again.
  * `tooLong`: it was given up past maxRawChars (`why` says of what): the record is too_long, its head kept. `jsonc`: a .json
- * file's lines (comments allowed): a comment after the "}" (`}  // end`) does not keep it from closing the object.
+ * file's lines (comments allowed): a comment after the "}" (`}  // end`) does not keep it from closing the object, and
+ * the lines of a `/* *\/` over lines are its text (a "}" in it closes nothing; BlockComments).
  */
 export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[], next: () => Line | undefined, why: string, maxChars: number, tooLong = false, jsonc = false): { item?: RawItem; rest: Line[] } {
   const read = [...ahead];
+  const comment = new BlockComments();
   let chars = open.text.length + 1;
   for (let i = 0; ; i++) {
     const l = i < read.length ? read[i]! : next();
@@ -83,10 +85,12 @@ export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[
     if (i === read.length) read.push(l);
     chars += l.text.length + 1;
     if (l.defect || l.binary !== undefined || chars > maxChars) return { rest: read };
-    // with `jsonc`, a comment after its "}" (`}  // end`), or a line of a comment only, as blank: neither is JSON
-    const t = (jsonc ? withoutComments(l.text, uncounted()) : l.text).trim();
+    // with `jsonc`, a comment after its "}" (`}  // end`), or a line of a comment only, as blank: neither is JSON; a
+    // `/* */` over lines too (a "}" or a line indented no deeper inside it is its text)
+    const text = jsonc ? comment.blank(l.text) : l.text;
+    const t = text.trim();
     if (t === '') continue;
-    const lead = l.text.length - l.text.trimStart().length;
+    const lead = text.length - text.trimStart().length;
     if (lead > indent) continue;
     if (lead < indent || !/^\}\s*,?$/.test(t)) return { rest: read };
     const raw = [open, ...read.slice(0, i + 1)].map((r) => r.text).join('\n').trim();
@@ -94,5 +98,29 @@ export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[
     const error = tooLong ? { reason: 'too_long' as const, detail: `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it (${lines}, rejected unparsed; the lines after it are read)` }
       : { reason: 'invalid_json' as const, detail: `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it: a quote or a bracket left open inside it? (${lines}; the lines after it are read)` };
     return { item: { line: open.lineNo, raw: tooLong ? raw.slice(0, 1 << 16) : raw, error }, rest: read.slice(i + 1) };
+  }
+}
+
+/**
+ * Lines' comments blanked (withoutComments) one line at a time, a `/*` left open on one (`/* a note`) going on to the line
+ * that holds its `*\/`: the lines between are comment, blanked whole (closedAtIndent).
+ */
+class BlockComments {
+  private open = false;
+
+  blank(text: string): string {
+    let head = '';
+    if (this.open) {
+      const end = text.indexOf('*/');
+      if (end < 0) return blanked(text);
+      this.open = false;
+      head = blanked(text.slice(0, end + 2));
+      text = text.slice(end + 2);
+    }
+    const unclosed = { at: -1 };
+    const rest = withoutComments(text, uncounted(), 1, unclosed);
+    if (unclosed.at < 0) return head + rest;
+    this.open = true;
+    return head + withoutComments(text.slice(0, unclosed.at), uncounted()) + blanked(text.slice(unclosed.at));
   }
 }
