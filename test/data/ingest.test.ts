@@ -834,3 +834,14 @@ test('JSON array: a chat cut short whose turns are written at the element\'s ind
   assert.deepEqual(summary(open), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 4, value: { text: 'b' }, reason: undefined }, { line: 5, value: { text: 'c' }, reason: undefined }]);
   assert.equal(open[0]!.raw, '{"messages": [\n  {"role": "user", "content": "hi"},');
 });
+
+test('JSON array: turns written at the element\'s indent with their "{" alone on its line (a comment after it too) are the chat\'s, not records', () => {
+  // startsTurn read the "{" line alone: the element ended above the first turn, and each turn was read as a record
+  // (prepare: unknown_shape), the chat lost in pieces
+  const f = writeFiles(dir, {
+    'spread-open.json': '[\n{"messages": [\n{\n  "role": "user", "content": "hi"\n},\n{  // second turn\n  "role": "assistant", "content": "yo"\n},\n{"text": "b"},\n{"text": "c"}\n]\n',
+  });
+  const open = [...readJson(f['spread-open.json']!)];
+  assert.deepEqual(summary(open), [{ line: 2, value: undefined, reason: 'invalid_json' }, { line: 9, value: { text: 'b' }, reason: undefined }, { line: 10, value: { text: 'c' }, reason: undefined }]);
+  assert.match(open[0]!.error!.detail, /line 9, which starts a record/);
+});

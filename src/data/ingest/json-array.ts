@@ -338,7 +338,7 @@ function* arrayElements(file: string, opts: ReadOptions, from: { line: number; c
       const inObject = kinds.length === depth - 1 && kinds[kinds.length - 1] === 0x7b;
       // a chat turn there (`{"role": "user", …}`, a chat's "messages" written at the element's indent) is the list's
       // item, not a record: the cut waits for a record below (it was rejected unknown_shape, a "--field text=role" hint)
-      if (cut === undefined && startLine > 0 && depth > 1 && kinds.at(-1) === 0x5b && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '' && !startsTurn(text.slice(i))) {
+      if (cut === undefined && startLine > 0 && depth > 1 && kinds.at(-1) === 0x5b && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '' && !startsTurn(text.slice(i), next.done || next.value.binary !== undefined ? undefined : next.value.text)) {
         cut = { element: startLine, line: lineNo, depth, parts: [...parts, text.slice(segStart < 0 ? 0 : segStart, i)], chars: pendingChars, comments: commentChars, lines: [thisLine], held: 0 };
       }
       if (startLine > 0 && inObject && lastSig !== 0x3a && (c === 0x7b || c === 0x5b) && i <= startCol && text.slice(0, i).trim() === '') {

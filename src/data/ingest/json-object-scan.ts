@@ -191,9 +191,12 @@ export function isTurn(keys: ReadonlySet<string>): boolean {
 /**
  * Whether `text`, a line's rest from a "{" inside a list, starts a chat turn (isTurn), not a record: an object whole on
  * the line with a turn's keys, else one whose first key is "role" or "from" (a turn spread over lines, or cut short).
+ * Where the "{" is alone on its line (comments aside), `nextLine`, the line after it, is read with it (`{` then
+ * `"role": "user", …`); no further: a turn whose "role" comes later, or after a blank line, is taken for a record.
  */
-export function startsTurn(text: string): boolean {
-  const t = text.trim().replace(/,$/, '');
+export function startsTurn(text: string, nextLine?: string): boolean {
+  const own = withoutComments(text, uncounted()).trim();
+  const t = (own === '{' && nextLine !== undefined ? `{\n${withoutComments(nextLine, uncounted())}` : own).trim().replace(/,$/, '');
   try {
     const v: unknown = JSON.parse(t);
     return typeof v === 'object' && v !== null && !Array.isArray(v) && isTurn(new Set(Object.keys(v)));
