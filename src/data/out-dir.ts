@@ -26,9 +26,9 @@ export interface ClaimedOutDir {
 
 /**
  * Makes, locks and checks `dir` for one prepare run, and removes the temporaries of the files `temps` names (its outputs,
- * its scratch files) that killed runs left there: once its outputs are judged (an older version's temporary of report.json
- * may say that its run was stopped between its renames: prepare-pending.ts), whether or not the folder is refused then
- * (refused, only those of processes no longer running).
+ * its scratch files) that killed prepare runs left there (out-file.ts removeStaleTemps): once its outputs are judged (an older
+ * version's temporary of report.json may say that its run was stopped between its renames: prepare-pending.ts), whether
+ * or not the folder is refused then.
  */
 export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords, temps: readonly string[] = []): ClaimedOutDir {
   const out = words.say('outDir');
@@ -41,13 +41,11 @@ export function claimOutDir(dir: string, overwrite: boolean, words: OptionWords,
     let vouched: Record<string, OutputEntry>;
     try {
       vouched = vouchedOutputs(dir, out, overwrite ? null : setOption(words, 'overwrite'));
-    } catch (e) {
-      // refused: a folder not prepare's, where a running process's temporary may be another command's write (classify
-      // --out DIR/test.jsonl holds no prepare lock): only those of processes gone are removed
-      removeStaleTemps(dir, temps, true);
-      throw e;
+    } finally {
+      // refused or not, those killed prepares left (prepare's namings of processes gone: another command's write, classify
+      // --out DIR/test.jsonl, holds no prepare lock)
+      removeStaleTemps(dir, temps);
     }
-    removeStaleTemps(dir, temps); // the lock held: no live run writes them (a refused run left a dead one's before)
     return { lock, vouched };
   } catch (e) {
     lock.release();

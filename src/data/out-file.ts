@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { fsyncDir, pidRunning, removeLeftover, withIo, writeFully } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { parseLeftover, tempFileName } from '../util/leftover-names.ts';
+import { PREPARE_REPORT } from './prepare-report.ts';
 import type { WrittenFile } from '../util/written-record.ts';
 
 const CHUNK = 1 << 20;
@@ -213,16 +214,27 @@ export function olderKilledRenaming(dir: string, last: string, first: string): s
 }
 
 /**
- * Removes from `dir` the temporary files of the outputs `names` that killed runs left: the caller holds the
- * folder's lock, so no other process is writing them (a pid may still show for a moment after a kill -9).
- * `deadOnly`: a folder prepare does not own, where only those of processes no longer running are removed.
+ * Removes from `dir` the temporary files of the outputs `names` that killed prepare runs left: only in prepare's namings
+ * (preparesTemp) and only of processes no longer running. The caller holds the folder's lock, so no other prepare (nor
+ * a train) writes there; but a command that takes no such lock may (classify --out DIR/test.jsonl, its atomic write's
+ * .test.jsonl.PID.N.tmp), and a pid that still runs may be one (a killed prepare's pid that shows for a moment keeps its
+ * temporary until a later run).
  */
-export function removeStaleTemps(dir: string, names: readonly string[], deadOnly = false): void {
+export function removeStaleTemps(dir: string, names: readonly string[]): void {
   for (const t of tempsAmong(fs.readdirSync(dir))) {
     // only a file: OutFile writes nothing else there, and a folder (or a link) of that name is not its to remove (rmSync
     // of a folder threw EISDIR, Node's stack trace)
-    if (names.includes(t.name) && t.pid !== process.pid && !(deadOnly && pidRunning(t.pid)) && isPlainFile(path.join(dir, t.entry))) removeLeftover(path.join(dir, t.entry));
+    if (names.includes(t.name) && t.pid !== process.pid && preparesTemp(t) && !pidRunning(t.pid) && isPlainFile(path.join(dir, t.entry))) removeLeftover(path.join(dir, t.entry));
   }
+}
+
+/**
+ * Whether a temporary is named as prepare names its own: tempOf's (.NAME.PID.0.tmp), an older version's tempOf's
+ * (.NAME.PID.tmp), or report.json's by writeFileAtomic (.report.json.PID.N.tmp), as a version before OutFile wrote it.
+ * Another atomic write's (.NAME.PID.N.tmp, N > 0) is another command's.
+ */
+function preparesTemp({ entry, name, pid }: { entry: string; name: string; pid: number }): boolean {
+  return entry === tempFileName(name, pid, 0) || OLDER_TEMP.test(entry) || name === PREPARE_REPORT;
 }
 
 /** Whether `p` is a regular file itself (not a folder, nor a symbolic link to anything). */

@@ -124,10 +124,13 @@ test('the temporary files a killed prepare left are removed by the next prepare 
   const out = path.join(dir, 'killed');
   fs.mkdirSync(out);
   const dead = deadPid();
-  // a pid that still runs too, other than the prepare's (this process's parent; a killed process may show for a
-  // moment): no other prepare writes there, it would hold the lock
-  const left = [`.train.jsonl.${dead}.tmp`, `.spool.jsonl.${dead}.tmp`, `.report.json.${dead}.tmp`, `.val.jsonl.${process.ppid}.tmp`];
-  const others = [`.notes.txt.${dead}.tmp`, 'mine.tmp'];
+  // prepare's namings (.NAME.PID.0.tmp; an older version's .NAME.PID.tmp, and its writeFileAtomic's of report.json)
+  const left = [`.train.jsonl.${dead}.0.tmp`, `.train.jsonl.${dead}.tmp`, `.spool.jsonl.${dead}.tmp`, `.report.json.${dead}.tmp`, `.report.json.${dead}.2.tmp`];
+  // before: every temporary of an output's name was removed, of a running process too (this process's parent stands for
+  // one): a classify --out DIR/test.jsonl holds no prepare lock, and its write failed at its rename, its predictions lost.
+  // Now only prepare's namings of processes gone: a running one's stays, and an atomic write's (.NAME.PID.N.tmp, N > 0,
+  // another command's) but report.json's, which an older prepare wrote so
+  const others = [`.notes.txt.${dead}.tmp`, 'mine.tmp', `.val.jsonl.${process.ppid}.tmp`, `.val.jsonl.${process.ppid}.0.tmp`, `.test.jsonl.${process.ppid}.3.tmp`, `.test.jsonl.${dead}.3.tmp`];
   for (const f of [...left, ...others]) fs.writeFileSync(path.join(out, f), 'partial');
   assert.equal((await cli(['--input', 'few.jsonl', '--out', out])).status, 0);
   assert.deepEqual(tmpFiles(out).sort(), [...others].sort(), 'files not its own stay');
