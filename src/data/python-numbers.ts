@@ -101,3 +101,13 @@ function jsonOf(v: unknown): string | undefined {
   });
   return `{${fields.join(',')}}`;
 }
+
+/**
+ * `x` as JSON with every object's keys sorted: tool calls and definitions that differ only in key order are the same
+ * (a float 1.0 and the int 1 are not: the template writes them apart).
+ */
+export function canonicalJson(x: unknown): string {
+  const sorted = (v: unknown): unknown => Array.isArray(v) ? v.map(sorted)
+    : typeof v === 'object' && v !== null && !isPythonFloat(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+  return pythonJson(sorted(x));
+}

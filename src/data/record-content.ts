@@ -1,20 +1,10 @@
 // What a record holds, seen five ways: the key of exact deduplication, the parts compared for near-duplicates and what
 // else a chat is rendered with (only records rendered with the same are compared), the text fields the checks read, and the fields written to train/val/test.jsonl.
 import type { ChatTurn } from './record-shape.ts';
-import { isPythonFloat, pythonJson } from './python-numbers.ts';
+import { canonicalJson, pythonJson } from './python-numbers.ts';
 import type { DataRecord } from './record-shape.ts';
 import { CANONICAL_NAMES, turnName, type FieldNames } from './field-names.ts';
 import { invisibleFold } from './invisible-fold.ts';
-
-/**
- * `x` as JSON with every object's keys sorted: tool calls and definitions that differ only in key order are the same
- * (a float 1.0 and the int 1 are not: the template writes them apart, python-numbers.ts).
- */
-function canonicalJson(x: unknown): string {
-  const sorted = (v: unknown): unknown => Array.isArray(v) ? v.map(sorted)
-    : typeof v === 'object' && v !== null && !isPythonFloat(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
-  return pythonJson(sorted(x));
-}
 
 /**
  * What a chat is rendered with beside its turns (its tools, its template variables) as pythonJson, once per object:

@@ -334,6 +334,27 @@ test('JSON: a record naming a key twice with different values is invalid_json, n
   assert.equal([...readJson(f['dup.json']!)][0]!.error?.reason, 'invalid_json');
 });
 
+test('JSON: a key named twice with one value written two ways (spacing, escapes, key order) loses nothing and is let be; 1 and 1.0 are two values', () => {
+  // before: the values were compared as written, so each of the first four was invalid_json, "different values"
+  const f = writeFiles(dir, {
+    'same-dup.jsonl': [
+      '{"text": "spacing", "o": {"a": 1}, "o": {"a":1}}',
+      '{"text": "escapes", "k": "a", "k": "\\u0061"}',
+      '{"text": "key order", "o": {"b": 1, "c": [2, "x"]}, "o": {"c": [2, "\\u0078"], "b": 1}}',
+      '{"text": "numbers", "n": 1e2, "n": 100.0}',
+      '{"text": "int and float", "n": 1, "n": 1.0}',
+      '{"text": "past 2**53", "n": 12345678901234567890, "n": 12345678901234567891}',
+      '{"text": "text", "text": "te\\u0078t"}',
+    ].join('\n'),
+  });
+  assert.deepEqual([...readJsonlItems(f['same-dup.jsonl']!)].map((i) => i.error?.detail ?? 'ok'), [
+    'ok', 'ok', 'ok', 'ok',
+    'the key "n" appears twice with different values (JSON keeps the last and drops the other): keep one',
+    'the key "n" appears twice with different values (JSON keeps the last and drops the other): keep one',
+    'ok',
+  ]);
+});
+
 test('JSON Lines: a line holding two records glued together (no line break between them) is rejected saying so', () => {
   const f = writeFiles(dir, { 'glued.jsonl': '{"text": "first"}{"text": "second"}\n{"text": "third"} [1]\n{"text": "x"} junk\n' })['glued.jsonl']!;
   assert.deepEqual([...readJsonlItems(f)].map((i) => [i.line, i.error?.reason, i.error?.detail.replace(/ Put each.*/, '')]), [

@@ -5,7 +5,9 @@
 // occurrences in the text are counted against the objects of the parsed value that hold it: no more occurrences, no
 // object can hold it twice. Else every object's keys, at any depth, are found by one walk of the text that jumps over
 // strings, each name read as JSON reads it (escapes undone). The same key twice with the same value loses nothing and
-// is let be.
+// is let be: the same as Python's json reads it, however written (`{"a": 1}` and `{"a":1}`, `"a"` and `"\u0061"`, an
+// object's keys in another order; not 1 and 1.0, an int and a float).
+import { canonicalJson, parsePythonJson } from '../python-numbers.ts';
 import { stringEnd } from './number-spellings.ts';
 
 /** Up to this many key names, a search of the text for each is quicker than a walk of it (each search may read it whole). */
@@ -82,7 +84,7 @@ function firstConflictingKey(text: string): { key: string; path: string } | null
     if (o.key === null || o.valueStart < 0) return false;
     o.seen ??= new Map();
     const before = o.seen.get(o.key);
-    if (before !== undefined && text.slice(before.start, before.end).trim() !== text.slice(o.valueStart, at).trim()) return true;
+    if (before !== undefined && !sameValue(text.slice(before.start, before.end), text.slice(o.valueStart, at))) return true;
     o.seen.set(o.key, { start: o.valueStart, end: at });
     o.key = null;
     o.valueStart = -1;
@@ -125,4 +127,15 @@ function firstConflictingKey(text: string): { key: string; path: string } | null
 export function memberPath(path: string, key: string): string {
   if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === '' ? key : `${path}.${key}`;
   return `${path}[${JSON.stringify(key)}]`;
+}
+
+/** Whether two JSON texts of a member's value are one value as Python's json reads it (sameness of text first: the usual case). */
+function sameValue(a: string, b: string): boolean {
+  if (a.trim() === b.trim()) return true;
+  try {
+    // in a list: a number alone is not marked (1.0 would be 1)
+    return canonicalJson(parsePythonJson(`[${a}]`)) === canonicalJson(parsePythonJson(`[${b}]`));
+  } catch {
+    return false; // not JSON text on its own: the record is refused as JSON anyway
+  }
 }
