@@ -15,8 +15,8 @@ import { loadConfig } from '../model/config.ts';
 import { defaultLabels } from '../model/config-head.ts';
 import { loadModel } from '../model/mistral.ts';
 import { dynamicRopeRefusal } from '../model/rope-config.ts';
-import { loadAdapter } from '../model/peft.ts';
-import { hasScoreHeadFolder } from '../model/task.ts';
+import { loadAdapter, readAdapterInfo } from '../model/peft.ts';
+import { hasScoreHeadFolder, scoreRowsFolder } from '../model/task.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { leadingIds } from '../tokenizer/types.ts';
 import { writeStreamAtomic } from '../util/atomic.ts';
@@ -70,6 +70,25 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
   if (headRows !== undefined) requireOneNamePerClass(names, headRows, namesFrom);
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, text: normalizeText(f.text!) }];
   if (texts[0]!.text === '') throw new UserError(`--text ${noText(f.text ?? '')}: give the text to classify`);
+  // an adapter with no head over a model folder with none (a SEQ_CLS adapter saved without it), from their headers: said
+  // before the tokenizer is read, as it was when the weights were read first
+  if (target.adapter !== null) {
+    const info = readAdapterInfo(target.adapter, config.numLayers, config, target.model);
+    if (!info.hasScore && scoreRowsFolder(target.model) === null) throw new UserError(noScoreHead(info, NOT_A_CLASSIFIER), target.adapter);
+  }
+  // the texts tokenized before the weights load, as eval reads its data: a --max-seq-len with no room for a text beside
+  // the tokenizer's special ids is said at once, not after a 7B model has loaded
+  const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, config.vocabSize, target.model);
+  const maxSeqLen = target.maxSeqLen ?? undefined;
+  const tokenized = texts.map((t) => {
+    try {
+      const opts = { maxSeqLen, maxSeqLenName: target.maxSeqLenName ?? undefined, overflow: 'truncate', specialTokenText: 'encode' } as const;
+      return tokenizeRecord({ shape: 'classification', text: t.text, label: 0 }, tokenizer, opts);
+    } catch (e) {
+      if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? recordPlace(f.data, t) : '--text');
+      throw e;
+    }
+  });
   withBackend(device, (backend) => {
     const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
@@ -80,17 +99,7 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
     requireOneNamePerClass(names, numLabels, namesFrom);
     if (!names) warn(`the class names are not known ${CLASS_NAME_PLACES}: classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
     const classes = names ?? defaultLabels(numLabels);
-    const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize, target.model);
     weightsRead();
-    const maxSeqLen = target.maxSeqLen ?? undefined;
-    const tokenized = texts.map((t) => {
-      try {
-        return tokenizeRecord({ shape: 'classification', text: t.text, label: 0 }, tokenizer, { maxSeqLen, overflow: 'truncate', specialTokenText: 'encode' });
-      } catch (e) {
-        if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? recordPlace(f.data, t) : '--text');
-        throw e;
-      }
-    });
     const rows = tokenized.map((t) => t.row!);
     // the text of a special token ("</s>") in a text to predict on is that token, as transformers' tokenizer reads it
     // (training refuses such text): said, with the first place, not a stop of the whole file

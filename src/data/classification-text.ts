@@ -16,12 +16,15 @@ export function cutText(ids: readonly number[], around: TextAround, max: number)
   return [...ids.slice(0, before), ...(keepEnd ? text.slice(text.length - room) : text.slice(0, room)), ...ids.slice(ids.length - after)];
 }
 
-/** A maxSeqLen that cannot hold a classification row's special ids and one token of text (rows of [EOS] alone) is refused. */
-export function checkTextRoom(max: number, leading: readonly number[], trailing: readonly number[]): void {
+/**
+ * A maxSeqLen that cannot hold a classification row's special ids and one token of text (rows of [EOS] alone) is
+ * refused, named as its caller's user gave it (`name`: TokenizeOptions.maxSeqLenName).
+ */
+export function checkTextRoom(max: number, leading: readonly number[], trailing: readonly number[], name = 'options.maxSeqLen'): void {
   const least = leading.length + trailing.length + 1;
   if (max >= least) return;
   const ids = (a: readonly number[]): string => (a.length ? `[${a.join(', ')}]` : 'none');
-  throw new UserError(`max_seq_len (maxSeqLen) ${max} leaves no room for the text of a classification row: it keeps the ids ` +
+  throw new UserError(`${name} ${max} leaves no room for the text of a classification row: it keeps the ids ` +
     `${ids(leading)} before the text and ${ids(trailing)} after it; give at least ${least}`);
 }
 

@@ -124,6 +124,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   }
   if (opts.maxSeqLen !== undefined) needInteger('loadTokenRows', 'options.maxSeqLen', opts.maxSeqLen, 1);
   const task = opts.task ?? 'generation', words = opts.words ?? libraryWords('loadTokenRows');
+  const maxSeqLenName = opts.maxSeqLenName ?? words.say('maxSeqLen');
   const cleans = (detail: string): string => cleansWith(detail, file, words);
   const fields = resolveFields(opts.fields, words);
   const tok = opts.tokenizer ?? null;
@@ -161,7 +162,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     const where = recordPlace(file, at);
     let r;
     try {
-      r = tokenizeRecord(record, tok, { ...opts, labels, fields });
+      r = tokenizeRecord(record, tok, { ...opts, maxSeqLenName, labels, fields });
     } catch (e) {
       // a record of a common layout is named by its chat's messages: say how they were made
       unmade = { error: !isUserError(e) ? e : new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, where) };
@@ -228,7 +229,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   if (unmade !== null) throw unmade.error;
 
   if (rows.length === 0) {
-    const max = `max_seq_len / ${words.say('maxSeqLen')} (${opts.maxSeqLen} tokens)`; // train's config key, and eval's or loadTokenRows' option
+    const max = `${maxSeqLenName} (${opts.maxSeqLen} tokens)`;
     const why = stats.blocksMarkNone === stats.dropped ? markedNoneWhy(stats.dropped)
       : opts.maxSeqLen === undefined ? 'none has a target token'
       : (opts.overflow ?? 'truncate') === 'drop' ? `longer than ${max}, or no target token` : `no target token left within ${max}`;

@@ -51,6 +51,11 @@ export interface TokenizeOptions {
   trainOn?: 'assistant' | 'all';
   /** Longest sequence kept, in tokens (default: no limit). */
   maxSeqLen?: number;
+  /**
+   * maxSeqLen as the caller's user gave it, for an error about it: `max_seq_len` (train's config key), `--max-seq-len`,
+   * `the run's max_seq_len` (default: `options.maxSeqLen`; loadTokenRows': its words' name of it).
+   */
+  maxSeqLenName?: string;
   /** What to do with a longer sequence: keep its first maxSeqLen tokens (default) or drop it. */
   overflow?: 'truncate' | 'drop';
   /** Class list for classification records (default: an integer label is its own index). */
@@ -145,7 +150,7 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
     case 'classification': {
       const text = opts.specialTokenText === 'encode' ? tok.encode(record.text) : encodeText(tok, record.text, `"${f.text}"`);
       const leading = bos(tok), trailing = tok.trailingIds ?? [];
-      if (opts.maxSeqLen !== undefined) checkTextRoom(opts.maxSeqLen, leading, trailing);
+      if (opts.maxSeqLen !== undefined) checkTextRoom(opts.maxSeqLen, leading, trailing, opts.maxSeqLenName);
       seq = { ids: [...leading, ...text, ...trailing], labels: [], around: { before: leading.length, after: trailing.length, keepEnd: tok.truncationSide === 'left' } };
       label = classIndex(record.label, opts);
       const special = opts.specialTokenText === 'encode' ? firstSpecial(tok, text, record.text) : undefined;

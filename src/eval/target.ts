@@ -56,6 +56,8 @@ export interface EvalTarget {
   task: EvalTask | null;
   labels: string[] | null;
   maxSeqLen: number | null;
+  /** maxSeqLen as its user gave it, for messages: the option (--max-seq-len, options.maxSeqLen) or the run's max_seq_len; null with none. */
+  maxSeqLenName: string | null;
   trainOn: 'assistant' | 'all';
 }
 
@@ -97,7 +99,8 @@ export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPT
       model: lora ? base! : sub, adapter: lora ? sub : null, runWeights: sub, task: task ?? cfg.task,
       // a fully trained model/ carries the tokenizer it was trained with (runs before it did: the base's)
       tokenizerDir: !lora && fs.existsSync(path.join(sub, 'tokenizer.json')) ? sub : base ?? sub,
-      labels: givenLabels(o.labels ?? null, cfg.labels, "the run's classes", w.say('labels')) ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
+      labels: givenLabels(o.labels ?? null, cfg.labels, "the run's classes", w.say('labels')) ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len,
+      maxSeqLenName: o.maxSeqLen != null ? w.say('maxSeqLen') : "the run's max_seq_len", trainOn: cfg.data.train_on,
     };
   }
   // requireOneTarget: a model given, or an adapter alone whose adapter_config.json names its base folder here
@@ -108,7 +111,10 @@ export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPT
     warnIfNotTrainedOn(o.adapter, model);
     warnIfAdapterTemplateDiffers(o.adapter, model, w);
   }
-  return { model, adapter: o.adapter ?? null, tokenizerDir: null, runWeights: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
+  return {
+    model, adapter: o.adapter ?? null, tokenizerDir: null, runWeights: null, task, labels: o.labels ?? null,
+    maxSeqLen: o.maxSeqLen ?? null, maxSeqLenName: o.maxSeqLen != null ? w.say('maxSeqLen') : null, trainOn: 'assistant',
+  };
 }
 
 /**

@@ -72,7 +72,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
   const classes: LabelValue[] | undefined = cfg.labels ? classesFor(cfg.labels) : undefined;
   const r = loadTokenRows(file, {
     tokenizer: ctx.tokenizer, vocabSize: ctx.vocabSize, task: cfg.task, labels: classes,
-    trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow, wrongTaskFix: ctx.wrongTaskFix, unknownLabelFix: ctx.unknownLabelFix, words: ctx.words,
+    trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, maxSeqLenName: 'max_seq_len', overflow: cfg.overflow, wrongTaskFix: ctx.wrongTaskFix, unknownLabelFix: ctx.unknownLabelFix, words: ctx.words,
     onNote: (note) => warn(`${key}: ${file}: ${note}`), formatFlag: false,
   });
   ctx.onLoaded?.(key, r.stats);

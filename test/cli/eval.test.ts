@@ -281,7 +281,7 @@ test('eval --max-seq-len: the truncated and dropped rows are counted on stderr, 
   assert.deepEqual(Object.keys(JSON.parse(lines[0]!) as object).sort(), ['loss', 'perplexity', 'tokens']);
   // every record dropped: the error names the file, the count and the setting to raise
   fails(await cli('eval', '--model', model, '--data', file, '--max-seq-len', '2', '--device', 'cpu', '--json'),
-    `${file}: every record was dropped (3): no target token left within max_seq_len / --max-seq-len (2 tokens)`);
+    `${file}: every record was dropped (3): no target token left within --max-seq-len (2 tokens)`);
   assert.match((await cli('eval', '--help')).stdout, /--max-seq-len N\s+truncate longer examples to N tokens; one left with no target token is dropped/);
 });
 

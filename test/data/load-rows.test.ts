@@ -249,11 +249,12 @@ test('a record of the other task says what to do (give this task\'s data, or wha
   refused('use --task classification', 'use --task classification; of a file that mixes the two tasks, mistral-tune prepare --task generation keeps the generation records', FLAG_WORDS);
 });
 
-test('every record dropped by the length limit names it as the caller sets it: max_seq_len / options.maxSeqLen, or / --max-seq-len (eval\'s flag)', () => {
+test('every record dropped by the length limit names it as the caller sets it: options.maxSeqLen, --max-seq-len (eval\'s flag), or as maxSeqLenName says (train\'s max_seq_len)', () => {
   const f = writeFiles(dir, { 'long-prompts.jsonl': '{"prompt": "a prompt long enough to fill the limit", "completion": " yes"}\n' })['long-prompts.jsonl']!;
-  const dropped = (option: string) => (e: unknown) => isUserError(e) && e.message === `${f}: every record was dropped (1): no target token left within max_seq_len / ${option} (2 tokens)`;
+  const dropped = (option: string) => (e: unknown) => isUserError(e) && e.message === `${f}: every record was dropped (1): no target token left within ${option} (2 tokens)`;
   assert.throws(() => loadTokenRows(f, { tokenizer: tok, maxSeqLen: 2 }), dropped('options.maxSeqLen'));
   assert.throws(() => loadTokenRows(f, { tokenizer: tok, maxSeqLen: 2, words: FLAG_WORDS }), dropped('--max-seq-len'));
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, maxSeqLen: 2, maxSeqLenName: 'max_seq_len', words: FLAG_WORDS }), dropped('max_seq_len'));
 });
 
 test("a bad record's fix that is a flag of prepare's (--field, --keep-placeholders) is said to be prepare's, with the prepare that takes it, in train's and eval's words", () => {

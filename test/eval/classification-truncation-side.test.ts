@@ -43,7 +43,7 @@ test('a truncation_side other than "left" or "right" is refused, naming the file
 });
 
 test('a max_seq_len with no room for a token of text beside the special ids is refused, naming them', () => {
-  assert.throws(() => cut(tokenizer(true), 2), /max_seq_len \(maxSeqLen\) 2 leaves no room for the text of a classification row: it keeps the ids \[1\] before the text and \[2\] after it; give at least 3/);
-  assert.throws(() => cut(tokenizer(false), 1), /max_seq_len \(maxSeqLen\) 1 .*\[1\] before the text.*give at least 2/);
+  assert.throws(() => cut(tokenizer(true), 2), /options\.maxSeqLen 2 leaves no room for the text of a classification row: it keeps the ids \[1\] before the text and \[2\] after it; give at least 3/);
+  assert.throws(() => cut(tokenizer(false), 1), /options\.maxSeqLen 1 .*\[1\] before the text.*give at least 2/);
   assert.deepEqual(cut(tokenizer(false), 2), [1, 264]);
 });
