@@ -25,6 +25,12 @@ export interface AdapterCardOptions {
    * padding with another (the base tokenizer's own pad token, e.g. <unk>), HF scores a padding position of each shorter row.
    */
   scorePadId: number | null;
+  /**
+   * The torch dtype of the base the adapter was trained on (its weights as our model held them: f32, or bf16 under
+   * precision bf16), which the loading code passes: transformers 5 loads a base in its config.json's dtype by default
+   * (bfloat16 for Mistral 7B), whose logits differ from training's f32 ones by ~1e-2 (default: none passed).
+   */
+  dtype?: 'float32' | 'bfloat16';
 }
 
 /** The tag of the cards adapterCard writes, in their front matter's tags. */
@@ -94,19 +100,23 @@ export function adapterCard(o: AdapterCardOptions): string {
   ];
   const names = o.labels ?? defaultLabels(o.numLabels ?? 0); // transformers' names for classes without id2label
   if (seqCls) lines.push('Classes, in the order of the head\'s outputs:', '', ...names.map((n, i) => `- ${i}: ${n}`), '');
-  lines.push('## Load with transformers + PEFT', '', '```python', 'from peft import PeftModel');
+  lines.push('## Load with transformers + PEFT', '', '```python', ...(o.dtype ? ['import torch'] : []), 'from peft import PeftModel');
+  // the base in the dtype training held it in, said once in a comment where the code passes it
+  const dtype = o.dtype ? `dtype=torch.${o.dtype}` : null;
   // the head's config as from_pretrained's keyword arguments: the base's own config has none of it (transformers' 2 classes)
   const headKwargs = ['num_labels=len(labels),', '    id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)}' +
-    `${o.padTokenId !== null ? `, pad_token_id=${o.padTokenId}` : ''})`];
+    `${o.padTokenId !== null ? `, pad_token_id=${o.padTokenId}` : ''}${dtype ? `, ${dtype}` : ''})`];
+  const dtypeNote = dtype ? [`# ${dtype}: the base as training held it, so the outputs are training's (transformers loads config.json's dtype otherwise)`] : [];
   if (seqCls) {
     lines.push(
       'from transformers import AutoModelForSequenceClassification, AutoTokenizer',
       '',
       `labels = ${JSON.stringify(names)}`,
+      ...dtypeNote,
       `base = AutoModelForSequenceClassification.from_pretrained(${JSON.stringify(base)}, ${headKwargs[0]}`, headKwargs[1]!,
     );
   } else {
-    lines.push('from transformers import AutoModelForCausalLM', '', `base = AutoModelForCausalLM.from_pretrained(${JSON.stringify(base)})`);
+    lines.push('from transformers import AutoModelForCausalLM', '', ...dtypeNote, `base = AutoModelForCausalLM.from_pretrained(${JSON.stringify(base)}${dtype ? `, ${dtype}` : ''})`);
   }
   lines.push('model = PeftModel.from_pretrained(base, "PATH/TO/THIS/FOLDER")');
   if (seqCls && o.scorePadId !== null) {

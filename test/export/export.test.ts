@@ -39,12 +39,12 @@ const rows = Array.from({ length: 6 }, (_, i) => {
   return { ids, label: i % 3 };
 });
 
-function trainedRun(task: 'generation' | 'classification'): string {
+function trainedRun(task: 'generation' | 'classification', model = TINY_BASE): string {
   const dir = tmp();
   const lines = rows.map((r) => JSON.stringify(task === 'generation' ? { input_ids: r.ids } : { input_ids: r.ids, label: r.label }));
   fs.writeFileSync(path.join(dir, 'train.jsonl'), lines.join('\n') + '\n');
   const cfg = validate({
-    model: TINY_BASE, task, labels: task === 'classification' ? ['a', 'b', 'c'] : null, data: { train: path.join(dir, 'train.jsonl') },
+    model, task, labels: task === 'classification' ? ['a', 'b', 'c'] : null, data: { train: path.join(dir, 'train.jsonl') },
     lora: { r: 4, alpha: 8, target_modules: ['q_proj', 'v_proj', 'down_proj'] }, optimizer: { lr: 0.05 }, batch_size: 3, max_steps: 2,
     eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
   }, 'test');
@@ -61,8 +61,8 @@ function readOnlyRun(task: 'generation' | 'classification'): string {
 const backend = testBackend();
 
 /** The base model with a run's (unmerged) adapter: what every export must reproduce. */
-function baseWithAdapter(run: string): ReturnType<typeof loadModel> {
-  const model = loadModel(TINY_BASE, { backend });
+function baseWithAdapter(run: string, base = TINY_BASE): ReturnType<typeof loadModel> {
+  const model = loadModel(base, { backend });
   loadAdapter(model, path.join(run, 'adapter'), { trainable: false });
   return model;
 }
@@ -333,13 +333,13 @@ test('an adapter folder has a README.md model card: base model, classes in index
   const cls = fs.readFileSync(path.join(readOnlyRun('classification'), 'adapter', 'README.md'), 'utf8');
   assert.match(cls, /^---\nbase_model: ".*hf-tiny-mistral.*"\nlibrary_name: peft\npipeline_tag: text-classification\n/);
   assert.match(cls, /- 0: a\n- 1: b\n- 2: c\n/);
-  assert.match(cls, /labels = \["a","b","c"\]\nbase = AutoModelForSequenceClassification\.from_pretrained\(".*", num_labels=len\(labels\),\n    id2label=dict\(enumerate\(labels\)\), label2id=\{l: i for i, l in enumerate\(labels\)\}\)\n/, 'the base has its pad_token_id (0)');
+  assert.match(cls, /labels = \["a","b","c"\]\n# dtype=torch\.float32: the base as training held it, .*\nbase = AutoModelForSequenceClassification\.from_pretrained\(".*", num_labels=len\(labels\),\n    id2label=dict\(enumerate\(labels\)\), label2id=\{l: i for i, l in enumerate\(labels\)\}, dtype=torch\.float32\)\n/, 'the base has its pad_token_id (0)');
   assert.match(cls, /LoRA r=4, alpha=8, on q_proj, v_proj, down_proj, with the classification head/);
   // the tokenizer pads with the id the classifier skips (the base tokenizer's own pad token may be another)
   assert.match(cls, /\nmodel = PeftModel\.from_pretrained\(base, "PATH\/TO\/THIS\/FOLDER"\)\ntokenizer = AutoTokenizer\.from_pretrained\(".*"\)\ntokenizer\.pad_token_id = 0  # /);
   const gen = fs.readFileSync(path.join(readOnlyRun('generation'), 'adapter', 'README.md'), 'utf8');
   assert.match(gen, /pipeline_tag: text-generation/);
-  assert.match(gen, /base = AutoModelForCausalLM\.from_pretrained\(".*"\)\nmodel = PeftModel\.from_pretrained\(base, "PATH\/TO\/THIS\/FOLDER"\)/);
+  assert.match(gen, /\n# dtype=torch\.float32: .*\nbase = AutoModelForCausalLM\.from_pretrained\(".*", dtype=torch\.float32\)\nmodel = PeftModel\.from_pretrained\(base, "PATH\/TO\/THIS\/FOLDER"\)/);
   // a base without pad_token_id gets the EOS id in the loading code (HF scores batches only with one); random weights: no base
   const noPad = adapterCard({ spec: { r: 8, alpha: 16, dropout: 0, targets: ['q_proj'], useRslora: true }, targetModules: ['q_proj'], taskType: 'SEQ_CLS',
     baseModel: null, labels: null, numLabels: 2, padTokenId: 6, scorePadId: 6 });
@@ -361,7 +361,23 @@ const peftHere = spawnSync(HF_PY, ['-c', 'import torch, transformers, peft'], { 
 test("a SEQ_CLS adapter card's loading code runs: PeftModel on the base it builds, and AutoPeftModelForSequenceClassification with the head's kwargs, each with our logits", { skip: !peftHere && `${HF_PY} has no torch, transformers and peft (set PYTHON)` }, () => {
   // PEFT's one-call loader reads no class names from the folder: from_pretrained(folder) alone built a base of 2 classes
   // and failed on score's size (3 rows); the card gave only the PeftModel route
-  const run = readOnlyRun('classification');
+  cardRoutesGiveOurLogits(readOnlyRun('classification'), TINY_BASE);
+});
+
+test("a SEQ_CLS adapter card's loading code loads a base whose config.json says bfloat16 in the dtype training held it (f32), so its logits are ours", { skip: !peftHere && `${HF_PY} has no torch, transformers and peft (set PYTHON)` }, () => {
+  // transformers 5.17 loads a base in config.json's dtype by default (Mistral 7B's: bfloat16): the card's code, which
+  // passed no dtype, gave logits ~1e-2 from training's f32 ones (seen failing: relErr past tol('logits'))
+  const base = path.join(tmp(), 'bf16-config');
+  fs.cpSync(TINY_BASE, base, { recursive: true });
+  const config = JSON.parse(fs.readFileSync(path.join(base, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(base, 'config.json'), JSON.stringify({ ...config, dtype: 'bfloat16' }, null, 2));
+  const run = trainedRun('classification', base);
+  assert.match(fs.readFileSync(path.join(run, 'adapter', 'README.md'), 'utf8'), /, pad_token_id=\d+, dtype=torch\.float32\)\n|label2id=\{l: i for i, l in enumerate\(labels\)\}, dtype=torch\.float32\)\n/);
+  cardRoutesGiveOurLogits(run, base);
+});
+
+/** The card of `run`'s adapter (trained on `base`), its two loading routes run in Python: each gives our logits. */
+function cardRoutesGiveOurLogits(run: string, base: string): void {
   const adapter = path.join(run, 'adapter');
   const code = /```python\n([\s\S]*?)```/.exec(fs.readFileSync(path.join(adapter, 'README.md'), 'utf8'))![1]!;
   assert.match(code, /\nmodel = AutoPeftModelForSequenceClassification\.from_pretrained\("PATH\/TO\/THIS\/FOLDER", num_labels=len\(labels\),\n    id2label=/);
@@ -389,10 +405,10 @@ print(json.dumps({"peft": logits(ns["peft_model"]), "auto": logits(ns["model"]),
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { peft: number[][]; auto: number[][]; names: Record<string, string>; bare: string };
   assert.deepEqual(out.names, { 0: 'a', 1: 'b', 2: 'c' });
   assert.match(out.bare, /size mismatch/, 'the folder alone: the base has 2 classes (why the card passes the kwargs)');
-  const model = baseWithAdapter(run);
+  const model = baseWithAdapter(run, base);
   const ours = ids.flatMap((row) => Array.from(model.classLogits(collate([{ inputIds: row }], 0, 0))));
   for (const route of ['peft', 'auto'] as const) assert.ok(relErr(ours, out[route].flat()) < tol('logits'), `${route}: ${JSON.stringify(out[route])} vs ${JSON.stringify(ours)}`);
-});
+}
 
 test('a classification export of a model without pad_token_id writes the EOS id, so HF scores batches as we do', () => {
   const src = path.join(FIXTURES, 'variants', 'no-pad-token'); // pad_token_id null, bos 5, eos 6, vocab 64
