@@ -327,6 +327,8 @@ const WEIGHT_DTYPE = 'the weights\' dtype is precision: bf16 or fp32 (auto choos
 const ONE_DEVICE = 'a run trains on one device, the CPU or one GPU (device): there is no distributed training';
 /** What HF's bf16_full_eval and fp16_full_eval are told. */
 const FULL_EVAL = "val and test are evaluated in the run's precision: (bf16 or fp32): leave it out";
+/** What PEFT's layer selection is told: a new adapter takes every layer; one PEFT made for some continues as it is (lora.init_from). */
+const SOME_LAYERS = "every decoder layer of a new adapter is adapted (lora.target_modules chooses the projections); for some layers only, make the adapter with PEFT's layers_to_transform and continue it with lora.init_from";
 /** What PEFT's QLoRA keys (use_qalora, qalora_group_size) are told. */
 const NO_QLORA = 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16';
 
@@ -341,8 +343,8 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   modules_to_save: 'a classification run trains and saves its score head itself: leave it out',
   fan_in_fan_out: "Mistral's projections are Linear layers, not Conv1D: leave it out",
   init_lora_weights: "a new adapter starts as PEFT's default (A Kaiming-uniform, B zero); lora.init_from continues a trained one",
-  layers_to_transform: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
-  layers_pattern: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
+  layers_to_transform: SOME_LAYERS,
+  layers_pattern: SOME_LAYERS,
   rank_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
   alpha_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
   optim: ADAMW, 'optimizer.type': ADAMW, 'optimizer.name': ADAMW,

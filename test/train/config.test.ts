@@ -205,6 +205,11 @@ test('keys of HF, PEFT and axolotl with no counterpart here say what to do inste
   for (const key of ['bias', 'lora_bias', 'task_type', 'modules_to_save', 'fan_in_fan_out', 'init_lora_weights', 'layers_to_transform', 'rank_pattern', 'exclude_modules', 'revision']) {
     assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {${key}: 1}\n`)), new RegExp(`unknown key "lora\\.${key}": \\S`), key);
   }
+  // PEFT's layer selection is read from an adapter continued with lora.init_from (it trains as PEFT does): the way out (had none)
+  for (const key of ['layers_to_transform', 'layers_pattern']) {
+    assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {${key}: [0]}\n`)),
+      new RegExp(`unknown key "lora\\.${key}": every decoder layer of a new adapter is adapted .*; for some layers only, make the adapter with PEFT's layers_to_transform and continue it with lora\\.init_from$`), key);
+  }
   // the names written as flags (--learning-rate) or in other case are the same names (had no suggestion)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning-rate: 1\n')), /unknown key "learning-rate" \(did you mean "optimizer\.lr"\? write optimizer: \{lr: 1\}\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {lora-alpha: 3}\n')), /unknown key "lora\.lora-alpha" \(did you mean "lora\.alpha"\? write alpha: 3 under lora:\)$/);
