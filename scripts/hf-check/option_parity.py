@@ -72,6 +72,28 @@ CASES = {
                                                                                                                           rms_norm_eps=1e-3)),
                                        dict(task='classification', labels=['neg', 'neutral', 'pos'], batch_size=2, epochs=2, grad_clip=0.5,
                                             schedule=dict(type='cosine', warmup_steps=1), optimizer=dict(lr=1e-2, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.1))),
+    # 2026-12-07: betas 0 (no moments), clipping at 1e-9, ε 1 with weight decay 2, the other schedules with their arguments,
+    # a batch larger than the data, r 32 (the k/v side) with rsLoRA + DoRA, an adapter of init_lora_weights false, bias "all"
+    # and fan_in_fan_out (PEFT reads them as plain LoRA), layers_pattern, a regex target, exclude_modules, DoRA SEQ_CLS on one layer
+    'betas_0_weight_decay': (dict(r=2, lora_alpha=5), dict(batch_size=3, epochs=2, optimizer=dict(lr=1e-2, betas=[0.0, 0.0], eps=1e-8, weight_decay=0.1))),
+    'beta1_0_clip_1e-9': (dict(r=2, lora_alpha=5), dict(batch_size=2, grad_accum=2, epochs=2, grad_clip=1e-9, optimizer=dict(lr=1e-2, betas=[0.0, 0.5], eps=1e-8, weight_decay=0.0))),
+    'eps_1_weight_decay_2': (dict(r=2, lora_alpha=5), dict(batch_size=3, epochs=2, optimizer=dict(lr=5e-2, betas=[0.5, 0.5], eps=1.0, weight_decay=2.0))),
+    'polynomial_sqrt_lr_end_0': (dict(r=2, lora_alpha=5), dict(batch_size=2, grad_accum=2, epochs=3, schedule=dict(type='polynomial', warmup_steps=2, power=0.5, lr_end=0.0))),
+    'cosine_with_restarts_3': (dict(r=2, lora_alpha=5), dict(batch_size=1, grad_accum=2, epochs=2, schedule=dict(type='cosine_with_restarts', warmup_steps=0.25, num_cycles=3))),
+    'inverse_sqrt_timescale_3': (dict(r=2, lora_alpha=5), dict(batch_size=2, epochs=2, schedule=dict(type='inverse_sqrt', warmup_steps=1, timescale=3))),
+    'cosine_min_lr_one_cycle': (dict(r=2, lora_alpha=5), dict(batch_size=1, epochs=1, schedule=dict(type='cosine_with_min_lr', warmup_steps=2, num_cycles=1.0, min_lr_rate=0.3))),
+    'wsd_decay_past_run': (dict(r=2, lora_alpha=5), dict(batch_size=2, epochs=2, schedule=dict(type='warmup_stable_decay', warmup_steps=1, num_decay_steps=10, decay_type='1-sqrt'))),
+    'batch_past_rows_accum_3': (dict(r=2, lora_alpha=5), dict(batch_size=20, grad_accum=3, epochs=3, schedule=dict(type='linear', warmup_steps=1))),
+    'dora_rslora_r32_kv_weight_decay': (dict(r=32, lora_alpha=3, use_dora=True, use_rslora=True, target_modules=['v_proj', 'k_proj']),
+                                        dict(batch_size=3, grad_accum=2, epochs=2, grad_clip=0.5, optimizer=dict(lr=1e-2, betas=[0.9, 0.99], eps=1e-8, weight_decay=0.2))),
+    'init_false_bias_all_fan_in_fan_out': (dict(r=3, lora_alpha=6, init_lora_weights=False, bias='all', fan_in_fan_out=True),
+                                           dict(batch_size=4, epochs=2, optimizer=dict(lr=1e-2, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.1))),
+    'layers_pattern_r1': (dict(r=1, lora_alpha=3, target_modules=['o_proj', 'down_proj'], layers_to_transform=[0], layers_pattern='layers'), dict(batch_size=2, epochs=2)),
+    'regex_layer1_mlp_rslora': (dict(r=2, lora_alpha=0.3, use_rslora=True, target_modules=r'.*layers\.1\.mlp\.(gate|down)_proj'),
+                                dict(batch_size=2, grad_accum=3, epochs=2, schedule=dict(type='cosine', warmup_steps=0.2))),
+    'exclude_modules_all_linear': (dict(r=2, lora_alpha=4, target_modules='all-linear', exclude_modules=['o_proj', 'gate_proj']), dict(batch_size=2, epochs=2)),
+    'cls_dora_one_layer': (dict(r=2, lora_alpha=4, use_dora=True, target_modules=['q_proj', 'up_proj'], layers_to_transform=[1], task_type='SEQ_CLS'),
+                           dict(task='classification', labels=['neg', 'neutral', 'pos'], batch_size=3, epochs=2, optimizer=dict(lr=1e-2, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.1))),
 }
 # method: full (every weight; HF decays all but the norms): name -> (MistralConfig keys of a new base or None, config)
 FULL = {
@@ -193,12 +215,13 @@ def hf_train(adapter, c, seed=0, rows=None, batch_size=None, base=None, dropout=
                 mod.p = dropout
     o = {**OPT, **c.get('optimizer', {})}
     s = c.get('schedule', dict(type='constant', warmup_steps=0))
-    sched = {'constant': 'constant_with_warmup', 'linear': 'linear', 'cosine': 'cosine'}[s['type']]
+    sched = {'constant': 'constant_with_warmup'}.get(s['type'], s['type'])  # our constant warms up (README)
+    sched_kwargs = {k: v for k, v in s.items() if k not in ('type', 'warmup_steps')}  # schedule.* = lr_scheduler_kwargs
     lr = StepLr()
     args = TrainingArguments(
         output_dir=f'{out}/hf-tmp', per_device_train_batch_size=batch_size or c['batch_size'], gradient_accumulation_steps=c.get('grad_accum', 1),
         num_train_epochs=c.get('epochs', 1), max_steps=c.get('max_steps') or -1, learning_rate=o['lr'], adam_beta1=o['betas'][0],
-        adam_beta2=o['betas'][1], adam_epsilon=o['eps'], weight_decay=o['weight_decay'], lr_scheduler_type=sched,
+        adam_beta2=o['betas'][1], adam_epsilon=o['eps'], weight_decay=o['weight_decay'], lr_scheduler_type=sched, lr_scheduler_kwargs=sched_kwargs,
         warmup_steps=s['warmup_steps'], max_grad_norm=c['grad_clip'] if c.get('grad_clip') is not None else 0.0, logging_steps=1,
         save_strategy='no', report_to=[], optim='adamw_torch', use_cpu=True, dataloader_num_workers=0, remove_unused_columns=False,
         seed=seed, disable_tqdm=True)
