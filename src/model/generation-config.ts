@@ -75,6 +75,9 @@ const SAMPLING_KEYS = {
   temperature: 'temperature', top_k: 'topK', top_p: 'topP', min_p: 'minP', typical_p: 'typicalP', epsilon_cutoff: 'epsilonCutoff', eta_cutoff: 'etaCutoff',
 } as const;
 
+/** The int keys whose fraction (1.5) is refused by its kind, where applied, not by its range as the file is read. */
+const FRACTION_KIND_CHECKED: ReadonlySet<string> = new Set(['no_repeat_ngram_size', 'min_length', 'min_new_tokens']);
+
 /**
  * Settings of HF's GenerationConfig that change what generate() gives one sequence, which ours does not have, each
  * with the value that leaves it off as transformers 5.17 tests it (guidance_scale 1, penalty_alpha 0; null, always
@@ -149,6 +152,9 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
     if (v === undefined || v === null) return undefined;
     const [ok, want] = GENERATION_KEY_CHECKS[key];
     if (ok(v)) return v;
+    // a fraction above 0 where transformers wants an int is a float to Python: refused by its kind where generate()
+    // applies it (wrongNumberKinds), taken where it does not (a flag over it, min_length with no EOS id)
+    if (FRACTION_KIND_CHECKED.has(key) && typeof v === 'number' && v > 0 && Number.isFinite(v) && !Number.isInteger(v)) return v;
     const why = `${key} must be ${want}, got ${jsonValueText(v)}`;
     // a sampling setting out of range: HF's greedy generate() builds no warper of it (a file that does not sample: only
     // warned of; one that does, with a temperature of 0 given); refused where generation samples (refuseBadFileValuesApplied)

@@ -1,14 +1,18 @@
 // generation_config.json values that transformers 5.17's generate() takes and applies to nothing, which ours took as
 // errors: a negative no_repeat_ngram_size or min_length (it builds their processor only above 0), a negative integer
-// min_new_tokens (the min_length it sets, the prompt's length plus it, bans no EOS past the prompt; it still replaces the
-// file's min_length: generation-config.ts keeps it) and a negative id in suppress_tokens or begin_suppress_tokens (no
-// token has it). Taken here as off, each to be said as not applied. Reference: test/fixtures/hf-generation-number-kinds/
-// (its "noeffect_" cases).
+// min_new_tokens, a fractional one too (the min_length it sets, the prompt's length plus it, bans no EOS past the prompt;
+// it still replaces the file's min_length: generation-config.ts keeps it, and refuses the fraction where that min_length
+// is above 0), a fractional min_new_tokens or min_length in a file with no eos_token_id (HF builds neither processor
+// without an EOS id, so checks neither number), and a negative or fractional id in suppress_tokens or
+// begin_suppress_tokens (torch.isin finds no token with it). Taken here as off, each to be said as not applied.
+// Reference: test/fixtures/hf-generation-number-kinds/ (its "noeffect_" cases).
+import { isTokenId } from './token-id-list.ts';
 
 /** The list keys whose negative ids ban nothing. */
 const ID_LISTS = ['suppress_tokens', 'begin_suppress_tokens'] as const;
 
 const negative = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v < 0;
+const fractional = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v);
 
 /**
  * `config` (a generation_config.json, or config.json's generation keys) with those values made off: a negative
@@ -23,18 +27,29 @@ export function withoutNoEffectValues(config: Record<string, unknown>): { config
     noEffect.push(`${key} ${config[key]}`);
     delete out[key];
   }
-  if (Number.isSafeInteger(config.min_new_tokens) && negative(config.min_new_tokens)) noEffect.push(`min_new_tokens ${config.min_new_tokens}`);
+  if (config.eos_token_id === undefined || config.eos_token_id === null) {
+    for (const key of ['min_new_tokens', 'min_length'] as const) {
+      if (!fractional(out[key])) continue;
+      noEffect.push(`${key} ${config[key]} (no eos_token_id)`);
+      delete out[key];
+    }
+  }
+  if (isNoEffectMinNewTokens(out.min_new_tokens)) noEffect.push(`min_new_tokens ${config.min_new_tokens}`);
   for (const key of ID_LISTS) {
     const ids = config[key];
-    if (!Array.isArray(ids) || !ids.some((id) => Number.isSafeInteger(id) && negative(id))) continue;
-    const dropped = ids.filter((id) => Number.isSafeInteger(id) && negative(id));
+    const namesNone = (id: unknown): boolean => typeof id === 'number' && Number.isFinite(id) && !isTokenId(id);
+    if (!Array.isArray(ids) || !ids.some(namesNone)) continue;
+    const dropped = ids.filter(namesNone);
     noEffect.push(`${key}' id${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')}`);
     out[key] = ids.filter((id) => !dropped.includes(id));
   }
   return noEffect.length > 0 ? { config: out, noEffect } : { config, noEffect };
 }
 
-/** Whether `v` is a min_new_tokens that transformers takes with no effect (a negative integer): generation-config.ts takes it. */
+/**
+ * Whether `v` is a min_new_tokens that transformers may take with no effect (a negative number): generation-config.ts
+ * takes it (a fractional one refused by its kind where the min_length it sets is above 0).
+ */
 export function isNoEffectMinNewTokens(v: unknown): v is number {
-  return Number.isSafeInteger(v) && (v as number) < 0;
+  return negative(v);
 }

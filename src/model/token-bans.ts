@@ -23,8 +23,10 @@ export function banRepeatedNgrams(logits: Float32Array | Float64Array, seq: read
  * less the prompt's tokens.
  */
 export function eosBannedFor(minNewTokens: number | undefined, minLength: number | undefined, promptLength: number): number {
-  if (minNewTokens !== undefined) return Math.max(0, minNewTokens); // a negative one bans nothing (HF's min_length below the prompt's)
-  return Math.max(0, (minLength ?? 0) - promptLength);
+  // a negative one bans nothing (HF's min_length below the prompt's); a fraction reaches here only where it bans nothing
+  // (no EOS id, or below the prompt: refused by its kind otherwise), and is rounded up to an integer count
+  if (minNewTokens !== undefined) return Math.max(0, Math.ceil(minNewTokens));
+  return Math.max(0, Math.ceil((minLength ?? 0) - promptLength));
 }
 
 /** The EOS ban, in place: each of `ids` gets -Infinity. */

@@ -158,7 +158,8 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', -0.5, 'a number in \\[0, 1\\]'], ['top_p', 1.5, 'a number in \\[0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
     ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer'], ['pad_token_id', '0', 'a token id'],
-    ['no_repeat_ngram_size', 2.5, 'an integer ≥ 0'], ['min_new_tokens', 1.5, 'an integer ≥ 0'], ['min_length', '3', 'an integer ≥ 0'], ['min_p', 1.5, 'a number in \\[0, 1\\]'], ['epsilon_cutoff', 1, 'a number in \\[0, 1\\)']] as const) {
+    // (a fraction, no_repeat_ngram_size 2.5, is a Python float: refused by its kind where applied, generation-number-kinds.test.ts)
+    ['no_repeat_ngram_size', '2', 'an integer ≥ 0'], ['min_new_tokens', '2', 'an integer ≥ 0'], ['min_length', '3', 'an integer ≥ 0'], ['min_p', 1.5, 'a number in \\[0, 1\\]'], ['epsilon_cutoff', 1, 'a number in \\[0, 1\\)']] as const) {
     write({ ...(key === 'do_sample' ? {} : { do_sample: true }), [key]: bad });
     // a sampling setting's number out of range is refused where it is applied (above), anything else as read
     const applied = typeof bad === 'number' && key in { temperature: 1, top_k: 1, top_p: 1, min_p: 1, epsilon_cutoff: 1 };
