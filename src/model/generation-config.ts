@@ -365,6 +365,7 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   } else maxNewTokens = Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, context - promptLength));
   // what would sample otherwise than their "off" (temperature 1, top_k 0, top_p 1); top_k 50, HF's default (an old
   // config.json's default keys hold it), as transformers 5.17's GenerationConfig.validate does not warn of it either
+  // a key whose flag is given is not the file's to be said (the flag's own "only when sampling" warning is the CLI's)
   const unsampledFromFile = given.temperature !== undefined || file.doSample === true ? [] : [
     ...(file.temperature !== undefined && file.temperature !== 1 ? [`temperature ${file.temperature}`] : []),
     ...(file.topK !== undefined && file.topK !== 0 && file.topK !== 50 ? [`top_k ${file.topK}`] : []),
@@ -374,7 +375,7 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
     ...(file.typicalP !== undefined && file.typicalP !== 1 ? [`typical_p ${file.typicalP}`] : []),
     ...(file.etaCutoff !== undefined && file.etaCutoff !== 0 ? [`eta_cutoff ${file.etaCutoff}`] : []),
     ...Object.entries(file.unsampledOutOfRange ?? {}).map(([key, bad]) => `${key} ${bad.value}`),
-  ];
+  ].filter((setting) => given[SAMPLING_KEYS[setting.split(' ')[0] as keyof typeof SAMPLING_KEYS]] === undefined);
   const unsupported = temperature > 0 ? file.unsupported : file.unsupported.filter((setting) => !SAMPLING_ONLY.has(setting.split(' ')[0]!));
   const listsSet = Object.fromEntries(Object.entries(lists).filter(([, v]) => v !== undefined));
   return { temperature, topK, topP, minP, epsilonCutoff, typicalP, etaCutoff, repetitionPenalty, noRepeatNgramSize, ...listsSet, minNewTokens, maxNewTokens, fromFile, unsampledFromFile, unsupported };

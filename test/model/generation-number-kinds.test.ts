@@ -128,3 +128,14 @@ test('generation_config.json values HF takes with no effect (no_repeat_ngram_siz
   const file = readGenerationConfig(dir);
   assert.deepEqual([file.suppressTokens, file.noEffect], [[5], ["suppress_tokens' ids -1, -2"]]);
 });
+
+// A greedy file's out-of-range top_k -3 (or top_p 0.5) with --top-k 5 given: the flag is what is in effect, and the
+// CLI warns of it ("--top-k chooses among tokens only when sampling"); the file's value was warned of too, as not
+// applied, as though it were what generation would use once sampled.
+test('a greedy file\'s sampling setting that a given option overrides is not listed as not applied', () => {
+  const dir = tempDir('mt-gen-unsampled-given-');
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), '{"top_k": -3, "top_p": 0.5, "min_p": 0.2}');
+  const file = readGenerationConfig(dir);
+  assert.deepEqual(generationSettings({}, file, 3, 1000).unsampledFromFile, ['top_p 0.5', 'min_p 0.2', 'top_k -3']);
+  assert.deepEqual(generationSettings({ topK: 5, topP: 0.9 }, file, 3, 1000).unsampledFromFile, ['min_p 0.2']);
+});
