@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import { needArg, needPath } from '../util/api-args.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
-import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 import { generationConfigFromModel } from './generation-from-config.ts';
 import { notATokenId } from './token-id-list.ts';
 import { GENERATION_KEY_CHECKS } from './generation-key-checks.ts';
@@ -127,7 +128,7 @@ function eosOf(config: Record<string, unknown>, file: string): number[] {
   if (eos === undefined || eos === null) return [];
   const bad = notATokenId(eos, true); // a list's bad item by its place (a negative id is one nothing stops at): token-id-list.ts
   if (bad !== null) {
-    throw new UserError(`eos_token_id must be a token id or a list of them, got ${bad.item !== null ? `a list whose item ${bad.item} is ${jsonValueText(bad.got)}` : jsonValueText(eos)}`, file);
+    throw new UserError(`eos_token_id must be a token id or a list of them, got ${bad.item !== null ? `a list whose item ${bad.item} is ${boundedJsonText(bad.got)}` : boundedJsonText(eos)}`, file);
   }
   return Array.isArray(eos) ? (eos as number[]) : [eos as number];
 }
@@ -155,7 +156,7 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
     // a fraction above 0 where transformers wants an int is a float to Python: refused by its kind where generate()
     // applies it (wrongNumberKinds), taken where it does not (a flag over it, min_length with no EOS id)
     if (FRACTION_KIND_CHECKED.has(key) && typeof v === 'number' && v > 0 && Number.isFinite(v) && !Number.isInteger(v)) return v;
-    const why = `${key} must be ${want}, got ${jsonValueText(v)}`;
+    const why = `${key} must be ${want}, got ${boundedJsonText(v)}`;
     // a sampling setting out of range: HF's greedy generate() builds no warper of it (a file that does not sample: only
     // warned of; one that does, with a temperature of 0 given); refused where generation samples (refuseBadFileValuesApplied)
     const sampler = SAMPLING_KEYS[key as keyof typeof SAMPLING_KEYS];
@@ -317,7 +318,7 @@ export function generationSettings(given: GivenGenerationOptions, file: Generati
   const take = <T>(option: T | undefined, stated: T | undefined, key: string, dflt: T, applies = true): T => {
     if (option !== undefined) return option;
     if (stated === undefined || !applies) return dflt;
-    fromFile.push(`${key} ${Array.isArray(stated) ? JSON.stringify(stated) : String(stated)}`);
+    fromFile.push(`${key} ${Array.isArray(stated) ? boundedJsonText(stated) : String(stated)}`);
     return stated;
   };
   let temperature = given.temperature ?? 0;

@@ -40,7 +40,8 @@ export function withoutNoEffectValues(config: Record<string, unknown>): { config
     const namesNone = (id: unknown): boolean => typeof id === 'number' && Number.isFinite(id) && !isTokenId(id);
     if (!Array.isArray(ids) || !ids.some(namesNone)) continue;
     const dropped = ids.filter(namesNone);
-    noEffect.push(`${key}' id${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')}`);
+    const shown = dropped.length > 8 ? `${dropped.slice(0, 8).join(', ')} and ${dropped.length - 8} more` : dropped.join(', ');
+    noEffect.push(`${key}' id${dropped.length > 1 ? 's' : ''} ${shown}`);
     out[key] = ids.filter((id) => !dropped.includes(id));
   }
   return noEffect.length > 0 ? { config: out, noEffect } : { config, noEffect };

@@ -1,0 +1,25 @@
+// A JSON value as a message shows it, cut to a few lines' worth: a generation_config.json's bad_words_ids of 10^5
+// lists was echoed whole (a megabyte on stderr, in the "from FILE:" note and in the "must be ..., got" error).
+import { jsonValueText } from './json-file.ts';
+
+/** Characters of a value a message shows, about. */
+export const SHOWN_JSON_CHARS = 160;
+
+/**
+ * jsonValueText(`v`), where longer than `max` characters cut: a list to its first items ("[[5],[7,8],…] (100000
+ * items)", an item itself cut where it alone is too long), anything else to its first `max` characters.
+ */
+export function boundedJsonText(v: unknown, max = SHOWN_JSON_CHARS): string {
+  const whole = jsonValueText(v);
+  if (whole.length <= max) return whole;
+  if (!Array.isArray(v)) return `${whole.slice(0, max)}… (${whole.length} characters)`;
+  const shown: string[] = [];
+  let used = 1;
+  for (const item of v) {
+    const text = boundedJsonText(item, Math.max(24, max - used));
+    if (shown.length > 0 && used + text.length > max) break;
+    shown.push(text);
+    used += text.length + 1;
+  }
+  return `[${shown.join(',')},…] (${v.length} items)`;
+}
