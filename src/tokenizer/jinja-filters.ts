@@ -6,7 +6,7 @@
 // bigint, jinja-int-arithmetic.ts) is compared, summed, rounded and divided exactly. jinja-python.ts's interpreter
 // calls them before the library's.
 import type { Environment } from '@huggingface/jinja';
-import { toFixedEven } from './jinja-float-digits.ts';
+import { roundEven } from './jinja-float-digits.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
 import { parseFloatPy, parseIntPy } from './jinja-number-text.ts';
@@ -387,7 +387,6 @@ export const FILTERS: Record<string, Filter> = {
     const x = numberOf(v, 'round');
     const m = method ? pyStr(method) : 'common';
     if (m !== 'common' && m !== 'ceil' && m !== 'floor') throw new Error('method must be common, ceil or floor');
-    const scale = 10 ** p;
     const integer = isInt(v) || v.type === 'BooleanValue';
     // Python's round(int, ndigits): the int itself for ndigits >= 0, else to tens, hundreds, … (halves to even), exact
     if (m === 'common' && integer) {
@@ -396,24 +395,17 @@ export const FILTERS: Record<string, Filter> = {
       // rounded to more tens than it has digits: 0 (Python computes 10**-p first, which for round(5, -2**80) never ends)
       return -p > n.toString().length + 1 ? V.int(0) : V.exactInt(roundIntToTens(n, -p));
     }
-    // past a double's digits (a precision past 2**53 too): a float is itself, or a signed zero to tens beyond its range
-    if (m === 'common' && Number.isFinite(x) && (p > 323 || (p > 100 && Math.abs(x) >= 2 ** -48))) return V.float(x);
-    if (m === 'common' && p < -308 && Number.isFinite(x)) return V.float(x < 0 || Object.is(x, -0) ? -0 : 0);
-    if (m === 'common' && p > 100) throw new Error(`round: ${x} to ${p} digits is not supported by mistral-tune's template renderer`);
-    if (m === 'common' && p < 0) {
-      // to tens, hundreds, …: halves to even (round(1250.0, -2) == 1200.0); a negative float that rounds to zero is -0.0
-      const unit = 10 ** -p;
-      const q = x / unit, f = Math.floor(q);
-      const r = (q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f) * unit;
-      return V.float(r === 0 && x < 0 ? -0 : r);
+    // Python's float round: itself past 323 digits (and inf, nan), a signed zero to tens past 10**308, else the double
+    // nearest x's exact decimal value rounded half to even at p digits (tens, hundreds, … where p < 0)
+    if (m === 'common') {
+      if (!Number.isFinite(x) || p > 323) return V.float(x);
+      return V.float(p < -308 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : roundEven(x, p));
     }
-    if (m !== 'common') {
-      // math.ceil and math.floor make an int: of inf an OverflowError, of nan a ValueError
-      const scaled = x * scale;
-      if (!Number.isFinite(scaled)) throw new Error(`cannot convert float ${Number.isNaN(scaled) ? 'NaN' : 'infinity'} to integer`);
-      return V.float(((m === 'ceil' ? Math.ceil(scaled) : Math.floor(scaled)) + 0) / scale); // an int: no -0 (math.ceil(-1e-20) is 0)
-    }
-    return V.float(Number(toFixedEven(x, p)));
+    // math.ceil and math.floor make an int: of inf an OverflowError, of nan a ValueError
+    const scale = 10 ** p;
+    const scaled = x * scale;
+    if (!Number.isFinite(scaled)) throw new Error(`cannot convert float ${Number.isNaN(scaled) ? 'NaN' : 'infinity'} to integer`);
+    return V.float(((m === 'ceil' ? Math.ceil(scaled) : Math.floor(scaled)) + 0) / scale); // an int: no -0 (math.ceil(-1e-20) is 0)
   },
   title: (v) => V.str(titleFilter(pyStr(v))),
   capitalize: caseFilter('capitalize'),

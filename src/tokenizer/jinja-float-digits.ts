@@ -46,6 +46,15 @@ export function toFixedEven(x: number, p: number): string {
   return (x < 0 ? '-' : '') + (p === 0 ? text : `${text.slice(0, -p)}.${text.slice(-p)}`);
 }
 
+/**
+ * Python's round(x, p) of a finite x (float_round's double_round): the double nearest x's exact decimal value rounded
+ * half to even at p digits after the point (to tens, hundreds, … where p < 0), a rounded-away negative one -0.0.
+ */
+export function roundEven(x: number, p: number): number {
+  const [digits, scale] = exactDecimal(x);
+  return Number(`${x < 0 || Object.is(x, -0) ? '-' : ''}${roundDigits(digits, scale - p)}e${-p}`);
+}
+
 /** Python's '%.{p}e' of a finite x ≥ 0: one digit, p after the point, an exponent of at least two digits (1.5e+00). */
 export function toExponentEven(x: number, p: number): string {
   checkPrecision(p);
