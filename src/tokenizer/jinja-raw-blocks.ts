@@ -1,9 +1,9 @@
 // {% raw %}…{% endraw %}, which @huggingface/jinja's lexer lacks: jinja-literals.ts hands each raw block here, and it
 // becomes `{% if 1 %}{{ '…' }}{% endif %}`, the block's text as a string literal printed as it is, with jinja2's
-// whitespace control around it: the tags keep their `-` and lstrip_blocks on their outer sides (the library applies
+// whitespace control around it: the tags keep their `-`, `+` and lstrip_blocks on their outer sides (the library applies
 // them to the `if` and `endif` as jinja2 to `raw` and `endraw`, trim_blocks too after `endraw`), and their inner sides
 // are applied here (Python's whitespace, as jinja2's `\s`): `raw -%}` strips the whitespace the text starts with, `{%- endraw` the whitespace it ends with,
-// and a plain `{% endraw %}` alone on its line the indentation before it (lstrip_blocks). No newline after `raw %}` is
+// and a plain `{% endraw %}` (not `{%+ endraw`) alone on its line the indentation before it (lstrip_blocks). No newline after `raw %}` is
 // trimmed, as in jinja2 (whose raw_begin has no trim_blocks).
 
 import { WHITESPACE } from './jinja-str-classes.ts';
@@ -43,12 +43,9 @@ export function rewriteRawBlock(text: string, at: number): [end: number, code: s
   const line = text.slice(0, at).split('\n').length;
   const [begin, end] = rawTags(text, at);
   if (!end) throw new Error(`line ${line}: {% raw %} without its {% endraw %} (jinja2: Missing end of raw directive)`);
-  if (begin[1] === '+' || end[1] === '+' || end[2] === '+%}') {
-    throw new Error(`line ${line}: a {%+ or +%} marker on {% raw %} or {% endraw %} is not supported by mistral-tune's template renderer`);
-  }
   let raw = text.slice(begin.index + begin[0].length, end.index);
   if (end[1] === '-') raw = raw.replace(TRAILING, '');
-  else {
+  else if (end[1] !== '+') {
     // lstrip_blocks: the whitespace before the tag on its line, where a newline is before it in the block, or the
     // block's start begins a line (its `raw -%}` ate whitespace ending in a newline)
     const indent = LINE_INDENT.exec(raw);
