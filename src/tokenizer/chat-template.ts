@@ -22,6 +22,7 @@ import { renderDefaultChat } from './default-chat.ts';
 import { PythonInterpreter } from './jinja-python.ts';
 import { strftime } from './jinja-strftime.ts';
 import { pythonRange } from './jinja-globals.ts';
+import { TemplateLimit, withRoom } from './jinja-room.ts';
 import { parseJinja } from './jinja-test-arguments.ts';
 import { generationSpans, hasGenerationBlocks, markGenerationBlocks } from './generation-blocks.ts';
 import { followWorkProblem } from './generation-block-places.ts';
@@ -91,9 +92,6 @@ export const RENDER_LIMITS: RenderLimits = { ms: 2000, extraChars: 1 << 20, rang
 const WORKER_HEAP_MB = 512;
 const WORKER_GRACE_MS = 1000;
 
-/** Thrown inside the interpreter when a bound is crossed; becomes a UserError naming the template. */
-class TemplateLimit extends Error {}
-
 /** The interpreter (rendering as Python's jinja2 does), checking the clock and the size of every value it produces. */
 class BoundedInterpreter extends PythonInterpreter {
   constructor(env: Environment, private readonly deadline: number, private readonly maxChars: number, private readonly ms: number) {
@@ -159,7 +157,7 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
     // transformers: {**special_tokens_map, **kwargs}, and a render variable shadows a jinja2 global of its name
     for (const [key, value] of Object.entries(req.kwargs ?? {})) if (!LITERAL_NAMES.has(key)) env.setVariable(key, inputValue(value) as never);
     // the monotonic clock: the wall clock set forward meanwhile (NTP, a machine woken from sleep) stopped a render at once
-    const out = new BoundedInterpreter(env, performance.now() + limits.ms, maxChars, limits.ms).evaluate(template.parsed, env).value;
+    const out = withRoom(maxChars, () => new BoundedInterpreter(env, performance.now() + limits.ms, maxChars, limits.ms).evaluate(template.parsed, env).value);
     if (typeof out !== 'string') throw new Error('the template did not render to text');
     if (out.length > maxChars) throw new TemplateLimit(`the output passed ${maxChars.toLocaleString('en')} characters`);
     return { text: out };

@@ -9,6 +9,7 @@ import { parseFloatPy } from './jinja-number-text.ts';
 import { argOf, attribute, compareValues, generator, iterate, type Filter, type Test } from './jinja-filters.ts';
 import { MARKUP, V, isDict, isInt, isList, isNone, isStr, listKind, pyEq, pyRepr, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 import { PPRINT_WIDTH, pformatStr } from './jinja-pprint.ts';
+import { checkRoom } from './jinja-room.ts';
 import { byCodePoint } from '../util/code-point.ts';
 
 export const isMarkup = (v: Value): boolean => MARKUP.has(v);
@@ -116,6 +117,7 @@ export const RARE_FILTERS: Record<string, Filter> = {
     if (typeof big === 'bigint' && big > 0n) throw new Error(`center: a width of ${big} is past what Python can allocate (MemoryError)`);
     const marg = width - [...s].length;
     if (marg <= 0) return v;
+    checkRoom(width);
     const left = Math.floor(marg / 2) + (marg & width & 1);
     return V.str(' '.repeat(left) + s + ' '.repeat(marg - left));
   },

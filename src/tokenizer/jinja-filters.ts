@@ -10,6 +10,7 @@ import { roundEven } from './jinja-float-digits.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
 import { parseFloatPy, parseIntPy } from './jinja-number-text.ts';
+import { checkRoom, roomFor } from './jinja-room.ts';
 import { testArgument } from './jinja-test-arguments.ts';
 import { V, asKey, isGlobalObject, notIterable, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, inputValue, kindedList, listKind, type Value } from './jinja-values.ts';
 import { byCodePoint } from '../util/code-point.ts';
@@ -271,7 +272,7 @@ export const FILTERS: Record<string, Filter> = {
     if (!isNone(seps) && !(isList(seps!) && seps.value.length === 2 && seps.value.every(isStr))) throw new Error('tojson: separators must be two strings');
     return V.str(pyJson(v, {
       ensureAscii: argOf(a, 0, 'ensure_ascii')?.__bool__().value ?? false,
-      indent: isNone(indent) ? null : isStr(indent!) ? indent.value : ' '.repeat(Math.max(0, Number(indent!.value))),
+      indent: isNone(indent) ? null : isStr(indent!) ? indent.value : ' '.repeat(Math.max(0, roomFor(Number(indent!.value)))),
       separators: isNone(seps) ? null : ((seps!.value as Value[]).map((x) => x.value) as [string, string]),
       sortKeys: argOf(a, 3, 'sort_keys')?.__bool__().value ?? false,
     }));
@@ -423,8 +424,9 @@ export const FILTERS: Record<string, Filter> = {
     const width = argOf(a, 0, 'width') ?? V.int(4);
     // do_indent's " " * width: an int (a bool too) that many spaces, none where it is negative; a float a TypeError
     if (!isStr(width) && !isInt(width) && width.type !== 'BooleanValue') throw new Error(`indent: can't multiply sequence by non-int of type '${pyType(width)}'`);
-    const pad = isStr(width) ? width.value : ' '.repeat(Math.max(0, Number(width.value)));
+    const pad = isStr(width) ? width.value : ' '.repeat(Math.max(0, roomFor(Number(width.value))));
     const lines = (callMethod(V.str(v.value + '\n'), 'splitlines', [], new Map())!.value as Value[]).map((x) => x.value as string);
+    checkRoom(v.value.length + pad.length * lines.length);
     let out: string;
     if (argOf(a, 2, 'blank')?.__bool__().value) out = lines.join('\n' + pad);
     else out = lines[0]! + lines.slice(1).map((l) => '\n' + (l ? pad + l : l)).join('');

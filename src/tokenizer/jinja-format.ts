@@ -4,6 +4,7 @@
 // hex/octal/binary, padding, signs and thousands separators. An int prints every digit (past 2**53 a bigint, whose
 // float presentations use its nearest float), a float's integer presentation (%d of 1e30) its exact value.
 import { toExponentEven, toFixedEven } from './jinja-float-digits.ts';
+import { checkRoom } from './jinja-room.ts';
 import { V, isDict, isInt, isNum, isStr, pyRepr, pyStr, pyType, type Value } from './jinja-values.ts';
 
 interface Spec {
@@ -45,7 +46,7 @@ function numberBody(x: number | bigint, integer: boolean, spec: Spec): string {
     const whole = wholeNumber(x);
     const w = whole < 0n ? -whole : whole;
     // printf's precision is the least number of digits ('%.3d' % 5 is 005; str.format refuses one: formatValue)
-    const least = (digits: string): string => digits.padStart(p ?? 0, '0');
+    const least = (digits: string): string => (checkRoom(p ?? 0), digits.padStart(p ?? 0, '0'));
     if ('diun'.includes(spec.type)) return least(w.toString());
     const base = { x: 16, X: 16, o: 8, b: 2 }[spec.type]!;
     const digits = least(w.toString(base));
@@ -96,6 +97,7 @@ function group(body: string, spec: Spec, signWidth: number): string {
   const every = radix ? 4 : 3;
   const zeroFill = (spec.align ?? (spec.zero ? '=' : '>')) === '=' && spec.fill === '0';
   let min = zeroFill ? spec.width - signWidth - prefix.length - rest.length : 0;
+  checkRoom(min);
   let remaining = digits.length;
   const parts: string[] = [];
   for (;;) {
@@ -113,6 +115,7 @@ function group(body: string, spec: Spec, signWidth: number): string {
 function pad(sign: string, body: string, spec: Spec, numeric: boolean): string {
   const n = spec.width - sign.length - body.length;
   if (n <= 0) return sign + body;
+  checkRoom(spec.width);
   const align = spec.align ?? (spec.zero && numeric ? '=' : numeric ? '>' : '<');
   const fill = spec.align === null && spec.zero && numeric ? '0' : spec.fill;
   const f = fill.repeat(n);

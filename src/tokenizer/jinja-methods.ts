@@ -6,6 +6,7 @@
 // there as here.
 import { strFormat } from './jinja-format.ts';
 import { callNumberMethod } from './jinja-number-methods.ts';
+import { checkRoom, roomFor } from './jinja-room.ts';
 import { STR_PREDICATES, WHITESPACE } from './jinja-str-classes.ts';
 import { V, kindedList, asKey, isDict, isInt, isList, isNone, isStr, keyValue, listKind, pyEq, pyType, type Key, type Value } from './jinja-values.ts';
 
@@ -321,6 +322,7 @@ const STRING_METHODS: Record<string, Method> = {
     for (const ch of s) {
       if (ch === '\t') {
         const spaces = size > 0 ? size - (column % size) : 0;
+        checkRoom(out.length + spaces);
         out += ' '.repeat(spaces);
         column += spaces;
       } else {
@@ -341,13 +343,14 @@ const STRING_METHODS: Record<string, Method> = {
     const [w, f] = [int(a[0], 0, 'width'), fillChar(a[1])];
     const n = w - cpLength(s);
     if (n <= 0) return V.str(s);
+    checkRoom(w);
     const left = Math.floor(n / 2) + (n & w & 1);
     return V.str(f.repeat(left) + s + f.repeat(n - left));
   },
-  ljust: (s, a) => V.str(s.padEnd(int(a[0], 0, 'width') + s.length - cpLength(s), fillChar(a[1]))),
-  rjust: (s, a) => V.str(s.padStart(int(a[0], 0, 'width') + s.length - cpLength(s), fillChar(a[1]))),
+  ljust: (s, a) => V.str(s.padEnd(roomFor(int(a[0], 0, 'width')) + s.length - cpLength(s), fillChar(a[1]))),
+  rjust: (s, a) => V.str(s.padStart(roomFor(int(a[0], 0, 'width')) + s.length - cpLength(s), fillChar(a[1]))),
   zfill: (s, a) => {
-    const w = int(a[0], 0, 'width');
+    const w = roomFor(int(a[0], 0, 'width'));
     const sign = s[0] === '-' || s[0] === '+' ? s[0] : '';
     const n = cpLength(s);
     return V.str(n >= w ? s : sign + '0'.repeat(w - n) + s.slice(sign.length));

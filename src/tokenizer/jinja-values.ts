@@ -5,6 +5,7 @@
 import { Environment, Interpreter } from '@huggingface/jinja';
 import { floatJson, floatRepr, isPythonFloat } from '../data/python-numbers.ts';
 import { byCodePoint } from '../util/code-point.ts';
+import { checkRoom } from './jinja-room.ts';
 
 /** A runtime value of the library: `type` names its class ("StringValue", "IntegerValue", …). */
 export interface Value {
@@ -238,6 +239,7 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
     case 'StringValue': return jsonString(v.value as string, o.ensureAscii);
   }
   const [itemSep, keySep] = o.separators ?? (o.indent !== null ? [',', ': '] : [', ', ': ']);
+  if (o.indent !== null) checkRoom(o.indent.length * (depth + 1));
   const inner = o.indent === null ? '' : '\n' + o.indent.repeat(depth + 1);
   const outer = o.indent === null ? '' : '\n' + o.indent.repeat(depth);
   let parts: string[];
