@@ -280,6 +280,7 @@ function firstTurnTrainsWithin(record: Extract<DataRecord, { shape: 'chat' }>, t
   checkChatTexts(record.messages, given, tok, names);
   const turns = record.messages.flatMap((m, i) => (m.role === 'assistant' && m.weight !== 0 ? [i] : []));
   if (turns.length === 0) return false;
+  if ((tok.generationMarkerProblem?.(record.tools) ?? null) !== null) return false; // the whole row says why
   const ids = tok.encode(rendered);
   const { spans, blocks } = turnSpans(record.messages, turns, given, rendered, ids, tok, names, true);
   const eosIn = ([start, end]: [number, number]) => ids.slice(start, end).flatMap((id, t) => (id === e ? [start + t] : []));
@@ -388,6 +389,8 @@ function firstSpecial(tok: Tokenizer, ids: readonly number[], writtenIn?: string
 function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered: string, tok: Tokenizer, trainAll: boolean, names: FieldNames): Seq {
   const e = eos(tok);
   checkChatTexts(messages, given, tok, names);
+  const markerProblem = trainAll ? null : tok.generationMarkerProblem?.(given.tools) ?? null;
+  if (markerProblem !== null) throw new UserError(markerProblem);
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));

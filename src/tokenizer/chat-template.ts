@@ -24,7 +24,7 @@ import { strftime } from './jinja-strftime.ts';
 import { pythonRange } from './jinja-globals.ts';
 import { TemplateLimit, withRoom } from './jinja-room.ts';
 import { parseJinja } from './jinja-test-arguments.ts';
-import { generationSpans, hasGenerationBlocks, markGenerationBlocks } from './generation-blocks.ts';
+import { generationSpans, hasGenerationBlocks, markGenerationBlocks, textOnlyGenerationMarker } from './generation-blocks.ts';
 import { followWorkProblem } from './generation-block-places.ts';
 import { inputValue, type Value } from './jinja-values.ts';
 import { LITERAL_NAMES } from './template-kwargs.ts';
@@ -208,6 +208,8 @@ export class ChatTemplate {
   /** The template with its {% generation %} blocks marked (generation-blocks.ts), null where it has none or the marks cannot follow them; compiled on first use. */
   private readonly markedText: string | null;
   private marked: ChatTemplate | undefined;
+  /** The line of a {% generation %} that is only text (a comment, a string literal) in a template without blocks, or null. */
+  private readonly textOnlyMarker: number | null;
 
   constructor(
     text: string | null,
@@ -218,6 +220,7 @@ export class ChatTemplate {
     const tooMuch = blocks ? followWorkProblem(text) : null;
     if (tooMuch !== null) throw new UserError(tooMuch, ctx.source);
     this.markedText = blocks ? markGenerationBlocks(text) : null;
+    this.textOnlyMarker = text !== null && !blocks ? textOnlyGenerationMarker(text) : null;
     const named = { bos_token: ctx.bosToken, eos_token: ctx.eosToken, unk_token: ctx.unkToken, pad_token: ctx.padToken };
     this.tokens = { ...ctx.otherTokens, ...Object.fromEntries(Object.entries(named).filter((e): e is [string, string] => typeof e[1] === 'string')) };
     try {
@@ -255,6 +258,17 @@ export class ChatTemplate {
     if ('text' in outcome) return outcome.text;
     if ('stopped' in outcome) throw new UserError(`chat template stopped: ${outcome.stopped}`, this.ctx.source);
     throw new UserError(`chat template failed: ${outcome.failed}`, this.ctx.source);
+  }
+
+  /**
+   * Why the assistant's turns cannot be trained as TRL's assistant_only_loss trains them with this template: its only
+   * {% generation %} is text (generation-blocks.ts textOnlyGenerationMarker), on which TRL raises; null otherwise.
+   */
+  get generationMarkerProblem(): string | null {
+    if (this.textOnlyMarker === null) return null;
+    return `${this.ctx.source}: the chat template's {% generation %} (line ${this.textOnlyMarker}) is inside a comment or a string literal and marks no block; `
+      + 'TRL 1.13 takes it for one, gets no assistant token and raises ("at least one example has no assistant tokens"): make it a '
+      + '{% generation %} … {% endgeneration %} block, remove it (the assistant turns are then found from the template), or train with train_on: all';
   }
 
   /** True where the template has {% generation %} blocks that generationSpans follows. */

@@ -21,6 +21,21 @@ export function hasGenerationBlocks(text: string): boolean {
   return false;
 }
 
+/** TRL 1.13's has_generation_markers: a `{% generation %}` anywhere in the text, in a comment or a string literal too. */
+const TRL_MARKER = /\{%-?\s*generation\s*-?%\}/;
+
+/**
+ * The line of a `{% generation %}` that TRL takes for a block's marker where jinja2 sees no block — the template's only
+ * ones are in a comment or a string literal —, or null (none, or a real block too). With such a template TRL keeps it
+ * (no training template swapped in), transformers marks no token (an all-zero assistant mask) and SFTTrainer with
+ * assistant_only_loss raises: "at least one example has no assistant tokens".
+ */
+export function textOnlyGenerationMarker(text: string): number | null {
+  const marker = TRL_MARKER.exec(text);
+  if (marker === null || hasGenerationBlocks(text)) return null;
+  return text.slice(0, marker.index).split('\n').length;
+}
+
 /** A tag writing `mark` that keeps the whitespace control `left`/`right` of the tag it stands for (see below). */
 function markTag(left: string, mark: string, right: string): string {
   return `{%${left} if true %}{{ '${mark}' }}{% endif ${right}%}`;

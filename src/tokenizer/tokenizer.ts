@@ -178,6 +178,10 @@ export class LoadedTokenizer implements Tokenizer {
     return toolsOption(tools) !== null && this.toolUse !== null ? this.toolUse() : this.template;
   }
 
+  generationMarkerProblem(tools?: unknown): string | null {
+    return this.templateFor(tools).generationMarkerProblem;
+  }
+
   followsGenerationBlocks(tools?: unknown): boolean {
     return this.templateFor(tools).followsGenerationBlocks;
   }

@@ -288,3 +288,28 @@ test("a raw chat file loaded for train or eval: a chat whose template's blocks m
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a template whose only {% generation %} is in a comment or a string literal: train_on assistant refused (TRL raises), train_on all trains as before", () => {
+  // TRL 1.13's has_generation_markers finds the text, so it keeps the template; transformers marks no token (an all-zero
+  // assistant mask) and SFTTrainer raises "at least one example has no assistant tokens" (seen with this chat)
+  const chat = { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] };
+  const A_U = (a: string) => `{% for m in messages %}{% if m.role == 'assistant' %}${a}{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}`;
+  const templates = {
+    comment: A_U('{# {%- generation %} #}<A>{{ m.content }}</A>'),
+    string: '{{ bos_token }}\n' + A_U("{% set x = '{% generation %}' %}<A>{{ m.content }}</A>"),
+  };
+  for (const [name, template] of Object.entries(templates)) {
+    const dir = tempDir('mt-gen-blocks-');
+    try {
+      const tokenizer = loadTokenizer(modelWith(dir, template));
+      const file = path.join(dir, 'chats.jsonl');
+      fs.writeFileSync(file, JSON.stringify(chat) + '\n');
+      assert.throws(() => loadTokenRows(file, { tokenizer, trainOn: 'assistant' }), (e: Error) => !e.message.includes('\n')
+        && new RegExp(`chat template's \\{% generation %\\} \\(line ${name === 'string' ? 2 : 1}\\) is inside a comment or a string literal`).test(e.message), name);
+      const all = loadTokenRows(file, { tokenizer, trainOn: 'all' }).rows;
+      assert.equal(all.length, 1, name);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
