@@ -4,8 +4,8 @@
 // closes, and the marks give the blocks' character spans as transformers counts them, in the chat as rendered without
 // the marks (tokenize.ts trains their tokens).
 
-import { TAG_INSIDE, blocksFollowable } from './generation-block-places.ts';
-import { jinjaTags } from './jinja-tags.ts';
+import { blocksFollowable } from './generation-block-places.ts';
+import { jinjaTags, type JinjaTag } from './jinja-tags.ts';
 
 const OPEN = '\uFDD0';
 const CLOSE = '\uFDD1';
@@ -13,7 +13,6 @@ const MACRO_OPEN = '\uFDD2';
 const MACRO_CLOSE = '\uFDD3';
 /** A generation tag's code (jinja-tags.ts: a tag jinja2 lexes as one, not text in a string literal or a comment). */
 const GENERATION_CODE = /^\s*(end)?generation\s*$/;
-const MACRO = new RegExp(String.raw`{%(-?)(\s*macro\b${TAG_INSIDE})(-?)%}([\s\S]*?){%(-?)(\s*endmacro\s*)(-?)%}`, 'g');
 
 /** True when the template has a {% generation %} block (a tag of it: `{{ '{% generation %}' }}` is text). */
 export function hasGenerationBlocks(text: string): boolean {
@@ -50,10 +49,28 @@ function markTag(left: string, mark: string, right: string): string {
  */
 export function markGenerationBlocks(text: string): string | null {
   if (!blocksFollowable(text)) return null;
-  const tagStarts = new Set([...jinjaTags(text)].map((tag) => tag.start));
-  const macros = text.replace(MACRO, (whole: string, left: string, tag: string, right: string, body: string, endLeft: string, endTag: string, endRight: string, at: number) => (tagStarts.has(at) && hasGenerationBlocks(body)
-    ? `{%${left}${tag}%}${markTag('', MACRO_OPEN, right)}${body}${markTag(endLeft, MACRO_CLOSE, '')}{%${endTag}${endRight}%}`
-    : whole));
+  // each macro from its {% macro %} to its own {% endmacro %}, both real tags (one in a string literal or a comment is
+  // text: `{{ '{% endmacro %}' }}` in a body ended it here, and the mark landed inside the string)
+  const inserts: Array<{ at: number; cut: number; text: string }> = [];
+  const open: JinjaTag[] = [];
+  for (const tag of jinjaTags(text)) {
+    if (tag.open !== '{%') continue;
+    if (/^\s*macro\b/.test(tag.code)) open.push(tag);
+    if (!/^\s*endmacro\s*$/.test(tag.code)) continue;
+    const header = open.pop();
+    if (header === undefined || !hasGenerationBlocks(text.slice(header.end, tag.start))) continue;
+    // the header's right whitespace control and the end tag's left one go to the marks beside them
+    inserts.push({ at: header.end - 2 - header.right.length, cut: header.right.length + 2, text: `%}${markTag('', MACRO_OPEN, header.right)}` });
+    inserts.push({ at: tag.start, cut: 2 + tag.left.length, text: `${markTag(tag.left, MACRO_CLOSE, '')}{%` });
+  }
+  inserts.sort((x, y) => x.at - y.at);
+  let macros = '';
+  let at = 0;
+  for (const insert of inserts) {
+    macros += text.slice(at, insert.at) + insert.text;
+    at = insert.at + insert.cut;
+  }
+  macros += text.slice(at);
   let out = '';
   let from = 0;
   for (const tag of jinjaTags(macros)) {

@@ -12,7 +12,8 @@
 // (transformers counts it from where the macro's call starts: "<A>" trained, the end of the turn not), a block holding
 // the EOS and "</A>" after it (all trained, not stopped at the EOS as a turn found without blocks is), a macro written
 // as {{ turn(m) | trim }}, as {{- turn(m) if loop.last else … -}} and as {{ f(m) }} after {% set f = turn %} (counted
-// from the call's start too), a block ending in two spaces (the chat's "▁", "▁</" where the text up to the block's
+// from the call's start too), a macro whose body writes '{% endmacro %}' as a string (ours ended the macro there and
+// failed to parse the marked template), a block ending in two spaces (the chat's "▁", "▁</" where the text up to the block's
 // end encodes as "▁▁": "▁</" holds its last character, and is trained), blocks ending in a character written as its
 // bytes' <0xNN> tokens (transformers' char_to_token gives the first: the lead byte trained, the others not), and blocks
 // empty but in the last turn (the token "></" that merges across an empty one is trained), a block holding two EOS (all
