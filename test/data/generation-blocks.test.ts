@@ -22,6 +22,7 @@
 // newline not; ours trained the newline) — TRL trains every block's tokens all the same, and so does ours.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
@@ -36,6 +37,8 @@ import { readJsonl } from './helpers.ts';
 
 type Row = { input_ids: number[]; labels: number[] };
 const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'trl-generation-blocks', 'blocks.json'), 'utf8')) as {
+  inputs: Record<string, string>;
+  model_files: string[];
   templates: Record<string, string>;
   chats: unknown[][];
   cases: Record<string, { template: string; records: unknown[] }>;
@@ -50,6 +53,18 @@ function modelWith(dir: string, template: string): string {
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, chat_template: template }));
   return dir;
 }
+
+test('make_blocks.py read the tokenizer that modelWith gives ours: the same files, and none other that transformers reads', () => {
+  // make_blocks.py loads the whole bundled model folder with AutoTokenizer; modelWith copies tokenizer.json and
+  // tokenizer_config.json alone: a file changed since, or another file transformers' tokenizer reads there, would make
+  // the two sides tokenize other inputs
+  const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(path.join(TINY_MODEL, file))).digest('hex');
+  assert.deepEqual(Object.keys(ref.inputs).sort(), ['tokenizer.json', 'tokenizer_config.json']);
+  for (const [file, hash] of Object.entries(ref.inputs)) assert.equal(sha256(file), hash, `${file} changed since make_blocks.py ran: run it again`);
+  assert.deepEqual(fs.readdirSync(TINY_MODEL).sort(), ref.model_files, 'the bundled model folder changed since make_blocks.py ran: run it again');
+  const read = ['special_tokens_map.json', 'added_tokens.json', 'chat_template.jinja', 'chat_template.json', 'tokenizer.model', 'additional_chat_templates'];
+  assert.deepEqual(read.filter((f) => ref.model_files.includes(f)), [], 'transformers reads these beside the two files modelWith copies');
+});
 
 /** Our rows of `records` (JSONL records) under `template` against TRL's `trl`: the same ids and targets from position 1. */
 function assertTrlRows(template: string, records: unknown[], trl: Row[]): void {
