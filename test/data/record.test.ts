@@ -146,6 +146,11 @@ test('canonical content leaves out soft hyphens and a ZWJ after a Latin letter (
   assert.notEqual(key({ text: 'family \u{1F468}\u200D\u200D\u{1F469}' }), key({ text: 'family \u{1F468}\u{1F469}' }));
   assert.notEqual(key({ text: 'family \u{1F468}\u00AD\u200D\u{1F469}' }), key({ text: 'family \u{1F468}\u{1F469}' }));
   assert.notEqual(key({ text: 'heart \u2764\uFE0F\u200D\u{1F525}' }), key({ text: 'heart \u2764\uFE0F\u{1F525}' }));
+  // before: a ZWJ between a Latin letter and an Arabic one was folded, though the Arabic letter takes its joined form there
+  assert.notEqual(key({ text: 'x\u200D\u0645' }), key({ text: 'x\u0645' }));
+  assert.notEqual(key({ text: 'x\u0301\u200D\u0645' }), key({ text: 'x\u0301\u0645' }));
+  assert.notEqual(key({ text: 'x\u200D\u064E\u0645' }), key({ text: 'x\u064E\u0645' }));
+  assert.equal(key({ text: 'x\u200D\u200D\u0645' }), key({ text: 'x\u200D\u0645' }));
 });
 
 test('chats of the same text that train other turns (weight 0 elsewhere) are other examples: neither copies nor near copies', () => {
