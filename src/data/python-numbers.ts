@@ -14,9 +14,12 @@ export function isPythonFloat(x: unknown): x is Number {
   return typeof x === 'object' && x !== null && Object.prototype.toString.call(x) === '[object Number]';
 }
 
-/** JSON `text` parsed as Python's json reads it (throwing as JSON.parse throws): its numbers marked as withPythonNumbers marks them. */
-export function parsePythonJson(text: string): unknown {
-  return withPythonNumbers(parseJsonNotingNumbers(text));
+/**
+ * JSON `text` parsed as Python's json reads it (throwing as JSON.parse throws): its numbers marked as withPythonNumbers
+ * marks them; `spelledIn` as parseJsonKeepingText's (number-spellings.ts).
+ */
+export function parsePythonJson(text: string, spelledIn = text): unknown {
+  return withPythonNumbers(parseJsonNotingNumbers(text, spelledIn));
 }
 
 /**

@@ -281,3 +281,21 @@ test('a Python dict with nan or inf holding lists of records is told a python3 l
   const load = 'ast.literal_eval(type("T", (ast.NodeTransformer,), {"visit_Name": lambda s, n: ast.Constant(float(n.id)) if n.id in ("nan", "inf") else n})().visit(ast.parse(open(sys.argv[1], encoding="utf-8").read(), mode="eval")))';
   assert.ok(nan!.recordLists?.endsWith(`(JSON Lines: python3 -c 'import ast, json, sys; print("\\n".join(json.dumps(r) for r in ${load}["data"]))' ${f['nan.json']!} > records.jsonl)`), nan!.recordLists);
 });
+
+test('a key twice with NaN and null is two values, as Python\'s json reads them (nan, None); NaN or Infinity written two ways is one', async () => {
+  // before: the values were compared in the text with NaN made null, so NaN then null was let be and one dropped silently
+  const { readJsonl: readJsonlItems } = await import('../../src/data/ingest/jsonl.ts');
+  const dir = tempDir('mt-pydup-nan-');
+  const f = writeFiles(dir, { 'dup.jsonl': [
+    '{"text": "t", "v": NaN, "v": null}',
+    '{"text": "t", "o": {"a": NaN, "b": [Infinity]}, "o": {"b": [1e400], "a":NaN}}',
+    '{"text": "t", "v": -Infinity, "v": -1e999}',
+    '{"text": "t", "v": Infinity, "v": 1e308}',
+  ].join('\n') })['dup.jsonl']!;
+  assert.deepEqual([...readJsonlItems(f)].map((i) => i.error?.detail ?? 'ok'), [
+    'the key "v" appears twice with different values (JSON keeps the last and drops the other): keep one',
+    'ok',
+    'ok',
+    'the key "v" appears twice with different values (JSON keeps the last and drops the other): keep one',
+  ]);
+});

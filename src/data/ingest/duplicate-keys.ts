@@ -15,15 +15,16 @@ const FEW_KEYS = 8;
 
 /**
  * The rejection detail for a record whose object, parsed from JSON `text` as `value`, has a key twice in one object (its
- * own or one nested in it) with different values; null when it has none (or `value` is not an object).
+ * own or one nested in it) with different values; null when it has none (or `value` is not an object). `read`: how a
+ * member's value is read where two are written apart (sameValue): JSON with Python's NaN and Infinity, by python-json.ts.
  */
-export function duplicateKeyDetail(text: string, value: unknown): string | null {
+export function duplicateKeyDetail(text: string, value: unknown, read: (json: string) => unknown = parsePythonJson): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   if (!/\\[u/]/.test(text)) {
     const holders = new Map<string, number>(); // key name → objects holding it
     if (countKeys(value, holders) && [...holders].every(([k, n]) => occurrences(text, JSON.stringify(k), n) <= n)) return null;
   }
-  const dup = firstConflictingKey(text);
+  const dup = firstConflictingKey(text, read);
   return dup === null ? null : duplicateKeyMessage(dup);
 }
 
@@ -77,14 +78,14 @@ interface Open {
 }
 
 /** The first key of an object in `text` (at any depth) that appears again in it with another value, and that object's path; or null. */
-function firstConflictingKey(text: string): { key: string; path: string } | null {
+function firstConflictingKey(text: string, read: (json: string) => unknown): { key: string; path: string } | null {
   const stack: Open[] = [];
   /** The value of `o`'s member ends at `at`: whether its key was seen before with another value. */
   const conflicts = (o: Open, at: number): boolean => {
     if (o.key === null || o.valueStart < 0) return false;
     o.seen ??= new Map();
     const before = o.seen.get(o.key);
-    if (before !== undefined && !sameValue(text.slice(before.start, before.end), text.slice(o.valueStart, at))) return true;
+    if (before !== undefined && !sameValue(text.slice(before.start, before.end), text.slice(o.valueStart, at), read)) return true;
     o.seen.set(o.key, { start: o.valueStart, end: at });
     o.key = null;
     o.valueStart = -1;
@@ -130,11 +131,11 @@ export function memberPath(path: string, key: string): string {
 }
 
 /** Whether two JSON texts of a member's value are one value as Python's json reads it (sameness of text first: the usual case). */
-function sameValue(a: string, b: string): boolean {
+function sameValue(a: string, b: string, read: (json: string) => unknown): boolean {
   if (a.trim() === b.trim()) return true;
   try {
     // in a list: a number alone is not marked (1.0 would be 1)
-    return canonicalJson(parsePythonJson(`[${a}]`)) === canonicalJson(parsePythonJson(`[${b}]`));
+    return canonicalJson(read(`[${a}]`)) === canonicalJson(read(`[${b}]`));
   } catch {
     return false; // not JSON text on its own: the record is refused as JSON anyway
   }

@@ -31,11 +31,12 @@ export function parseJsonKeepingText(text: string, spelledIn = text): unknown {
 
 /**
  * `text` parsed as JSON.parse parses it (and throwing as it throws), the spelling of its numbers noted now: JSON read
- * within a record (a CSV cell or a string field holding JSON), which is not the value readingRecord names.
+ * within a record (a CSV cell or a string field holding JSON), which is not the value readingRecord names. `spelledIn`
+ * as parseJsonKeepingText's.
  */
-export function parseJsonNotingNumbers(text: string): unknown {
+export function parseJsonNotingNumbers(text: string, spelledIn = text): unknown {
   const value: unknown = JSON.parse(text);
-  if (typeof value === 'object' && value !== null) noteSpellings(text, value);
+  if (typeof value === 'object' && value !== null) noteSpellings(spelledIn, value);
   return value;
 }
 

@@ -7,6 +7,7 @@
 // (python-literal.ts: a dict written by str() instead of json.dumps).
 import { jsonNestingPast } from '../../util/json-depth.ts';
 import { duplicateKeyDetail, duplicateKeyMessage } from './duplicate-keys.ts';
+import { parsePythonJson } from '../python-numbers.ts';
 import { parseJsonKeepingText } from './number-spellings.ts';
 import { mayBePythonLiteral, parsePythonLiteral, pythonLiteralFailure } from './python-literal.ts';
 
@@ -46,7 +47,9 @@ export function parseJsonText(text: string): { value: unknown; reading: JsonRead
       try {
         const v = parseJsonKeepingText(rewritten, text); // the spellings are the file's: Infinity, not the 1e999 put in its place
         refuseTooDeep(rewritten);
-        return withDuplicate({ value: v, reading: 'python-floats' }, duplicateKeyDetail(rewritten, v));
+        // the file's text, whose NaN is not null: a member's two values read with Python's floats, as the record is
+        const floats = (json: string): unknown => parsePythonJson(withoutPythonFloats(json) ?? json, json);
+        return withDuplicate({ value: v, reading: 'python-floats' }, duplicateKeyDetail(text, v, floats));
       } catch (inner) {
         if (inner instanceof TooDeepLiteral) throw inner;
         // not JSON with Python's floats either
