@@ -26,9 +26,10 @@ export interface AdapterCardOptions {
    */
   scorePadId: number | null;
   /**
-   * The torch dtype of the base the adapter was trained on (its weights as our model held them: f32, or bf16 under
-   * precision bf16), which the loading code passes: transformers 5 loads a base in its config.json's dtype by default
-   * (bfloat16 for Mistral 7B), whose logits differ from training's f32 ones by ~1e-2 (default: none passed).
+   * The torch dtype the loading code loads the base in (default: none passed). saveAdapter passes float32 at every
+   * precision: transformers 5 loads a base in its config.json's dtype by default (bfloat16 for Mistral 7B) and computes
+   * in it, ~1e-2 from our logits; of a bf16 run (weights stored in bf16, products in f32) HF's float32 model gives
+   * classify's fp32 outputs and is nearer its bf16 ones than HF's bfloat16 model is (probabilities 4e-4 vs 6e-4 off).
    */
   dtype?: 'float32' | 'bfloat16';
 }
@@ -101,12 +102,12 @@ export function adapterCard(o: AdapterCardOptions): string {
   const names = o.labels ?? defaultLabels(o.numLabels ?? 0); // transformers' names for classes without id2label
   if (seqCls) lines.push('Classes, in the order of the head\'s outputs:', '', ...names.map((n, i) => `- ${i}: ${n}`), '');
   lines.push('## Load with transformers + PEFT', '', '```python', ...(o.dtype ? ['import torch'] : []), 'from peft import PeftModel');
-  // the base in the dtype training held it in, said once in a comment where the code passes it
+  // the base's dtype, said once in a comment where the code passes it
   const dtype = o.dtype ? `dtype=torch.${o.dtype}` : null;
   // the head's config as from_pretrained's keyword arguments: the base's own config has none of it (transformers' 2 classes)
   const headKwargs = ['num_labels=len(labels),', '    id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)}' +
     `${o.padTokenId !== null ? `, pad_token_id=${o.padTokenId}` : ''}${dtype ? `, ${dtype}` : ''})`];
-  const dtypeNote = dtype ? [`# ${dtype}: the base as training held it, so the outputs are training's (transformers loads config.json's dtype otherwise)`] : [];
+  const dtypeNote = dtype ? [`# ${dtype}: the base computed in float32 as mistral-tune computes it, so the outputs are ours (transformers computes in config.json's dtype otherwise)`] : [];
   if (seqCls) {
     lines.push(
       'from transformers import AutoModelForSequenceClassification, AutoTokenizer',

@@ -55,7 +55,7 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
     spec: adapter.spec, targetModules: modules.target_modules, taskType: opts.taskType, baseModel: opts.baseModel,
     labels: seqCls ? opts.labels ?? null : null, numLabels: seqCls ? model.scoreHead().numLabels : null,
     padTokenId: seqCls && cfg.padTokenId === null ? classificationPadId(cfg) : null, scorePadId: seqCls ? classificationPadId(cfg) : null,
-    dtype: model.dtypes.storage === 'bf16' ? 'bfloat16' : 'float32',
+    dtype: 'float32', // under bf16 too: its math is f32 (AdapterCardOptions.dtype)
   }));
   // as saveModelFolder says it of a classification export; once, not at every checkpoint of a run
   const note = seqCls ? noClassificationPadNote(cfg, 'adapter') : null;
