@@ -276,3 +276,28 @@ test('tokens llama.cpp knows by their text (text-stops.ts): it ends generation a
     await lm.dispose();
   }
 });
+
+test('"<|tool_response>" added beside the EOS "</s>": llama.cpp does not end generation at the EOS (llama-vocab.cpp\'s gemma4 workaround); the export warns of it', { skip }, async () => {
+  const dir = randomModelDir('tool-response', config({ vocabSize: 32001 }), null);
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  const added = { 32000: { content: '<|tool_response>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true } };
+  json.added_tokens.push(...Object.entries(added).map(([id, t]) => ({ id: Number(id), ...t })));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  const tokenizerConfig = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as { added_tokens_decoder: object };
+  tokenizerConfig.added_tokens_decoder = { ...tokenizerConfig.added_tokens_decoder, ...added };
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig));
+  const file = path.join(tmp, 'tool-response-f32.gguf');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  // before: only "ends generation at "<|tool_response>"" was said
+  assert.match(r.stderr, /does not end generation at "<\/s>" \(id 2\), as the vocabulary also holds "<\|tool_response>" \(id 32000\)/);
+  const meta = (await readGgufFileInfo(file, { logWarnings: false })).metadata.tokenizer.ggml as unknown as { eos_token_id: number };
+  assert.equal(meta.eos_token_id, 2, 'the EOS id is in the file');
+  const lm = await llama!.loadModel({ modelPath: file });
+  try {
+    assert.deepEqual([lm.isEogToken(2 as Token), lm.isEogToken(32000 as Token)], [false, true], 'llama.cpp stops at "<|tool_response>", not at the EOS');
+    assert.equal(lm.detokenize([2 as Token], false), '</s>', 'made normal: shown without special');
+  } finally {
+    await lm.dispose();
+  }
+});

@@ -14,6 +14,7 @@ import { folderProvenance, planGgufSource } from '../../src/export/gguf/from-sou
 import { modelMetadata, provenanceMetadata } from '../../src/export/gguf/metadata.ts';
 import { modelTokenizer, tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
 import { warnTextStops } from '../../src/export/gguf/text-stops.ts';
+import { TOKEN_TYPE } from '../../src/export/gguf/tokenizer-table.ts';
 import { KNOWN_PRE } from '../../src/tokenizer/known-pre-tokenizers.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
@@ -584,4 +585,22 @@ test('a token llama.cpp ends generation at by its text, where generate stops at 
   const warned = captureStderr(() => warnTextStops(['<unk>', '<s>', '</s>'], new Int32Array([2, 3, 3]), [], 'tokenizer.json')).stderr;
   assert.match(warned, /ends generation at "<\/s>" \(id 2\), where generate and transformers stop at no token \(no EOS id\) \(tokenizer\.json\)/);
   assert.doesNotMatch(warned, /ids? none/);
+});
+
+test('"<|tool_response>" beside "</s>", "<|end|>" beside "<|return|>" and "<|call|>": llama.cpp takes "</s>" and "<|end|>" back out of its stops, warned of where generate stops there', () => {
+  const control = TOKEN_TYPE.control;
+  // the EOS "</s>" with a tool-calling token added (before: no word of it, llama.cpp never stopping at the EOS)
+  const warned = captureStderr(() => warnTextStops(['<unk>', '<s>', '</s>', '<|tool_response>'], new Int32Array([2, control, control, control]), [2], 'tokenizer.json')).stderr;
+  assert.match(warned, /does not end generation at "<\/s>" \(id 2\), as the vocabulary also holds "<\|tool_response>" \(id 3\), where generate and transformers stop there/);
+  assert.match(warned, /ends generation at "<\|tool_response>" \(id 3\), where generate and transformers stop only at id 2/);
+  assert.match(warned, /makes "<\/s>" \(id 2\) a normal token, shown as text by every detokenize/);
+  assert.doesNotMatch(warned, /ends generation at "<\/s>"/);
+  // without "<|tool_response>" nothing to say of "</s>"
+  assert.equal(captureStderr(() => warnTextStops(['<unk>', '<s>', '</s>'], new Int32Array([2, control, control]), [2], 'tokenizer.json')).stderr, '');
+  // "<|end|>" with "<|return|>" and "<|calls|>": not a stop, made user-defined; without "<|call|>"/"<|calls|>" a stop still
+  const tokens = ['</s>', '<|end|>', '<|return|>', '<|calls|>'];
+  const harmony = captureStderr(() => warnTextStops(tokens, new Int32Array(4).fill(control), [0, 1, 2, 3], 'tokenizer.json')).stderr;
+  assert.match(harmony, /it does not end generation at "<\|end\|>" \(id 1\), as the vocabulary also holds "<\|return\|>" \(id 2\) and "<\|calls\|>" \(id 3\), where generate and transformers stop there; and it makes "<\|end\|>" \(id 1\) a user-defined token/);
+  assert.doesNotMatch(harmony, /ends generation at/);
+  assert.equal(captureStderr(() => warnTextStops(tokens.slice(0, 3), new Int32Array(3).fill(control), [0, 1, 2], 'tokenizer.json')).stderr, '');
 });

@@ -38,12 +38,54 @@ const FIM_END_TEXTS = new Set(FIM_END_GROUPS.flat());
 const FIM_CONTROL_TEXTS = new Set(FIM_CONTROL_GROUPS.flat());
 
 /**
+ * llama.cpp's workarounds that take a token back out of its end-of-generation tokens after the rules above (and after
+ * adding the EOS id, so an EOS is taken out too): where the vocabulary holds a text of each `when` group (all of them
+ * end generation by their text), the `removed` text no longer ends generation and gets the type `becomes` ("<|end|>"
+ * beside o200k_harmony's "<|return|>" and "<|call|>" or solar-open's "<|calls|>" and "<|flush|>"; "</s>" beside gemma4's
+ * "<|tool_response>", a token a vocabulary may gain for tool-calling training). Read in llama-vocab.cpp, measured with
+ * node-llama-cpp 3.21.1 (test/export/gguf-llama-tokenizer.test.ts).
+ */
+export const EOG_REMOVALS: ReadonlyArray<{ when: ReadonlyArray<readonly string[]>; removed: string; becomes: 'userDefined' | 'normal' }> = [
+  { when: [['<|return|>'], ['<|call|>', '<|calls|>']], removed: '<|end|>', becomes: 'userDefined' },
+  { when: [['<|call|>', '<|calls|>'], ['<|flush|>']], removed: '<|end|>', becomes: 'userDefined' },
+  { when: [['<|tool_response>']], removed: '</s>', becomes: 'normal' },
+];
+
+/** The ids of `tokens` llama.cpp takes back out of its end-of-generation tokens (EOG_REMOVALS), with the type it gives and why. */
+function removedStops(tokens: readonly string[]): Map<number, { becomes: 'userDefined' | 'normal'; because: string }> {
+  const idOf = new Map<string, number>();
+  tokens.forEach((text, id) => idOf.set(text, id));
+  const out = new Map<number, { becomes: 'userDefined' | 'normal'; because: string }>();
+  for (const { when, removed, becomes } of EOG_REMOVALS) {
+    const id = idOf.get(removed);
+    const found = when.map((group) => group.find((text) => idOf.has(text)));
+    if (id === undefined || out.has(id) || found.some((text) => text === undefined)) continue;
+    out.set(id, { becomes, because: found.map((text) => `${JSON.stringify(text)} (id ${idOf.get(text!)})`).join(' and ') });
+  }
+  return out;
+}
+
+const TYPE_SAYS = {
+  userDefined: 'a user-defined token, matched in text without parse_special and shown by every detokenize',
+  normal: 'a normal token, shown as text by every detokenize',
+} as const;
+
+/**
  * Warns of the tokens of `tokens` (the GGUF's token texts, `types` their TOKEN_TYPE) that llama.cpp ends generation at
- * by their text where generate does not (`stops`: the ids it stops at), or makes control where the file does not.
+ * by their text where generate does not (`stops`: the ids it stops at), does not end generation at where generate does
+ * (EOG_REMOVALS), or makes control or another type where the file does not.
  */
 export function warnTextStops(tokens: readonly string[], types: Int32Array, stops: readonly number[], file: string): void {
-  const stopping: string[] = [], madeControl: string[] = [];
+  const stopping: string[] = [], madeControl: string[] = [], notStopping: string[] = [], retyped: string[] = [];
+  const removed = removedStops(tokens);
   tokens.forEach((text, id) => {
+    const taken = removed.get(id);
+    if (taken !== undefined) {
+      const said = `${JSON.stringify(text)} (id ${id})`;
+      if (stops.includes(id)) notStopping.push(`${said}, as the vocabulary also holds ${taken.because}`);
+      if (types[id] !== TOKEN_TYPE[taken.becomes]) retyped.push(`${said} ${TYPE_SAYS[taken.becomes]}`);
+      return;
+    }
     const ends = END_TEXTS.has(text) || FIM_END_TEXTS.has(text);
     if (!ends && !FIM_CONTROL_TEXTS.has(text)) return;
     // of a FIM group only the first llama.cpp meets (in its hash map's order) is taken
@@ -51,10 +93,12 @@ export function warnTextStops(tokens: readonly string[], types: Int32Array, stop
     if (ends && !stops.includes(id)) stopping.push(what);
     if (types[id] !== TOKEN_TYPE.control) madeControl.push(what);
   });
-  if (stopping.length === 0 && madeControl.length === 0) return;
+  if (stopping.length + madeControl.length + notStopping.length + retyped.length === 0) return;
   const says: string[] = [];
   const generateStops = stops.length === 0 ? 'stop at no token (no EOS id)' : `stop only at id${stops.length === 1 ? '' : 's'} ${stops.join(', ')}`;
   if (stopping.length > 0) says.push(`ends generation at ${stopping.join('; ')}, where generate and transformers ${generateStops}`);
+  if (notStopping.length > 0) says.push(`does not end generation at ${notStopping.join('; ')}, where generate and transformers stop there`);
   if (madeControl.length > 0) says.push(`makes ${madeControl.join('; ')} a control token, which this tokenizer does not make special: without parse_special llama.cpp does not match its text, and without special it does not show it`);
+  if (retyped.length > 0) says.push(`makes ${retyped.join('; ')}`);
   warn(`gguf: llama.cpp knows some tokens by their text alone, whatever the file says: it ${says.join('; and it ')} (${file})`);
 }
