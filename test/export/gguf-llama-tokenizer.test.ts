@@ -301,3 +301,31 @@ test('"<|tool_response>" added beside the EOS "</s>": llama.cpp does not end gen
     await lm.dispose();
   }
 });
+
+test('a non-special added token of normalized true: transformers takes the space before it and decodes it with that space, llama.cpp shows its text as it is; the export warns', { skip }, async () => {
+  const dir = randomModelDir('normalized-added', config({ vocabSize: 32002 }), null);
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  const flags = { single_word: false, lstrip: false, rstrip: false, normalized: true, special: false };
+  const added = { 32000: { content: 'foo bar', ...flags }, 32001: { content: 'xyzzy', ...flags } };
+  json.added_tokens.push(...Object.entries(added).map(([id, t]) => ({ id: Number(id), ...t })));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  const tokenizerConfig = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as { added_tokens_decoder: object };
+  tokenizerConfig.added_tokens_decoder = { ...tokenizerConfig.added_tokens_decoder, ...added };
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig));
+  const file = path.join(tmp, 'normalized-added-f32.gguf');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  // before: only "llama.cpp may tokenize some text differently", nothing of the decoded text
+  assert.match(r.stderr, /transformers matches an added token of normalized true after its normalizer.*\("foo bar"; "xyzzy"\): "a foo bar" decodes as "afoo bar" there/);
+  const tok = loadTokenizer(dir);
+  const ids = tok.encode('a xyzzy b');
+  assert.deepEqual(ids, [264, 32001, 287], 'transformers 5.17 gives these (measured)');
+  assert.equal(tok.decode(ids), 'a xyzzy b');
+  const lm = await llama!.loadModel({ modelPath: file });
+  try {
+    assert.equal(lm.detokenize(ids as Token[], false), 'axyzzy b', 'the space is lost there');
+    assert.deepEqual(lm.tokenize('a xyzzy b', false), [264, 28705, 32001, 28705, 287]);
+  } finally {
+    await lm.dispose();
+  }
+});

@@ -122,6 +122,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   warnStrippedAddedTokens(json.added_tokens, file);
   warnSingleWordAddedTokens(json.added_tokens, file);
   if (spm) warnSpaceMarkAddedTokens(json.added_tokens, file);
+  if (spm && JSON.stringify(json.normalizer ?? null).includes('\u2581')) warnNormalizedAddedTokens(json.added_tokens, file);
   if (config.splitSpecialTokens) warnSplitSpecialTokens(config.source);
   return m;
 }
@@ -175,4 +176,20 @@ function warnSpaceMarkAddedTokens(added: ReadonlyArray<{ content: string }>, fil
   const first = marked[0]!.content;
   warn(`gguf: llama.cpp shows an added token's text as it is, where transformers decodes each "▁" in it as a space (${named(marked, (t) => JSON.stringify(t.content))}): ` +
     `${JSON.stringify(first)} decodes as ${JSON.stringify(first)} there, ${JSON.stringify(first.replaceAll('\u2581', ' '))} here and in transformers; the ids are the same (${file})`);
+}
+
+/**
+ * Non-special added tokens of `normalized: true` in a SentencePiece file whose normalizer puts "▁" in text (Mistral's
+ * Prepend and Replace): transformers matches such a token in the normalized text, its text there taking the "▁" before
+ * it, and decodes it with that space; llama.cpp matches and shows a user-defined token's text as it is, as
+ * convert_hf_to_gguf.py writes it (measured, node-llama-cpp 3.21.1: an added "xyzzy" is [264, 32001, 287] for "a xyzzy b"
+ * in transformers 5.17 and here, [264, 28705, 32001, 28705, 287] there, and [32000, 32001] decodes "foo bar xyzzy" in
+ * transformers, "foo barxyzzy" there). Written with a space before it, it would differ at the text's start instead.
+ */
+function warnNormalizedAddedTokens(added: ReadonlyArray<{ content: string; normalized: boolean; special: boolean }>, file: string): void {
+  const normalized = added.filter((t) => t.normalized && !t.special);
+  if (normalized.length === 0) return;
+  const first = normalized[0]!.content;
+  warn(`gguf: transformers matches an added token of normalized true after its normalizer, taking the space before it, and decodes it with that space, where llama.cpp matches and shows its text as it is (${named(normalized, (t) => JSON.stringify(t.content))}): ` +
+    `"a ${first}" decodes as "a${first}" there from the same ids, and text with it tokenizes differently around it (${file})`);
 }
