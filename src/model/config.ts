@@ -75,7 +75,7 @@ export interface MistralConfig {
   task: 'generation' | 'classification' | null;
   /** transformers' problem_type, which picks a classification head's loss; null = decided by the labels (cross-entropy here). */
   problemType: 'regression' | 'single_label_classification' | 'multi_label_classification' | null;
-  /** transformers' initializer_range (MistralConfig's default 0.02): the std of the normal it draws a new matrix from (a new classification head, a random model). */
+  /** transformers' initializer_range (MistralConfig's default 0.02), as config.json gives it: the std of the normal a new matrix is drawn from (a new classification head, a random model), read through initStd (init-std.ts: 0 draws with 0.02, a negative one is refused). */
   initializerRange: number;
 }
 
@@ -261,8 +261,11 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (!llamaNoDropout && (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1))) {
     err('attention_dropout', `must be a number in [0, 1), got ${jsonValueText(attentionDropout)}`);
   }
+  // loaded as transformers 5.17 loads it (0 and negative too): it only matters where a new matrix is drawn (init-std.ts);
+  // LlamaConfig's interval(min=0.0, max=1.0) refuses one past 1 (its min 0.0 reads as no bound: a negative loads)
   const range = given('initializer_range', 0.02);
-  if (typeof range !== 'number' || !(range > 0)) err('initializer_range', `must be a positive number, got ${jsonValueText(range)}`);
+  if (typeof range !== 'number') err('initializer_range', `must be a number, got ${jsonValueText(range)}`);
+  if (type === 'llama' && (range as number) > 1) err('initializer_range', `${jsonValueText(range)} is past 1.0, which transformers 5.17's LlamaConfig refuses (its range is 0.0 to 1.0): write the model's (0.02 is the default)`);
   const eps = given('rms_norm_eps', 1e-6);
   if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${jsonValueText(eps)}`);
   // transformers: absent → 4096 (MistralConfig's default), null → no window

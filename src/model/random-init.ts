@@ -12,6 +12,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { parseConfig, randomConfigFile, type MistralConfig } from './config.ts';
 import { readConfigJson } from './config-number-forms.ts';
+import { initStd } from './init-std.ts';
 import { MistralModel } from './mistral.ts';
 import { randomWeights } from './init.ts';
 import { embeddingPadRow } from './negative-ids.ts';
@@ -21,7 +22,7 @@ export type ConfigSource = string | Record<string, unknown>;
 
 export interface RandomModelConfig {
   cfg: MistralConfig;
-  /** HF's initializer_range (default 0.02): the standard deviation of every matrix. */
+  /** HF's initializer_range (default 0.02; 0 draws with 0.02, as transformers): the standard deviation of every matrix. */
   std: number;
   /** Where the config came from, for errors and logs. */
   where: string;
@@ -40,7 +41,7 @@ export function readRandomModelConfig(source: ConfigSource, key = 'model.config'
   }
   if (!isRecord(raw)) throw new UserError('an HF config must be a mapping of keys to values', where);
   const cfg = parseConfig(raw, where);
-  return { cfg, std: cfg.initializerRange, where };
+  return { cfg, std: initStd(cfg, 'every matrix of a random model', where), where };
 }
 
 export interface DeviceInitOptions {

@@ -33,6 +33,11 @@ export function modelFolder(cfg: Pick<TrainConfig, 'model'>): string | null {
   return typeof cfg.model === 'string' ? cfg.model : null;
 }
 
+/** Where the run's model config is, as an error names it: the model folder's config.json, or the `model.config` key. */
+export function modelConfigPlace(cfg: Pick<TrainConfig, 'model'>): string {
+  return typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config';
+}
+
 /**
  * The model folder a command needs (eval, export) of the run `where`: a run with random weights has none, and
  * a base model moved since (the run copied to another machine) is named as the run's config.yaml's, so a

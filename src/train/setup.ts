@@ -15,6 +15,7 @@ import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { requireTokenizerFilesThere } from '../model/save-tokenizer.ts';
 import { sourceFilesOf, type SourceFiles } from './source-files.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
+import { initStd } from '../model/init-std.ts';
 import { fromCheckpointHeader, type SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { hostFloats, storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
@@ -27,7 +28,7 @@ import { BUNDLED_VOCAB_SIZE, loadModelTokenizer, loadTokenizer } from '../tokeni
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
-import { modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
+import { modelConfigPlace, modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
 import { HF_NAMES } from '../model/names.ts';
 import { loraScaling } from '../model/lora.ts';
 import { loadSplit, unknownLabelFix, wrongTaskFix, type SplitContext } from './data.ts';
@@ -102,7 +103,7 @@ export function closeAfterError(backend: Backend): void {
  * config.json alone (rows past a dynamic rope's max_position_embeddings: checkDynamicRopeReach, once they are loaded).
  */
 export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void {
-  checkTrainable(model, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
+  checkTrainable(model, cfg.task, modelConfigPlace(cfg));
 }
 
 function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place, written, words }: { place?: (key: string) => string; written?: Readonly<Record<string, string>>; words?: OptionWords }): RunSetup {
@@ -384,8 +385,8 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng, place?:
   if (loaded) {
     model.backend.copy(weight, loaded.weight, numLabels * C);
   } else {
-    const init = new Float32Array(numLabels * C);
-    for (let i = 0; i < init.length; i++) init[i] = rng.normal() * model.cfg.initializerRange;
+    const std = initStd(model.cfg, 'a new classification head', modelConfigPlace(cfg));
+    const init = Float32Array.from({ length: numLabels * C }, () => rng.normal() * std);
     model.backend.upload(weight, hostFloats(init, model.dtype));
   }
   model.setScoreHead(weight, true);
