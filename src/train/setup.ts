@@ -190,6 +190,7 @@ export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, plac
   // names in another order would train each row toward another class
   const own = adapter?.hasScore ? null : checkpointHeadRows(cfg);
   const rows = adapter?.hasScore ? adapter.numLabels : own;
+  if (rows === null) initStd(model, 'a new classification head', modelConfigPlace(cfg)); // its std refused before a weight is read
   if (rows !== null && rows !== cfg.labels!.length) {
     throw keyError('labels', `${cfg.labels!.length} classes, but the classification head of the model/adapter has ${rows}`, place);
   }
@@ -385,8 +386,7 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng, place?:
   if (loaded) {
     model.backend.copy(weight, loaded.weight, numLabels * C);
   } else {
-    const std = initStd(model.cfg, 'a new classification head', modelConfigPlace(cfg));
-    const init = Float32Array.from({ length: numLabels * C }, () => rng.normal() * std);
+    const std = initStd(model.cfg, 'a new classification head', modelConfigPlace(cfg)), init = new Float32Array(numLabels * C).map(() => rng.normal() * std);
     model.backend.upload(weight, hostFloats(init, model.dtype));
   }
   model.setScoreHead(weight, true);

@@ -10,6 +10,7 @@ import { parseConfig } from '../../src/model/config.ts';
 import { initStd } from '../../src/model/init-std.ts';
 import { readRandomModelConfig } from '../../src/model/random-init.ts';
 import { validate } from '../../src/train/config.ts';
+import { dryRun } from '../../src/train/dry-run.ts';
 import { train } from '../../src/train/trainer.ts';
 import { TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -49,16 +50,24 @@ test('a new classification head is drawn with std 0.02 for initializer_range 0; 
   const rows = Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 40 + 3 * i], label: i % 3 }));
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'gen.jsonl'), rows.map((r) => JSON.stringify({ input_ids: (JSON.parse(r) as { input_ids: number[] }).input_ids })).join('\n') + '\n');
-  const run = (model: string, over: Record<string, unknown> = { task: 'classification', labels: ['a', 'b', 'c'] }) => train(validate({
+  const cfgOf = (model: string, over: Record<string, unknown> = { task: 'classification', labels: ['a', 'b', 'c'] }) => validate({
     model, data: { train: path.join(dir, 'train.jsonl') }, shuffle: false, batch_size: 3, max_steps: 1, lora: { r: 4, alpha: 8 },
     eval: { samples: 0 }, output_dir: path.join(dir, `run-${Math.random().toString(36).slice(2)}`), ...over,
-  }, 'test'));
+  }, 'test');
+  const run = (model: string, over?: Record<string, unknown>) => train(cfgOf(model, over));
   const loss = (r: { dir: string }): number => JSON.parse(fs.readFileSync(path.join(r.dir, 'metrics.jsonl'), 'utf8').split('\n')[0]!).loss as number;
   const zero = loss(run(modelWith(dir, 0))), std02 = loss(run(modelWith(dir, 0.02))), std1 = loss(run(modelWith(dir, 0.1)));
   assert.equal(zero, std02);
   assert.notEqual(zero, std1);
   const negative = modelWith(dir, -0.1);
-  assert.throws(() => run(negative), { message: `${path.join(negative, 'config.json')}: initializer_range: -0.1 is negative, and it is the standard deviation a new classification head is drawn with (transformers fails there too: "normal expects std >= 0.0"): write a positive number (0.02 is transformers' default)` });
+  const refusal = `${path.join(negative, 'config.json')}: initializer_range: -0.1 is negative, and it is the standard deviation a new classification head is drawn with (transformers fails there too: "normal expects std >= 0.0"): write a positive number (0.02 is transformers' default)`;
+  assert.throws(() => run(negative), { message: refusal });
+  assert.throws(() => dryRun(cfgOf(negative)), { message: refusal }); // from config.json, before a weight is read
+  // a model whose checkpoint holds its head (a full classification run's model/) draws none: -0.1 is not used
+  const classifier = path.join(run(path.join(dir, 'model-0.02'), { task: 'classification', labels: ['a', 'b', 'c'], method: 'full' }).dir, 'model');
+  const saved = JSON.parse(fs.readFileSync(path.join(classifier, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(classifier, 'config.json'), JSON.stringify({ ...saved, initializer_range: '@' }).replace('"@"', '-0.1'));
+  assert.equal(run(classifier).steps, 1);
   // generation draws no new matrix: the value is not used
   assert.equal(run(negative, { data: { train: path.join(dir, 'gen.jsonl') } }).steps, 1);
 });
