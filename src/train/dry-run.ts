@@ -1,7 +1,7 @@
 // `train --dry-run`: what a run of this config will hold in memory (planMemory) and whether that fits
 // the memory available, worked out from config.json and the tokenized data without loading a weight,
 // creating a backend or writing the run folder.
-import { availableHostMemory, CUDA_RESERVE_BYTES, hostMemoryNote, usableBytes } from '../backend/capacity.ts';
+import { availableHostMemory, CUDA_RESERVE_BYTES, hostMemoryNote, usableBytes, type DeviceTarget } from '../backend/capacity.ts';
 import type { FlashGpu } from '../backend/cuda/flash-attention.ts';
 import { flashGpuOf, probeCuda } from '../backend/cuda/probe.ts';
 import { isUserError, UserError } from '../util/errors.ts';
@@ -83,14 +83,14 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const model = plannedModelConfig(cfg);
   const v = shownAs(cfg, flags.written); // values as written (1e3), as the schema's errors quote them
   checkRunTrainable(cfg, model);
-  checkLoraRank(cfg, model, place, v);
+  const { backend, available, why, gpu, target } = plannedDevice(cfg); // lora.r is judged against its memory
+  checkLoraRank(cfg, model, target, place, v);
   checkAdapterAndHead(cfg, model, place);
   checkPacking(cfg, cfg.task === 'classification', place);
   const { train, val, test } = loadRunSplits(cfg, model, { resuming: false, place, words: flags.words ?? FLAG_WORDS });
   checkDynamicRopeReach(cfg, model, [train, val, test], v, place);
   const evalSplits = [val, test];
   const shape = runBatchShape(cfg, train, evalSplits); // its B planned once, for the CPU's limit too
-  const { backend, available, why, gpu } = plannedDevice(cfg);
   const freeNow = backend === 'cpu' ? availableHostMemory() : null;
   const plan = planMemory(cfg, model, shape, backend, undefined, gpu);
   // a CUDA run's host RAM is judged where its GPU is (train checks it there): not on a machine planning it without one
@@ -227,16 +227,17 @@ function outputDirAction(cfg: TrainConfig, flags: DryRunFlags, now: InputsNow & 
  * the GPU's total memory less what the backend holds beyond the plan, or the host's RAM on the CPU (usableBytes, as train
  * checks them).
  */
-function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: number | null; why: string | null; gpu: FlashGpu | null } {
+function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: number | null; why: string | null; gpu: FlashGpu | null; target: DeviceTarget } {
   if (cfg.device !== 'cpu') {
     const probe = probeCuda({ libraries: true });
     if (probe.available) {
-      return { backend: 'cuda', available: usableBytes({ backend: 'cuda', deviceBytes: probe.device.totalBytes }), why: null, gpu: flashGpuOf(probe.device) };
+      const target: DeviceTarget = { backend: 'cuda', deviceBytes: probe.device.totalBytes };
+      return { backend: 'cuda', available: usableBytes(target), why: null, gpu: flashGpuOf(probe.device), target };
     }
     // planning a GPU run from a machine without one: the plan holds, whether it fits is unknown here
-    if (cfg.device === 'cuda') return { backend: 'cuda', available: null, why: probe.reason.split('; looked in')[0]!, gpu: null };
+    if (cfg.device === 'cuda') return { backend: 'cuda', available: null, why: probe.reason.split('; looked in')[0]!, gpu: null, target: { backend: 'cuda', deviceBytes: null } };
   }
-  return { backend: 'cpu', available: usableBytes({ backend: 'cpu' }), why: null, gpu: null };
+  return { backend: 'cpu', available: usableBytes({ backend: 'cpu' }), why: null, gpu: null, target: { backend: 'cpu' } };
 }
 
 /**

@@ -18,14 +18,38 @@ import { deviceBytesNeeded, NODE_RUNTIME_BYTES, planMemory, runBatchShape, train
 
 export { checkConfigPaths } from './config-paths.ts';
 
-/** lora.r at most the smaller side of every adapted projection: a larger rank adds nothing and costs memory. `v`: values as written. */
-export function checkLoraRank(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string, v = shownAs(cfg)): void {
+/**
+ * lora.r's adapter fits the device before anything is allocated: the model's weights and the trainable state at rank r
+ * (the factors, their gradients and AdamW moments) inside usableBytes(target), as checkModelFits counts them, else a refusal
+ * naming lora.r with the largest rank that fits (a rank of 10^9 is refused here, in one line, not by a RangeError). A rank
+ * above a projection's smaller side trains as PEFT trains it, with a warning: the update B·A has at most that rank.
+ * `v`: values as written. Nothing to check for lora.init_from (its adapter's rank is the saved one).
+ */
+export function checkLoraRank(cfg: TrainConfig, model: MistralConfig, target: DeviceTarget, place?: (key: string) => string, v = shownAs(cfg)): void {
   if (cfg.method !== 'lora' || cfg.lora.init_from) return;
+  const r = cfg.lora.r;
+  const capacity = usableBytes(target);
+  const fixed = (rank: number): number => {
+    const plan = planMemory({ ...cfg, lora: { ...cfg.lora, r: rank } }, model, { B: 1, T: 1 }, target.backend);
+    return plan.weights + plan.trainable;
+  };
+  const need = fixed(r);
+  if (capacity !== null && need > capacity) {
+    // the plan is linear in r: what a rank costs, and what the rest takes (weights, a classification head)
+    const perRank = fixed(2) - fixed(1), rest = fixed(1) - perRank;
+    const most = Math.floor((capacity - rest) / perRank);
+    // where no rank fits, the weights are what does not (checkModelFits says so, naming the model)
+    if (most >= 1) {
+      throw keyError('lora.r', `${v('lora.r')} makes the weights and the adapter's trainable state (its factors, their gradients and AdamW moments) ` +
+        `${gib(need)}, more than ${usableWords(target)}, ${gib(capacity)}: lower lora.r to at most ${most.toLocaleString('en')}`, place);
+    }
+    return;
+  }
   const sides = cfg.lora.target_modules.map((p) => ({ p, side: Math.min(...projectionShape(model, p)) }));
   const smallest = sides.reduce((a, b) => (b.side < a.side ? b : a));
-  if (cfg.lora.r > smallest.side) {
-    throw keyError('lora.r', `${v('lora.r')} is larger than ${smallest.p}'s smaller side (${smallest.side}) in this model: ` +
-      `lower lora.r to at most ${smallest.side}`, place);
+  if (r > smallest.side) {
+    warn(`lora.r ${v('lora.r')} is above ${smallest.p}'s smaller side (${smallest.side}) in this model: its update B·A has rank at most ${smallest.side}, ` +
+      'so the rank past it adds parameters and memory, not capacity (it trains as PEFT trains it)');
   }
 }
 

@@ -109,9 +109,9 @@ export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void 
 function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place, written, words }: { place?: (key: string) => string; written?: Readonly<Record<string, string>>; words?: OptionWords }): RunSetup {
   const v = shownAs(cfg, written); // values as written (1e3), as the schema's errors quote them
   checkRunTrainable(cfg, runModelConfig(cfg)); // before a 7B model's weights are read
-  // a lora.r past the model's sizes is named as such, before the memory it would take is
+  // a lora.r whose adapter does not fit is named as such, before the model's fit is judged
   const planned = plannedModelConfig(cfg);
-  checkLoraRank(cfg, planned, place, v);
+  checkLoraRank(cfg, planned, deviceTarget(backend), place, v);
   checkAdapterAndHead(cfg, planned, place); // before the weights are read too
   checkModelFits(cfg, planned, deviceTarget(backend));
   const classification = cfg.task === 'classification';

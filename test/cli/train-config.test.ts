@@ -1,6 +1,7 @@
 // The train command's config errors and sizes, through the real CLI: the README's example line works as
 // written, a missing data file names its config key, and sizes that cannot fit (a LoRA rank beyond the
-// model's shape, sequences beyond the attention workspace) are one-line errors naming the key, exit 2.
+// device's memory, sequences beyond the attention workspace) are one-line errors naming the key, exit 2; a rank above a
+// projection's smaller side trains, as PEFT trains it.
 // The README's line runs as a process of its own, as a user runs it; every other case calls the CLI's main() in this
 // process (in-process-cli.ts: the same exit status, stdout and stderr, train's thread included), where a process each
 // cost ~1 CPU-s of start-up for a refusal of a few ms.
@@ -81,9 +82,23 @@ test('a missing data file names its config key, after the flag or the config lin
 test('sizes that cannot fit are refused before allocating, naming the key', async () => {
   const cwd = await project();
   const base = ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--max_steps', '1'];
-  oneLineError(await cli(cwd, [...base, '--lora.r', '1000000000']), /^error: --lora\.r: 1000000000 is larger than .* lower lora\.r to at most 16$/);
+  oneLineError(await cli(cwd, [...base, '--lora.r', '1000000000']), /^error: --lora\.r: 1000000000 makes the weights and the adapter's trainable state .* GiB, more than this machine's RAM, .* GiB: lower lora\.r to at most \d[\d,]*$/);
   oneLineError(await cli(cwd, [...base, '--max_seq_len', '100000', '--packing', 'true']), /^error: --max_seq_len: sequences of 100,000 tokens need .* GiB .* lower max_seq_len/);
   assert.equal(fs.existsSync(path.join(cwd, 'runs', 'lora')), false);
+});
+
+test("a lora.r above a projection's smaller side (64 over k_proj's 16) trains as PEFT trains it, with a warning, into an adapter of that rank", async () => {
+  // was refused: "lora.r: 64 is larger than k_proj's smaller side (16) in this model", which PEFT trains
+  const cwd = await project();
+  const r = await cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--max_steps', '1', '--eval.samples', '0', '--lora.r', '64']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^warning: lora\.r 64 is above k_proj's smaller side \(16\) in this model: its update B·A has rank at most 16, /m);
+  const adapter = path.join(cwd, 'runs', 'lora', 'adapter');
+  assert.equal((JSON.parse(fs.readFileSync(path.join(adapter, 'adapter_config.json'), 'utf8')) as { r: number }).r, 64);
+  const file = fs.readFileSync(path.join(adapter, 'adapter_model.safetensors'));
+  const header = JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString('utf8')) as Record<string, { shape?: number[] }>;
+  const shape = (end: string): number[] | undefined => Object.entries(header).find(([k]) => k.endsWith(end))?.[1].shape;
+  assert.deepEqual([shape('k_proj.lora_A.weight'), shape('k_proj.lora_B.weight')], [[64, 32], [16, 64]]);
 });
 
 test('a flag given without its value names it, whatever follows (another flag, or nothing)', async () => {

@@ -1,6 +1,6 @@
 // A config path found missing after validation (a data file, the model folder or its config.json, lora.init_from) is
 // named with the config's file:line:column of its key, or the flag that set it; it said the key alone before. So is a
-// value found wrong against the model or the data (lora.r past the model's sizes, packing a classifier, epochs).
+// value found wrong against the model or the data (lora.r past the device's memory, packing a classifier, epochs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -142,7 +142,7 @@ test('a value found wrong against the model or data after validation (lora.r, pa
   fs.writeFileSync(path.join(dir, 'classes.jsonl'), '{"input_ids": [1, 5, 9], "label": 0}\n{"input_ids": [1, 7], "label": 1}\n');
   fs.writeFileSync(path.join(dir, 'tokens.jsonl'), '{"input_ids": [1, 5, 9]}\n{"input_ids": [1, 7]}\n');
   const planned = (yaml: string): void => dryRunOf(f, `model: ${TINY_BASE}\ndata: {train: ${yaml.includes('classification') ? 'classes' : 'tokens'}.jsonl}\noutput_dir: out\n${yaml}`);
-  assert.throws(() => planned('lora:\n  r: 100000\n'), { message: new RegExp(`^${literal(f)}:5:3: lora\\.r: 100000 is larger than`) });
+  assert.throws(() => planned('lora:\n  r: 1000000000\n'), { message: new RegExp(`^${literal(f)}:5:3: lora\\.r: 1000000000 makes the weights and the adapter's trainable state .* more than this machine's RAM`) });
   assert.throws(() => planned('task: classification\nlabels: [a, b]\npacking: true\n'), { message: `${f}:6:1: packing: classification scores one sequence per row, so it cannot pack (set packing: false)` });
   // a label not among the classes: said with what to do, at labels' line (was the bare "is not one of the classes")
   fs.writeFileSync(path.join(dir, 'classes.jsonl'), '{"input_ids": [1, 5, 9], "label": "a"}\n{"input_ids": [1, 7], "label": "c"}\n');

@@ -35,6 +35,15 @@ test('a LoRA scaling far past the usual (alpha / r of 2000: a mistyped lora.alph
   }
 });
 
+test("a lora.r above a projection's smaller side is warned, not refused (PEFT trains it); at or below it nothing is said", () => {
+  // the tiny base: q_proj 64 × 64, v_proj 32 × 64
+  assert.deepEqual(warnings({ lora: { r: 64, alpha: 16, target_modules: ['q_proj', 'v_proj'] } }), [
+    "warning: lora.r 64 is above v_proj's smaller side (32) in this model: its update B·A has rank at most 32, so the rank past it adds parameters " +
+      'and memory, not capacity (it trains as PEFT trains it)']);
+  assert.deepEqual(warnings({ lora: { r: 32, alpha: 16, target_modules: ['q_proj', 'v_proj'] } }), []);
+  assert.deepEqual(warnings({ lora: { r: 48, alpha: 16, target_modules: ['q_proj'] } }), []);
+});
+
 test('a warning quotes the value as it was written (1e3, 2.0; in the YAML or a flag), as errors do, in train and --dry-run alike', () => {
   const file = path.join(dir, 'written.yaml');
   fs.writeFileSync(file, [`model: ${TINY_BASE}`, `data: {train: ${path.join(dir, 'train.jsonl')}}`, 'eval: {samples: 0}', 'device: cpu', `output_dir: ${path.join(dir, 'run-written')}`,
@@ -68,7 +77,7 @@ test('a value refused against the model or the data after validation is quoted a
     }
     throw new Error('accepted');
   };
-  assert.match(refusal(['lora: {r: 1.0e9}']), /^c\.yaml:6:8: lora\.r: 1\.0e9 is larger than /);
+  assert.match(refusal(['lora: {r: 1.0e9}']), /^c\.yaml:6:8: lora\.r: 1\.0e9 makes the weights and the adapter's trainable state /);
   assert.match(refusal(['epochs: 9.0e15']), /^c\.yaml:6:1: epochs: 9\.0e15 epochs of 2 steps is 18,000,000,000,000,000 optimizer steps, past 2\^53 − 1/);
 });
 
