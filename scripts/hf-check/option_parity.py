@@ -2,7 +2,7 @@
 # Trainer + PEFT (transformers 5.17, PEFT 0.21, CPU, float32, eager attention) on the tiny fixture base and
 # test/fixtures/train-reference/gen-train.jsonl in file order: warmup as a fraction of the run's steps (rounded up, as
 # get_warmup_steps), warmup longer than the run, uneven accumulation over several epochs, all-linear with
-# layers_to_transform, rsLoRA + DoRA, other model shapes, DoRA classification, packing (against HF on the same groups of
+# layers_to_transform, rsLoRA + DoRA, ranks above a projection's sides (64, 48), other model shapes, DoRA classification, packing (against HF on the same groups of
 # rows), rows whose first label is a target, full fine-tuning, a fresh adapter's start, and lora_dropout (statistics over
 # seeds: our masks are not torch's). For each case it prints the largest relative
 # difference of per-step loss, lr, grad_norm and of the final adapter, and the logits of our saved adapter loaded by
@@ -94,6 +94,14 @@ CASES = {
     'exclude_modules_all_linear': (dict(r=2, lora_alpha=4, target_modules='all-linear', exclude_modules=['o_proj', 'gate_proj']), dict(batch_size=2, epochs=2)),
     'cls_dora_one_layer': (dict(r=2, lora_alpha=4, use_dora=True, target_modules=['q_proj', 'up_proj'], layers_to_transform=[1], task_type='SEQ_CLS'),
                            dict(task='classification', labels=['neg', 'neutral', 'pos'], batch_size=3, epochs=2, optimizer=dict(lr=1e-2, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.1))),
+    # 2026-12-07: ranks above a projection's smaller side (k/v 32, q/o 64 of the tiny base), which PEFT trains: alpha 16
+    'r64_all_linear_above_sides': (dict(r=64, lora_alpha=16, target_modules='all-linear'), dict(batch_size=2, grad_accum=2, epochs=2, grad_clip=1.0)),
+    'r64_dora_above_sides': (dict(r=64, lora_alpha=16, use_dora=True, target_modules=['q_proj', 'k_proj', 'v_proj', 'down_proj']),
+                             dict(batch_size=3, epochs=2, optimizer=dict(lr=1e-2, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.1))),
+    'r64_rslora_above_sides': (dict(r=64, lora_alpha=16, use_rslora=True, target_modules=['k_proj', 'v_proj', 'o_proj']), dict(batch_size=2, epochs=2, grad_clip=0.5)),
+    'r48_all_linear_above_kv': (dict(r=48, lora_alpha=16, target_modules='all-linear'), dict(batch_size=3, grad_accum=2, epochs=2)),
+    'r48_dora_rslora_above_kv': (dict(r=48, lora_alpha=16, use_dora=True, use_rslora=True, target_modules='all-linear'),
+                                 dict(batch_size=2, epochs=2, grad_clip=1.0, schedule=dict(type='cosine', warmup_steps=1))),
 }
 # method: full (every weight; HF decays all but the norms): name -> (MistralConfig keys of a new base or None, config)
 FULL = {

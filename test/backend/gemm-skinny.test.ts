@@ -48,6 +48,9 @@ const CASES: Skinny[] = [
   { what: 'k = 20, off a multiple of 16, β = −1', spec: { m: 17, n: 9, k: 20, transB: true, beta: -1 }, c: 'bf16', width: 9, col: 0 },
   { what: 'k = 64, the most gemm_small_k takes', spec: { m: 64, n: 128, k: 64, transB: true }, c: 'bf16', width: 128, col: 0 },
   { what: 'k = 65, one past it', spec: { m: 8, n: 24, k: 65, transB: true }, c: 'bf16', width: 24, col: 0, cuBLASLt: true },
+  // a LoRA rank above the projection's sides (PEFT trains it): k past both m and n
+  { what: 'y = s·z·Bᵀ at k 48 past n 32 and m 24', spec: { m: 24, n: 32, k: 48, transB: true, alpha: 0.25 }, c: 'bf16', width: 32, col: 0 },
+  { what: '∂x += dz·A at k 64 past n 16', spec: { m: 40, n: 16, k: 64, beta: 1 }, c: 'bf16', width: 16, col: 0 },
 ];
 
 /** C = alpha·op(A)·op(B) + beta·C0 over rows `ldc` apart, in float64. */

@@ -30,6 +30,9 @@ const CASES: Case[] = [
   { what: 'r 64 (the r64 kernel), out past seven column blocks', spec: { n: 33, out: 1000, r: 64, ld: 64, scaling: 0.25 }, col: 0, dB: true, fused: true },
   { what: 'r 40 (the r64 kernel at rp 48: dz\'s accumulator rows 48 apart, not 64) in the second slot of two', spec: { n: 70, out: 136, r: 40, ld: 48, scaling: 1.5 }, col: 8, dB: true, fused: true },
   { what: 'r 12, off the kernel\'s 16-byte rows: the two GEMMs', spec: { n: 20, out: 40, r: 12, ld: 12, scaling: 3 }, col: 0, dB: true, fused: false },
+  // a rank above the projection's output (k_proj of a 64-wide model with 2 KV heads of 16, at r 64 and r 48: PEFT trains it)
+  { what: 'r 64 above out 32 (one column block, cut inside it)', spec: { n: 40, out: 32, r: 64, ld: 64, scaling: 0.25 }, col: 0, dB: true, fused: true },
+  { what: 'r 48 above out 16 in the second slot of two', spec: { n: 70, out: 16, r: 48, ld: 96, scaling: 2 }, col: 48, dB: true, fused: true },
 ];
 
 function made(c: Case, seed: number) {

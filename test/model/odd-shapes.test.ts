@@ -3,7 +3,8 @@
 // test precision's tolerances. Odd sizes are where a device's vectorized loads (rows of 22, 37, 44 or 196 elements
 // start off 16-byte boundaries), tiling remainders (3 × 13 = 39 rows, a vocabulary of 97) and head-dim limits (6:
 // below every tile; 128: the flash kernels', with hidden < heads × head dim as in Mistral Nemo; 80: a head dim the
-// flash kernels are not built for, which MISTRAL_TUNE_CUDA_ATTENTION=flash hands to cuBLASLt) break. On the CUDA
+// flash kernels are not built for, which MISTRAL_TUNE_CUDA_ATTENTION=flash hands to cuBLASLt) break, and a LoRA rank
+// above every projection's sides (r 48 at hidden 22: products whose inner dimension, the rank, exceeds both others). On the CUDA
 // backend (`npm run test:gpu`, or without a GPU `npm run test:gpu-emulated`: see test/backend/cuda/emulated-kernels.test.ts)
 // under each attention path; on the CPU it compares the CPU with itself. Measured on the emulated CUDA backend: fp32
 // ≤ 1.8e-6; bf16 ≤ 1.9e-2 on the flash and cuBLASLt paths (which round the probabilities to bf16 before P·V).
@@ -73,19 +74,29 @@ for (const [name, shape] of Object.entries(CASES)) {
     for (const [param, g] of ref.grads) assertTol('grad', relErr(dev.grads.get(param)!, g), `${name}, ${what}: ${param}`);
   };
 
+  /** A LoRA step of rank `r` on all projections, on the test device and on the CPU. */
+  const loraSteps = (r: number): [Step, Step] => [testBackend(), createBackend('cpu')].map((be) => {
+    const m = model(be);
+    createAdapter(m, { r, alpha: 8, dropout: 0, targets: [...PROJECTIONS], useRslora: false }, new Rng(3), true);
+    // random B factors too, so that every gradient is non-zero
+    const rng = new Rng(4);
+    for (const layer of m.lora!.layers) {
+      for (const pair of Object.values(layer)) be.upload(pair.B, { dtype: 'f32', data: Float32Array.from({ length: pair.B.length }, () => 0.05 * rng.normal()) });
+    }
+    return step(m, batch);
+  }) as [Step, Step];
+
   test(`${name}: a LoRA step's loss, logits and LoRA gradients match the CPU backend's`, () => {
-    const [dev, ref] = [testBackend(), createBackend('cpu')].map((be) => {
-      const m = model(be);
-      createAdapter(m, { r: 4, alpha: 8, dropout: 0, targets: [...PROJECTIONS], useRslora: false }, new Rng(3), true);
-      // random B factors too, so that every gradient is non-zero
-      const rng = new Rng(4);
-      for (const layer of m.lora!.layers) {
-        for (const pair of Object.values(layer)) be.upload(pair.B, { dtype: 'f32', data: Float32Array.from({ length: pair.B.length }, () => 0.05 * rng.normal()) });
-      }
-      return step(m, batch);
-    }) as [Step, Step];
-    compare('LoRA', dev, ref);
+    compare('LoRA', ...loraSteps(4));
   });
+
+  // a rank above every projection's sides (PEFT trains it): k_proj's 6 and the MLP's 37; 48 is a rank of the
+  // up-projection's own kernels (gemm_small_k, lora_grad_up) where they are on
+  if (shape.hidden_size === 22) {
+    test(`${name}: a LoRA step at r 48, above every projection's sides, matches the CPU backend's`, () => {
+      compare('LoRA r 48', ...loraSteps(48));
+    });
+  }
 
   test(`${name}: full fine-tuning's loss, logits and every base-weight gradient match the CPU backend's`, () => {
     const [dev, ref] = [testBackend(), createBackend('cpu')].map((be) => {

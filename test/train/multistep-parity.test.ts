@@ -3,9 +3,10 @@
 // clipping, max_steps past an epoch, classification), training from the case's config file and the same PEFT adapter
 // logs the reference's loss, lr and grad_norm at every optimizer step and ends with the reference's adapter, tensor by
 // tensor, within 1e-3 relative (most land near 1e-6; the largest, 1.6e-4, is one element whose float32 rounding
-// Adam's eps amplifies: docs/train-parity.md). Also a DoRA run and three runs of other options against HF's own Trainer + PEFT
+// Adam's eps amplifies: docs/train-parity.md). Also a DoRA run and six runs of other options against HF's own Trainer + PEFT
 // (test/fixtures/hf-tiny-mistral-dora/trainer-cases.json and test/fixtures/hf-trainer-options/trainer-cases.json,
-// one of them shuffled in group_by_length's order with evaluations between steps, one TRL's SFTTrainer(packing=True),
+// one of them shuffled in group_by_length's order with evaluations between steps, one TRL's SFTTrainer(packing=True), one a
+// DoRA + rsLoRA adapter of r 64 above k_proj's 32,
 // made by the make_*.py beside them). The first case runs through the real CLI (`mistral-tune train CONFIG`), the others
 // in this process as the CLI runs them (train-like-cli.ts): the same trainer, without ~2 CPU-s of a process each.
 import { after, describe, it } from 'node:test';
