@@ -60,7 +60,9 @@ export const MAX_LABELS = 65536;
 export function parseLabels(c: Json, where: string, err: (key: string, msg: string) => never): string[] | null {
   const named = parseId2Label(c, err);
   const n = c.num_labels;
-  if (n === undefined || n === null) return named;
+  if (n === undefined) return named;
+  // transformers 5.17's num_labels setter takes range(num_labels): null is a TypeError as the config loads
+  if (n === null) err('num_labels', 'must be an integer, got null, which transformers 5.17 refuses as it loads the config (TypeError): give the number of classes, or remove the key');
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) err('num_labels', `must be an integer ≥ 0, got ${jsonValueText(n)}`);
   // each class gets a name here, a row of the head and a row and column of eval's confusion matrix: a mistyped
   // 1e9 would build a billion names (hanging) before any weight is read

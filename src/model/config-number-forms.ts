@@ -7,6 +7,7 @@
 // test/fixtures/hf-number-forms/forms.json (its make_number_forms.py: transformers 5.17, torch 2.13 CPU).
 import { numberSpelling, parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
 import { readJsonFile } from '../util/json-file.ts';
+import { unreadIntKeys } from './config-unread-keys.ts';
 
 /** MistralConfig's int fields (and PreTrainedConfig's num_labels) that config.json gives as numbers. */
 const INT_KEYS = [
@@ -47,11 +48,14 @@ function intRefused(c: Record<string, unknown>, key: string): string | undefined
 }
 
 /**
- * The first key of config.json `c` whose number transformers refuses for its kind, with why (`item I: ` for a list's
- * item: eos_token_id [4, 2.0]); undefined when none is. Values are checked for what they are before this.
+ * The first key of config.json `c` (as read: a "llama" one before llamaAsMistral's copy, whose numbers' spellings are
+ * not noted) whose number transformers refuses for its kind, with why (`item I: ` for a list's item: eos_token_id
+ * [4, 2.0]); undefined when none is. Values are checked for what they are before this. LlamaConfig has no
+ * sliding_window (it keeps 4.0 as given, and nothing reads it), and has pretraining_tp.
  */
-export function numberKindRefused(c: Record<string, unknown>): { key: string; why: string } | undefined {
-  for (const key of INT_KEYS) {
+export function numberKindRefused(c: Record<string, unknown>, modelType: string): { key: string; why: string } | undefined {
+  const intKeys = [...INT_KEYS, ...unreadIntKeys(modelType)].filter((k) => modelType !== 'llama' || k !== 'sliding_window');
+  for (const key of intKeys) {
     const v = c[key];
     const why = Array.isArray(v) ? v.map((_, i) => floatRefused(v, i)).map((w, i) => w && `item ${i}: ${w}`).find(Boolean) : floatRefused(c, key);
     if (why !== undefined) return { key, why };

@@ -20,6 +20,7 @@ import { notATokenId } from './token-id-list.ts';
 import { negativeId, negativePadId, warnIdsPastVocab, warnNegativeIds } from './negative-ids.ts';
 import { numberKindRefused, readConfigJson } from './config-number-forms.ts';
 import { parseLabels, parseProblemType, parseTask } from './config-head.ts';
+import { unreadKeyRefused } from './config-unread-keys.ts';
 import { warnOnce } from '../util/log.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { cacheRepoHint, missingModelHint } from './missing-model.ts';
@@ -220,6 +221,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
       'delete it where the top-level keys are the text model\'s (a multimodal model ("mistral3", "llava"…) is not supported)');
   }
   checkDType(c, err);
+  const unread = unreadKeyRefused(c, type as string);
+  if (unread) err(unread.key, unread.why);
   // transformers 5 types these keys strictly (int, float, str, bool): absent takes MistralConfig's default, null is refused
   const given = (key: string, dflt: unknown): unknown => (c[key] === undefined ? dflt : c[key]);
   // `fix`: what to write instead, where the key's meaning tells it
@@ -302,7 +305,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (ropeType === 'dynamic' && headDim === 2) err('head_dim', 'dynamic rope scaling needs a head_dim above 2 (transformers divides by head_dim − 2)');
   // JSON.parse reads 16.0 as 16 and 1.0 as 1 (a token id 2.0 as 2, which SpecialVocab would skip), where transformers
   // refuses a float for an int key and an int for a float key
-  const kind = numberKindRefused(c);
+  const kind = numberKindRefused(raw as Json, type as string);
   if (kind) err(kind.key, kind.why);
   return {
     vocabSize,

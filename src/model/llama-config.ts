@@ -22,7 +22,8 @@ export function llamaAsMistral(c: Json, err: Err): Json {
     if (v !== true) err(key, `must be true or false, got ${jsonValueText(v)}`);
     err(key, `true is not supported: Llama's ${key === 'mlp_bias' ? 'MLP projections' : 'attention projections'} then have biases, which the Mistral architecture computed here has not`);
   }
-  const hidden = c.hidden_size ?? 4096, heads = c.num_attention_heads ?? 32;
+  // absent: LlamaConfig's defaults; null is refused by parseConfig as a size (LlamaConfig's strict int), not read as them
+  const hidden = c.hidden_size === undefined ? 4096 : c.hidden_size, heads = c.num_attention_heads === undefined ? 32 : c.num_attention_heads;
   if (c.head_dim === 0) err('head_dim', '0 is not supported: transformers\' Llama reads it as given (not as hidden_size // num_attention_heads) and fails; give the head size, or null');
   if (typeof hidden === 'number' && typeof heads === 'number' && heads > 0 && hidden % heads !== 0) {
     err('hidden_size', `${hidden} is not a multiple of num_attention_heads ${heads}, which transformers' LlamaConfig refuses (validate_architecture)`);
