@@ -261,6 +261,33 @@ test('CSV: a first line "sep=X" (Excel\'s delimiter line) is no row: the file is
   ]);
 });
 
+test('CSV: "SEP=;" is Excel\'s delimiter line in any case (LibreOffice reads it so), not a header "SEP=" beside "Unnamed: 1"', () => {
+  const f = writeFiles(dir, { 'upper.csv': 'SEP=;\ntext;label\na, b;pos\n', 'mixed.csv': 'Sep=,\ntext,label\nx;y,neg\n' });
+  const notes: string[] = [];
+  const read = (name: string) => summary([...readCsv(f[name]!, ',', { onNote: (n) => notes.push(n) })]).map((r) => [r.line, r.value]);
+  assert.deepEqual(read('upper.csv'), [[3, { text: 'a, b', label: 'pos' }]]);
+  assert.deepEqual(read('mixed.csv'), [[3, { text: 'x;y', label: 'neg' }]]);
+  assert.deepEqual(notes, [
+    'read with ";" as the delimiter (its first line, "SEP=;", is Excel\'s delimiter line, not a row)',
+    'read with "," as the delimiter (its first line, "Sep=,", is Excel\'s delimiter line, not a row)',
+  ]);
+});
+
+test('CSV: a "sep=X" line above data of another delimiter is refused, naming the line and what to write, not read as one column', () => {
+  const f = writeFiles(dir, {
+    'wrong.csv': 'sep=;\nprompt,completion\nhi,there\nbye,now\n',
+    'wrong-tab.csv': 'sep=,\ntext\tlabel\nx\ty\n',
+    // one column, its name holding a comma that the rows do not split on alike: read as the line says
+    'one.csv': 'sep=;\nQuestion, then answer\nwhy\nhow\n',
+  });
+  assert.throws(() => [...readCsv(f['wrong.csv']!, ',')], {
+    name: 'UserError',
+    message: `${f['wrong.csv']}:2: the header row is one column, "prompt,completion", read with ";" as the first line "sep=;" says, but "," splits it and the rows after it into columns: that sep= line does not match the data; delete it, or write "sep=,"`,
+  });
+  assert.throws(() => [...readCsv(f['wrong-tab.csv']!, ',')], { name: 'UserError', message: /wrong-tab\.csv:2: .*"sep=,".* tab splits it .*write "sep=\\t"$/ });
+  assert.deepEqual(summary([...readCsv(f['one.csv']!, ',')]).map((r) => r.value), [{ 'Question, then answer': 'why' }, { 'Question, then answer': 'how' }]);
+});
+
 test('CSV: a row that repeats the header (two CSV files joined) is rejected as bad_columns, not kept as data', () => {
   const f = writeFiles(dir, { 'joined.csv': 'text,label\ngood film,pos\ntext,label\n"text","label"\nbad film,neg\ntext,labels\n' })['joined.csv']!;
   const items = [...readCsv(f, ',')];

@@ -27,18 +27,28 @@ export function sniffDelimiter(header: string, rows: readonly string[] = []): st
   return best;
 }
 
+/**
+ * The delimiter other than `used` (a comma, `;` or a tab) that splits `header`, read with `used` as one column, into
+ * more, and at least half of `rows` into as many: a file an Excel `sep=X` line names the wrong delimiter of; else undefined.
+ */
+export function otherDelimiter(header: string, rows: readonly string[], used: string): string | undefined {
+  return [',', ';', '\t'].find((d) => d !== used && fieldCount(d, header) > 1 && 2 * agreeing(d, header, rows) >= rows.length);
+}
+
 /** How many of `rows` `d` splits into as many fields as `header` (counted outside quotes, line by line). */
 function agreeing(d: string, header: string, rows: readonly string[]): number {
-  const fields = (line: string): number => {
-    let n = 1, quoted = false;
-    for (const ch of line) {
-      if (ch === '"') quoted = !quoted;
-      else if (ch === d && !quoted) n++;
-    }
-    return n;
-  };
-  const want = fields(header);
-  return rows.filter((r) => fields(r) === want).length;
+  const want = fieldCount(d, header);
+  return rows.filter((r) => fieldCount(d, r) === want).length;
+}
+
+/** How many fields `d` splits `line` into, counted outside quotes. */
+function fieldCount(d: string, line: string): number {
+  let n = 1, quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === d && !quoted) n++;
+  }
+  return n;
 }
 
 /** Up to SNIFF_SAMPLE non-blank lines of `file` after line `lineNo`. */

@@ -49,8 +49,8 @@ export interface CsvRowOptions {
   limit?: { bytes: number };
   /** Called with the first line of the file (the header) and its number; returns the delimiter to read the file with. */
   sniff?: (firstLine: string, lineNo: number) => string;
-  /** Called when the first line is Excel's `sep=X`, with X, the delimiter then read with (no sniffing). */
-  onSepLine?: (delimiter: string) => void;
+  /** Called when the first line is Excel's `sep=X` (any case: `SEP=X`), with X, the delimiter then read with (no sniffing), and the line. */
+  onSepLine?: (delimiter: string, line: string) => void;
   /** Called when the first line is Windows PowerShell's `#TYPE …` line (skipped: the header is the next), with it. */
   onTypeLine?: (line: string) => void;
 }
@@ -61,9 +61,12 @@ const BLANK_LINE = /^[ \t]*$/;
 /** Windows PowerShell's Export-Csv (without -NoTypeInformation) writes the objects' type as a first line before the header. */
 const POWERSHELL_TYPE_LINE = /^#TYPE \S+$/;
 
-/** The delimiter an Excel `sep=X` line names (one character, no quote), or undefined for any other line. */
+/**
+ * The delimiter an Excel `sep=X` line names (one character, no quote), or undefined for any other line. Its case is
+ * not read (`SEP=;`), as LibreOffice Calc reads the line Excel writes (pandas reads none: a header "sep=;").
+ */
 export function excelSepLine(line: string): string | undefined {
-  const m = /^sep=([^"\r\n])$/.exec(line);
+  const m = /^sep=([^"\r\n])$/i.exec(line);
   return m === null ? undefined : m[1];
 }
 
@@ -157,7 +160,7 @@ function* csvRows(file: string, delimiter: string, opts: CsvRowOptions, reading:
       if (sep !== undefined) {
         d = sep;
         sniffed = true;
-        opts.onSepLine?.(sep);
+        opts.onSepLine?.(sep, first.text);
         continue;
       }
       if (POWERSHELL_TYPE_LINE.test(first.text.trimEnd())) {

@@ -21,13 +21,14 @@
 // column is named `Unnamed: N`: unnamedColumns); a row short of only
 // such columns at the header's end (a header with trailing commas its rows lack) has them empty, as pandas pads them. A .csv file whose header
 // line has no comma outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
-// A first line `sep=X` (Excel's delimiter line, one character) is no row: the file is read with X as the
-// delimiter, which `onNote` is told too. A first line `#TYPE …` (Windows PowerShell's Export-Csv type line) is no row
+// A first line `sep=X` (Excel's delimiter line, one character; `SEP=X` too) is no row: the file is read with X as the
+// delimiter, which `onNote` is told too; where another delimiter splits the header it reads as one column, and the
+// rows, the file is refused, naming the line. A first line `#TYPE …` (Windows PowerShell's Export-Csv type line) is no row
 // either: the header is the next line, and `onNote` is told.
 // Rows are read by csv-rows.ts (a quoted field's bound, stray quotes), the delimiter sniffed by csv-delimiter.ts.
 import { UserError } from '../../util/errors.ts';
 import { asWrittenNote, HeaderAsData, joinedRowLines, joinedRowsNote } from './csv-notes.ts';
-import { delimiterName, linesAfter, sniffDelimiter } from './csv-delimiter.ts';
+import { delimiterName, linesAfter, otherDelimiter, sniffDelimiter } from './csv-delimiter.ts';
 import { QUOTED_LIMIT, readCsvRows } from './csv-rows.ts';
 import { readAs, type RawItem, type ReadOptions } from './types.ts';
 import { codePoint } from '../../util/code-point.ts';
@@ -50,7 +51,8 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
   } : undefined;
   const asWritten = { cells: 0, line: 0 }, asData = new HeaderAsData();
   const joined = { rows: 0, line: 0, lines: 0 }; // rows with a cell of lines that look like rows (joinedRowLines)
-  const onSepLine = (sep: string) => { used = sep; opts.onNote?.(`read with ${delimiterName(sep)} as the delimiter (its first line, ${JSON.stringify(`sep=${sep}`)}, is Excel's delimiter line, not a row)`); };
+  let sepLine: string | undefined; // an Excel sep= line, as written
+  const onSepLine = (sep: string, line: string) => { used = sep; sepLine = line; opts.onNote?.(`read with ${delimiterName(sep)} as the delimiter (its first line, ${JSON.stringify(line)}, is Excel's delimiter line, not a row)`); };
   const onTypeLine = (line: string) => opts.onNote?.(`its first line, ${JSON.stringify(line)}, is Windows PowerShell's Export-Csv type line, not the header: skipped`);
   for (const row of readCsvRows(file, delimiter, { onBytes: opts.onBytes, limit, sniff, onSepLine, onTypeLine })) {
     if (row.asWritten !== undefined && !row.error && !row.defect) {
@@ -66,6 +68,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
         throw new UserError(`the header row is a JSON ${json}, not column names: the file is JSON Lines, not ${delimiter === '\t' ? 'TSV' : 'CSV'}; read it as such (${readAs('jsonl', opts)})`, `${file}:${row.line}`);
       }
       headerCells = row.fields.map((h) => h.trim());
+      if (sepLine !== undefined && headerCells.length === 1) refuseWrongSepLine(file, row.line, row.raw, sepLine, used);
       asData.header(headerCells, row.line, row.raw);
       const seen = new Set<string>();
       for (const h of headerCells) {
@@ -115,6 +118,17 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
   if (asWritten.cells > 0) opts.onNote?.(asWrittenNote(asWritten.cells, asWritten.line));
   if (joined.rows > 0) opts.onNote?.(joinedRowsNote(joined.rows, joined.line, joined.lines));
   asData.tell(opts.onNote);
+}
+
+/**
+ * A header read as one column with the delimiter an Excel `sep=X` first line names, where another delimiter splits it and
+ * the rows after it alike (`sep=;` above comma data): every record would be one field named by the whole header line
+ * (unknown_shape). Refused, naming the sep= line, rather than read so.
+ */
+function refuseWrongSepLine(file: string, line: number, header: string, sepLine: string, used: string): void {
+  const other = otherDelimiter(header, linesAfter(file, line), used);
+  if (other === undefined) return;
+  throw new UserError(`the header row is one column, ${JSON.stringify(header.trim())}, read with ${delimiterName(used)} as the first line ${JSON.stringify(sepLine)} says, but ${delimiterName(other)} splits it and the rows after it into columns: that sep= line does not match the data; delete it, or write ${JSON.stringify(`sep=${other}`)}`, `${file}:${line}`);
 }
 
 /**
