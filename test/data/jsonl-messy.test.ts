@@ -150,4 +150,12 @@ test('a .json file\'s pretty-printed record that a quote left open, a `/* */` ov
   const items = [...readJson(braceInside)];
   assert.deepEqual(lines(items), [[1, 'invalid_json'], [7, { text: 'c' }]]);
   assert.match(items[0]!.error!.detail, /line 6, a "}" indented as its "{", ends it/);
+  // a "}" right after the comment's "*/" (`*/}`) at the "{" indent closes it: its column was taken after the comment
+  // was blanked (2, deeper than the "{"), and each line was a rejection of its own (4)
+  const afterEnd = writeFiles(dir, { 'comment-end-brace.json': '{\n  "text": "broken,\n  /* a note\n*/}\n{"text": "c"}\n' })['comment-end-brace.json']!;
+  const closed = [...readJson(afterEnd)];
+  assert.deepEqual(lines(closed), [[1, 'invalid_json'], [5, { text: 'c' }]]);
+  assert.match(closed[0]!.error!.detail, /line 4, a "}" indented as its "{", ends it/);
+  const oneLine = writeFiles(dir, { 'comment-then-brace.json': '{\n  "text": "broken,\n/* end */ }\n{"text": "c"}\n' })['comment-then-brace.json']!;
+  assert.deepEqual(lines([...readJson(oneLine)]), [[1, 'invalid_json'], [4, { text: 'c' }]]);
 });

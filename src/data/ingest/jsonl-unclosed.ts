@@ -72,8 +72,9 @@ export function unclosedArray(line: number): RawItem {
  * deeper than the "{" comes first (a record of its own, the next object's "{"), or none such closes it within the bound,
  * or a line of it is no text (each line is judged by its own bytes then); `rest` then the lines read, to be read again.
  * `tooLong`: it was given up past maxRawChars (`why` says of what): the record is too_long, its head kept. `jsonc`: a .json
- * file's lines (comments allowed): a comment after the "}" (`}  // end`) does not keep it from closing the object, and
- * the lines of a `/* *\/` over lines are its text (a "}" in it closes nothing; BlockComments).
+ * file's lines (comments allowed): a comment after the "}" (`}  // end`) or before it (`*\/}`, the end of one over lines)
+ * does not keep it from closing the object, and the lines of a `/* *\/` over lines are its text (a "}" in it closes
+ * nothing; BlockComments).
  */
 export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[], next: () => Line | undefined, why: string, maxChars: number, tooLong = false, jsonc = false): { item?: RawItem; rest: Line[] } {
   const read = [...ahead];
@@ -91,8 +92,12 @@ export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[
     const t = text.trim();
     if (t === '') continue;
     const lead = text.length - text.trimStart().length;
-    if (lead > indent) continue;
-    if (lead < indent || !/^\}\s*,?$/.test(t)) return { rest: read };
+    // a "}" after a comment's end on its line (`*/}`, `/* c */ }`) is at the line's own indent too, where the comment
+    // is, not only at its column once the comment is blanked
+    const own = l.text.length - l.text.trimStart().length;
+    const closes = /^\}\s*,?$/.test(t) && (lead === indent || own === indent);
+    if (!closes && lead > indent) continue;
+    if (!closes) return { rest: read };
     const raw = [open, ...read.slice(0, i + 1)].map((r) => r.text).join('\n').trim();
     const lines = `lines ${open.lineNo}–${l.lineNo} are this record`;
     const error = tooLong ? { reason: 'too_long' as const, detail: `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it (${lines}, rejected unparsed; the lines after it are read)` }
