@@ -94,7 +94,9 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
     const rows = loaded.rows;
     const edited = editedSplitWarning(dataFile, loaded.stats);
     if (edited) warn(edited);
-    const cut = truncationWarning(loaded.stats, target.maxSeqLen ?? undefined, '--max-seq-len');
+    // the limit as it was given: --max-seq-len, or the run's max_seq_len, which --max-seq-len overrides
+    const flag = FLAG_WORDS.say('maxSeqLen');
+    const cut = truncationWarning(loaded.stats, target.maxSeqLen ?? undefined, target.maxSeqLenName ?? flag, flag);
     if (cut) warn(`${dataFile}: ${cut}`);
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     const dynamic = dynamicRopeRefusal(model.cfg, rows.reduce((m, r) => Math.max(m, r.inputIds.length), 0), `--max-seq-len ${model.cfg.maxPositionEmbeddings} cuts the rows`);

@@ -120,16 +120,19 @@ export function loadNotes(stats: LoadedRows['stats'], maxSeqLen: number | undefi
 /**
  * The warning for a file most of whose tokens truncation to `maxSeqLen` left out, or null: a few long rows cut is
  * usual (the info line counts them), but a plain-text file read whole is one example, of which a run trains (an eval
- * scores) only the start — where HF's load_dataset("text") reads a line an example. `raise`: the setting to raise.
+ * scores) only the start — where HF's load_dataset("text") reads a line an example. `name`: the limit as it was given
+ * (max_seq_len, --max-seq-len, eval's "the run's max_seq_len"); `raise`: the setting that raises it, where not `name`
+ * (eval's --max-seq-len over its run's max_seq_len).
  */
-export function truncationWarning(stats: LoadedRows['stats'], maxSeqLen: number | undefined, raise: string): string | null {
+export function truncationWarning(stats: LoadedRows['stats'], maxSeqLen: number | undefined, name: string, raise = name): string | null {
   const total = stats.tokens + stats.cutTokens;
   if (maxSeqLen === undefined || stats.cutTokens * 2 <= total) return null;
   const pct = Math.round((100 * stats.cutTokens) / total);
-  const what = `${stats.cutTokens.toLocaleString('en')} of its ${total.toLocaleString('en')} tokens (${pct}%) are left out: ${stats.truncated} ${stats.truncated === 1 ? 'row is' : 'rows are'} cut to ${maxSeqLen} tokens`;
+  const limit = name === raise ? '' : ` (${name})`;
+  const what = `${stats.cutTokens.toLocaleString('en')} of its ${total.toLocaleString('en')} tokens (${pct}%) are left out: ${stats.truncated} ${stats.truncated === 1 ? 'row is' : 'rows are'} cut to ${maxSeqLen} tokens${limit}`;
   return stats.wholeText
     ? `${what}, and a plain-text file is one example, whole: make examples of its paragraphs or lines with mistral-tune prepare --text-split blank-lines (or lines)`
-    : `${what}: raise ${raise}, or split the rows`;
+    : `${what}: ${name === raise ? `raise ${raise}` : `give a larger ${raise}`}, or split the rows`;
 }
 
 /** Class names as the data's labels are read (readClassNames); a name that is no class, or another's, is refused at `where` (where the names came from). */
