@@ -17,7 +17,7 @@ import { needArg, needPath } from '../util/api-args.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { boundedJsonText } from '../util/bounded-json.ts';
+import { boundedJsonText, boundedListText } from '../util/bounded-json.ts';
 import { generationConfigFromModel } from './generation-from-config.ts';
 import { notATokenId } from './token-id-list.ts';
 import { GENERATION_KEY_CHECKS } from './generation-key-checks.ts';
@@ -78,6 +78,9 @@ const SAMPLING_KEYS = {
 
 /** The int keys whose fraction (1.5) is refused by its kind, where applied, not by its range as the file is read. */
 const FRACTION_KIND_CHECKED: ReadonlySet<string> = new Set(['no_repeat_ngram_size', 'min_length', 'min_new_tokens']);
+
+/** The keys whose value is a list of items each checked alike (a bad one is named by its place in an error). */
+const LIST_KEYS: ReadonlySet<string> = new Set(['bad_words_ids', 'suppress_tokens', 'begin_suppress_tokens', 'stop_strings', 'sequence_bias']);
 
 /**
  * Settings of HF's GenerationConfig that change what generate() gives one sequence, which ours does not have, each
@@ -156,7 +159,8 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
     // a fraction above 0 where transformers wants an int is a float to Python: refused by its kind where generate()
     // applies it (wrongNumberKinds), taken where it does not (a flag over it, min_length with no EOS id)
     if (FRACTION_KIND_CHECKED.has(key) && typeof v === 'number' && v > 0 && Number.isFinite(v) && !Number.isInteger(v)) return v;
-    const why = `${key} must be ${want}, got ${boundedJsonText(v)}`;
+    // a long list's first bad item named by its place (a list key's check passes a list of that item alone)
+    const why = `${key} must be ${want}, got ${LIST_KEYS.has(key) ? boundedListText(v, (item) => ok([item])) : boundedJsonText(v)}`;
     // a sampling setting out of range: HF's greedy generate() builds no warper of it (a file that does not sample: only
     // warned of; one that does, with a temperature of 0 given); refused where generation samples (refuseBadFileValuesApplied)
     const sampler = SAMPLING_KEYS[key as keyof typeof SAMPLING_KEYS];

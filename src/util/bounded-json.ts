@@ -23,3 +23,15 @@ export function boundedJsonText(v: unknown, max = SHOWN_JSON_CHARS): string {
   }
   return `[${shown.join(',')},…] (${v.length} items)`;
 }
+
+/**
+ * boundedJsonText(`v`), and where `v` is a list cut so, the place and value of its first item that `itemOk` refuses
+ * (", whose item 100000 is [-1]"): one bad id among 10^5 lists was otherwise in no part of the message, and the user
+ * could not find it. A list shown whole is left as it is (its bad item is in it).
+ */
+export function boundedListText(v: unknown, itemOk: (item: unknown) => boolean, max = SHOWN_JSON_CHARS): string {
+  const shown = boundedJsonText(v, max);
+  if (!Array.isArray(v) || jsonValueText(v).length <= max) return shown;
+  const bad = v.findIndex((item) => !itemOk(item));
+  return bad < 0 ? shown : `${shown}, whose item ${bad} is ${boundedJsonText(v[bad], max)}`;
+}

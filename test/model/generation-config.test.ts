@@ -273,7 +273,8 @@ test('mistral-tune generate takes generation_config.json\'s max_new_tokens and s
 });
 
 // A generation_config.json's bad_words_ids of 10^5 lists was echoed whole on stderr (about a megabyte in the "from
-// FILE:" note, and as much in the error for one bad id among them): each is cut to its first lists and their count.
+// FILE:" note, and as much in the error for one bad id among them): each is cut to its first lists and their count,
+// the error naming the bad list by its place (cut, it was in no part of the message)
 test('a long id list in generation_config.json is shown cut, in the note of what was taken and in the error', () => {
   const dir = tempDir('mt-gencfg-long-list-');
   const file = path.join(dir, 'generation_config.json');
@@ -284,7 +285,7 @@ test('a long id list in generation_config.json is shown cut, in the note of what
   assert.match(note, /^bad_words_ids \[\[100,5\],\[101,5\],.*,…\] \(100000 items\)$/);
   fs.writeFileSync(file, JSON.stringify({ bad_words_ids: [...lists, [-1]] }));
   assert.throws(() => readGenerationConfig(dir), (e) => isUserError(e) && e.message.length < 400 &&
-    /bad_words_ids must be a non-empty list of non-empty token-id lists, e\.g\. \[\[5\], \[7, 8\]\], got \[\[100,5\],.*,…\] \(100001 items\)$/.test(e.message), 'the error');
+    /bad_words_ids must be a non-empty list of non-empty token-id lists, e\.g\. \[\[5\], \[7, 8\]\], got \[\[100,5\],.*,…\] \(100001 items\), whose item 100000 is \[-1\]$/.test(e.message), 'the error');
   // one list of 10^5 ids: the list's own items cut
   fs.writeFileSync(file, JSON.stringify({ suppress_tokens: Array.from({ length: 100000 }, (_, i) => i % 30000) }));
   assert.match(generationSettings({}, readGenerationConfig(dir), 3, 100).fromFile.join('\n'), /^suppress_tokens \[0,1,2,.*,…\] \(100000 items\)$/);
