@@ -173,7 +173,7 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   const unsupported = Object.entries(UNSUPPORTED).filter(([key, off]) => {
     const v = config[key];
     return v !== undefined && v !== null && JSON.stringify(v) !== JSON.stringify(off);
-  }).map(([key]) => `${key} ${JSON.stringify(config[key])}`);
+  }).map(([key]) => `${key} ${boundedJsonText(config[key])}`); // force_words_ids of 10^5 lists: cut, not echoed whole
   const out: GenerationConfigFile = { file, eosIds: eosOf(config, file), unsupported };
   if (Array.isArray(config.eos_token_id) && config.eos_token_id.length === 0) out.eosEmptyList = true;
   if (noEffect.length > 0) out.noEffect = noEffect;

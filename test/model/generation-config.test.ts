@@ -289,6 +289,9 @@ test('a long id list in generation_config.json is shown cut, in the note of what
   // one list of 10^5 ids: the list's own items cut
   fs.writeFileSync(file, JSON.stringify({ suppress_tokens: Array.from({ length: 100000 }, (_, i) => i % 30000) }));
   assert.match(generationSettings({}, readGenerationConfig(dir), 3, 100).fromFile.join('\n'), /^suppress_tokens \[0,1,2,.*,…\] \(100000 items\)$/);
+  // a setting generate lacks, said as not applied (force_words_ids: a megabyte in that warning too)
+  fs.writeFileSync(file, JSON.stringify({ force_words_ids: lists }));
+  assert.match(readGenerationConfig(dir).unsupported.join('\n'), /^force_words_ids \[\[100,5\],\[101,5\],.*,…\] \(100000 items\)$/);
   fs.writeFileSync(file, JSON.stringify({ suppress_tokens: Array.from({ length: 100, }, (_, i) => -1 - i) }));
   assert.deepEqual(readGenerationConfig(dir).noEffect, ["suppress_tokens' ids -1, -2, -3, -4, -5, -6, -7, -8 and 92 more"]);
 });
