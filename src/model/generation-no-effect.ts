@@ -37,7 +37,9 @@ export function withoutNoEffectValues(config: Record<string, unknown>): { config
   if (isNoEffectMinNewTokens(out.min_new_tokens)) noEffect.push(`min_new_tokens ${config.min_new_tokens}`);
   for (const key of ID_LISTS) {
     const ids = config[key];
-    const namesNone = (id: unknown): boolean => typeof id === 'number' && Number.isFinite(id) && !isTokenId(id);
+    // a whole number past 2^53 is left to be refused, as before: transformers refuses one past int64 (torch.tensor:
+    // "Overflow when unpacking long long"), and JSON.parse no longer tells which it was
+    const namesNone = (id: unknown): boolean => typeof id === 'number' && Number.isFinite(id) && !isTokenId(id) && (Number.isSafeInteger(id) || !Number.isInteger(id));
     if (!Array.isArray(ids) || !ids.some(namesNone)) continue;
     const dropped = ids.filter(namesNone);
     const shown = dropped.length > 8 ? `${dropped.slice(0, 8).join(', ')} and ${dropped.length - 8} more` : dropped.join(', ');

@@ -127,6 +127,12 @@ test('generation_config.json values HF takes with no effect (no_repeat_ngram_siz
   fs.writeFileSync(path.join(dir, 'generation_config.json'), '{"suppress_tokens": [-1, 5, -2]}');
   const file = readGenerationConfig(dir);
   assert.deepEqual([file.suppressTokens, file.noEffect], [[5], ["suppress_tokens' ids -1, -2"]]);
+  // an id past int64 is no id HF takes: its generate() raises "ValueError: Overflow when unpacking long long" (transformers
+  // 5.17, the tiny model); refused as read, as before fractional ids were taken
+  for (const big of ['100000000000000000000', '-100000000000000000000']) {
+    fs.writeFileSync(path.join(dir, 'generation_config.json'), `{"suppress_tokens": [${big}]}`);
+    assert.throws(() => readGenerationConfig(dir), (e) => isUserError(e) && /suppress_tokens must be a list of token ids/.test(e.message), big);
+  }
 });
 
 // A greedy file's out-of-range top_k -3 (or top_p 0.5) with --top-k 5 given: the flag is what is in effect, and the
