@@ -4,6 +4,7 @@
 // stopping at an EOS id, a stop string (stop-strings.ts) or after maxNewTokens. Non-finite logits are an error.
 import { needArg, needInteger, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
+import { boundedListText } from '../util/bounded-json.ts';
 import { warnOnce } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
 import { checkRow, type Batch } from '../data/batch.ts';
@@ -103,7 +104,7 @@ export function generate(model: MistralModel, promptIds: readonly number[] | Int
     const ids = opts[key];
     if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => Number.isSafeInteger(id)))) {
       needArg('generate', `options.${key}`, ids, 'array', { hint: 'a list of token ids, e.g. [2]' });
-      throw new UserError(`options.${key} is ${JSON.stringify(ids)}: give a list of token ids (integers), e.g. [2]`, 'generate');
+      throw new UserError(`options.${key} is ${boundedListText(ids, (id) => Number.isSafeInteger(id))}: give a list of token ids (integers), e.g. [2]`, 'generate');
     }
   }
   if (opts.onToken !== undefined) needArg('generate', 'options.onToken', opts.onToken, 'function', { hint: 'a function (id) => void' });
@@ -172,7 +173,7 @@ interface Chosen {
 
 /** A list of token-id lists, each non-empty (transformers' ValueError otherwise), or a UserError naming `key`. */
 function needIdLists(key: string, value: unknown, hint: string): readonly (readonly number[])[] {
-  if (!isIdLists(value)) throw new UserError(`options.${key} is ${JSON.stringify(value)}: give a non-empty list of non-empty token-id lists, e.g. ${hint}`, 'generate');
+  if (!isIdLists(value)) throw new UserError(`options.${key} is ${boundedListText(value, (ids) => isIdLists([ids]))}: give a non-empty list of non-empty token-id lists, e.g. ${hint}`, 'generate');
   return value;
 }
 
@@ -181,13 +182,14 @@ function tokenBiases(opts: GenerateOptions, eos: ReadonlySet<number>, vocabSize:
   for (const key of ['suppressTokens', 'beginSuppressTokens'] as const) {
     const ids = opts[key];
     // negative ids refused, as generation_config.json's suppress_tokens refuses them (they name no token)
-    if (ids !== undefined && !isIdList(ids)) throw new UserError(`options.${key} is ${JSON.stringify(ids)}: give a list of token ids (integers ≥ 0), e.g. [5, 9]`, 'generate');
+    if (ids !== undefined && !isIdList(ids)) throw new UserError(`options.${key} is ${boundedListText(ids, (id) => isIdList([id]))}: give a list of token ids (integers ≥ 0), e.g. [5, 9]`, 'generate');
   }
   let sequenceBias: SequenceBias[] = [];
   if (opts.sequenceBias !== undefined) {
     const list = opts.sequenceBias as unknown;
-    const ok = Array.isArray(list) && list.length > 0 && list.every((e) => Array.isArray(e) && e.length === 2 && typeof e[1] === 'number' && !Number.isNaN(e[1]));
-    if (!ok) throw new UserError(`options.sequenceBias is ${JSON.stringify(list)}: give a non-empty list of [token ids, bias] pairs, e.g. [[[5], -2.5], [[7, 8], 1.0]]`, 'generate');
+    const pair = (e: unknown): boolean => Array.isArray(e) && e.length === 2 && typeof e[1] === 'number' && !Number.isNaN(e[1]);
+    const ok = Array.isArray(list) && list.length > 0 && list.every(pair);
+    if (!ok) throw new UserError(`options.sequenceBias is ${boundedListText(list, pair)}: give a non-empty list of [token ids, bias] pairs, e.g. [[[5], -2.5], [[7, 8], 1.0]]`, 'generate');
     // transformers' check of the list form wants ids > 0 (it refuses token 0 there)
     const ids = needIdLists('sequenceBias', opts.sequenceBias.map(([i]) => i), '[[[5], -2.5]]');
     if (ids.some((i) => i.includes(0))) throw new UserError('options.sequenceBias names token 0: transformers refuses it in sequence_bias (its ids must be > 0)', 'generate');

@@ -4,6 +4,7 @@
 // where the tokenizer's decoder is byte-level or has byte fallback, else characters — not on the decoded text, so a
 // stop string only in the prompt never stops it, and the token that completes one is kept in the output.
 import { UserError } from '../util/errors.ts';
+import { boundedListText } from '../util/bounded-json.ts';
 import { BYTE_OF } from '../tokenizer/byte-level-decode.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 
@@ -36,8 +37,9 @@ export class StopStrings {
   private prefixIds: number[] | null = null;
 
   constructor(private readonly tok: Tokenizer, strings: readonly string[], private readonly mode: StopStringMode) {
-    if (!Array.isArray(strings) || strings.length === 0 || !strings.every((s) => typeof s === 'string' && s.length > 0)) {
-      throw new UserError(`stopStrings is ${JSON.stringify(strings)}: give a non-empty list of non-empty strings, e.g. ["\\n\\n", "User:"]`, 'generate');
+    const isStop = (s: unknown): boolean => typeof s === 'string' && s.length > 0;
+    if (!Array.isArray(strings) || strings.length === 0 || !strings.every(isStop)) {
+      throw new UserError(`stopStrings is ${boundedListText(strings, isStop)}: give a non-empty list of non-empty strings, e.g. ["\\n\\n", "User:"]`, 'generate');
     }
     this.stops = strings.map((s) => this.units(s));
     this.window = Math.max(...this.stops.map((s) => s.length));

@@ -58,6 +58,13 @@ test('bad_words_ids, sequence_bias and suppress lists of the wrong shape, or ids
   // negative ids, as generation_config.json's suppress_tokens refuses them (they name no token)
   assert.throws(() => run({ suppressTokens: [5, -1] }), { name: 'UserError', message: /^generate: options\.suppressTokens is \[5,-1\]: give a list of token ids \(integers ≥ 0\), e\.g\. \[5, 9\]$/ });
   assert.throws(() => run({ beginSuppressTokens: [-3] }), { name: 'UserError', message: /^generate: options\.beginSuppressTokens is \[-3\]: give a list of token ids/ });
+  // a long list is shown cut, its first bad item named by its place (the whole list was echoed: 10^5 ids, 500 kB)
+  const many = Array.from({ length: 100000 }, (_, i) => i % 500);
+  const cut = (message: RegExp) => (e: unknown) => e instanceof Error && e.name === 'UserError' && e.message.length < 400 && message.test(e.message);
+  assert.throws(() => run({ suppressTokens: [...many, -1] }), cut(/^generate: options\.suppressTokens is \[0,1,2,.*,…\] \(100001 items\), whose item 100000 is -1: give a list of token ids/));
+  assert.throws(() => run({ badWordsIds: [...many.map((id) => [id]), []] }), cut(/^generate: options\.badWordsIds is \[\[0\],\[1\],.*,…\] \(100001 items\), whose item 100000 is \[\]: give/));
+  assert.throws(() => run({ sequenceBias: [...many.map((id) => [[id + 1], 1] as [number[], number]), [[5], Number.NaN]] }), cut(/^generate: options\.sequenceBias is .*\(100001 items\), whose item 100000 is \[\[5\],NaN\]: give/));
+  assert.throws(() => run({ eosIds: [...many, 1.5] }), cut(/^generate: options\.eosIds is .*\(100001 items\), whose item 100000 is 1\.5: give/));
 });
 
 test('every token suppressed while sampling is refused naming the lists as the cause and the fix, not no_repeat_ngram_size (unset)', () => {

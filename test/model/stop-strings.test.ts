@@ -65,6 +65,10 @@ test('generate() stops after the token that completes a stop string, keeping it;
   assert.deepEqual(generate(model, prompt, { maxNewTokens: 12, eosIds: [], stopStrings: [inPrompt], tokenizer: tok }), plain);
   assert.throws(() => generate(model, prompt, { maxNewTokens: 2, stopStrings: ['x'] }), { name: 'UserError', message: /options\.stopStrings needs options\.tokenizer/ });
   assert.throws(() => generate(model, prompt, { maxNewTokens: 2, stopStrings: [''], tokenizer: tok }), { name: 'UserError', message: /stopStrings is \[""\]: give a non-empty list of non-empty strings/ });
+  // a long list: cut, its first bad string named by its place (it was echoed whole)
+  const long = [...Array.from({ length: 10000 }, () => 'User:'), ''];
+  assert.throws(() => generate(model, prompt, { maxNewTokens: 2, stopStrings: long, tokenizer: tok }), (e: Error) =>
+    e.name === 'UserError' && e.message.length < 400 && /stopStrings is \["User:",.*,…\] \(10001 items\), whose item 10000 is "": give/.test(e.message));
 });
 
 test("the matching mode is the loaded tokenizer's decoder's, as transformers loads it: no tokenizer.json read again per generate()", () => {
