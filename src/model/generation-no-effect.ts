@@ -7,6 +7,7 @@
 // begin_suppress_tokens (torch.isin finds no token with it). Taken here as off, each to be said as not applied.
 // Reference: test/fixtures/hf-generation-number-kinds/ (its "noeffect_" cases).
 import { isTokenId } from './token-id-list.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 
 /** The list keys whose negative ids ban nothing. */
 const ID_LISTS = ['suppress_tokens', 'begin_suppress_tokens'] as const;
@@ -42,8 +43,7 @@ export function withoutNoEffectValues(config: Record<string, unknown>): { config
     const namesNone = (id: unknown): boolean => typeof id === 'number' && Number.isFinite(id) && !isTokenId(id) && (Number.isSafeInteger(id) || !Number.isInteger(id));
     if (!Array.isArray(ids) || !ids.some(namesNone)) continue;
     const dropped = ids.filter(namesNone);
-    const shown = dropped.length > 8 ? `${dropped.slice(0, 8).join(', ')} and ${dropped.length - 8} more` : dropped.join(', ');
-    noEffect.push(`${key}' id${dropped.length > 1 ? 's' : ''} ${shown}`);
+    noEffect.push(`${key}' id${dropped.length > 1 ? 's' : ''} ${boundedItemsText(dropped)}`);
     out[key] = ids.filter((id) => !dropped.includes(id));
   }
   return noEffect.length > 0 ? { config: out, noEffect } : { config, noEffect };

@@ -2,6 +2,7 @@
 // -Infinity): a token's logit gets the bias of each listed sequence it would complete — one of one token always, one of
 // n tokens where the text (prompt and new tokens) ends with its first n − 1.
 import { UserError } from '../util/errors.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 
 /** One biased sequence: its token ids and the bias added to its last token's logit. */
 export type SequenceBias = readonly [ids: readonly number[], bias: number];
@@ -20,7 +21,7 @@ export function prepareSequenceBias(entries: readonly SequenceBias[], vocabSize:
 /** Ids of `idLists` ≥ `vocabSize` refused in one line naming `what` (at `where`), as transformers' processor refuses them (ValueError). */
 export function refuseIdsPastVocab(idLists: readonly (readonly number[])[], vocabSize: number, what: string, where?: string): void {
   const outside = idLists.flatMap((ids) => ids.filter((id) => id >= vocabSize));
-  if (outside.length > 0) throw new UserError(`${what} names token ids ${outside.join(', ')}: the model's vocabulary has ${vocabSize} (ids 0..${vocabSize - 1})`, where);
+  if (outside.length > 0) throw new UserError(`${what} names token ids ${boundedItemsText(outside)}: the model's vocabulary has ${vocabSize} (ids 0..${vocabSize - 1})`, where);
 }
 
 /**

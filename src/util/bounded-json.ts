@@ -35,3 +35,9 @@ export function boundedListText(v: unknown, itemOk: (item: unknown) => boolean, 
   const bad = v.findIndex((item) => !itemOk(item));
   return bad < 0 ? shown : `${shown}, whose item ${bad} is ${boundedJsonText(v[bad], max)}`;
 }
+
+/** Items said in a list ("-1, -2, -3"), past the first `shown` cut to their count ("… and 92 more"). */
+export function boundedItemsText(items: readonly unknown[], shown = 8): string {
+  const first = items.slice(0, shown).map(String).join(', ');
+  return items.length > shown ? `${first} and ${items.length - shown} more` : first;
+}

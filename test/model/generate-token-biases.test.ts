@@ -64,6 +64,9 @@ test('bad_words_ids, sequence_bias and suppress lists of the wrong shape, or ids
   assert.throws(() => run({ suppressTokens: [...many, -1] }), cut(/^generate: options\.suppressTokens is \[0,1,2,.*,…\] \(100001 items\), whose item 100000 is -1: give a list of token ids/));
   assert.throws(() => run({ badWordsIds: [...many.map((id) => [id]), []] }), cut(/^generate: options\.badWordsIds is \[\[0\],\[1\],.*,…\] \(100001 items\), whose item 100000 is \[\]: give/));
   assert.throws(() => run({ sequenceBias: [...many.map((id) => [[id + 1], 1] as [number[], number]), [[5], Number.NaN]] }), cut(/^generate: options\.sequenceBias is .*\(100001 items\), whose item 100000 is \[\[5\],NaN\]: give/));
+  // ids past the vocabulary: the first of them and their count (a file's bad_words_ids of 10^5 such lists, all said)
+  assert.throws(() => run({ badWordsIds: many.map((id) => [id + 512]) }), { name: 'UserError',
+    message: "generate: badWordsIds names token ids 512, 513, 514, 515, 516, 517, 518, 519 and 99992 more: the model's vocabulary has 512 (ids 0..511)" });
   assert.throws(() => run({ eosIds: [...many, 1.5] }), cut(/^generate: options\.eosIds is .*\(100001 items\), whose item 100000 is 1\.5: give/));
 });
 
