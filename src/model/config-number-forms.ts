@@ -50,7 +50,7 @@ function intRefused(c: Record<string, unknown>, key: string): string | undefined
 /**
  * The first key of config.json `c` (as read: a "llama" one before llamaAsMistral's copy, whose numbers' spellings are
  * not noted) whose number transformers refuses for its kind, with why (`item I: ` for a list's item: eos_token_id
- * [4, 2.0]); undefined when none is. Values are checked for what they are before this. LlamaConfig has no
+ * [4, 2.0]; `"NAME": ` for one of label2id's ids); undefined when none is. Values are checked for what they are before this. LlamaConfig has no
  * sliding_window (it keeps 4.0 as given, and nothing reads it), and has pretraining_tp.
  */
 export function numberKindRefused(c: Record<string, unknown>, modelType: string): { key: string; why: string } | undefined {
@@ -59,6 +59,12 @@ export function numberKindRefused(c: Record<string, unknown>, modelType: string)
     const v = c[key];
     const why = Array.isArray(v) ? v.map((_, i) => floatRefused(v, i)).map((w, i) => w && `item ${i}: ${w}`).find(Boolean) : floatRefused(c, key);
     if (why !== undefined) return { key, why };
+  }
+  // label2id's ids (dict[str, int]: {"a": 2.0} is refused, where JSON.parse reads 2)
+  const ids = c.label2id;
+  if (typeof ids === 'object' && ids !== null && !Array.isArray(ids)) {
+    const why = Object.keys(ids).map((k) => { const w = floatRefused(ids, k); return w && `${JSON.stringify(k)}: ${w}`; }).find(Boolean);
+    if (why !== undefined) return { key: 'label2id', why };
   }
   for (const key of FLOAT_KEYS) {
     const why = intRefused(c, key);
