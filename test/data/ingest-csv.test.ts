@@ -279,13 +279,16 @@ test('CSV: a "sep=X" line above data of another delimiter is refused, naming the
     'wrong-tab.csv': 'sep=,\ntext\tlabel\nx\ty\n',
     // one column, its name holding a comma that the rows do not split on alike: read as the line says
     'one.csv': 'sep=;\nQuestion, then answer\nwhy\nhow\n',
+    // one column whose name and rows hold commas: refused as written, read once its header is quoted (as the error says)
+    'quoted.csv': 'sep=;\n"Sentence, as said"\n"Hello, world"\nYes, no\n',
   });
   assert.throws(() => [...readCsv(f['wrong.csv']!, ',')], {
     name: 'UserError',
-    message: `${f['wrong.csv']}:2: the header row is one column, "prompt,completion", read with ";" as the first line "sep=;" says, but "," splits it and the rows after it into columns: that sep= line does not match the data; delete it, or write "sep=,"`,
+    message: `${f['wrong.csv']}:2: the header row is one column, "prompt,completion", read with ";" as the first line "sep=;" says, but "," splits it and the rows after it into columns: that sep= line does not match the data; delete it, or write "sep=," (or, if the file is one column whose name holds ",", quote the header)`,
   });
-  assert.throws(() => [...readCsv(f['wrong-tab.csv']!, ',')], { name: 'UserError', message: /wrong-tab\.csv:2: .*"sep=,".* tab splits it .*write "sep=\\t"$/ });
+  assert.throws(() => [...readCsv(f['wrong-tab.csv']!, ',')], { name: 'UserError', message: /wrong-tab\.csv:2: .*"sep=,".* tab splits it .*write "sep=\\t" \(or, if the file is one column whose name holds tab, quote the header\)$/ });
   assert.deepEqual(summary([...readCsv(f['one.csv']!, ',')]).map((r) => r.value), [{ 'Question, then answer': 'why' }, { 'Question, then answer': 'how' }]);
+  assert.deepEqual(summary([...readCsv(f['quoted.csv']!, ',')]).map((r) => r.value), [{ 'Sentence, as said': 'Hello, world' }, { 'Sentence, as said': 'Yes, no' }]);
 });
 
 test('CSV: a row that repeats the header (two CSV files joined) is rejected as bad_columns, not kept as data', () => {

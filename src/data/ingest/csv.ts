@@ -128,7 +128,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
 function refuseWrongSepLine(file: string, line: number, header: string, sepLine: string, used: string): void {
   const other = otherDelimiter(header, linesAfter(file, line), used);
   if (other === undefined) return;
-  throw new UserError(`the header row is one column, ${JSON.stringify(header.trim())}, read with ${delimiterName(used)} as the first line ${JSON.stringify(sepLine)} says, but ${delimiterName(other)} splits it and the rows after it into columns: that sep= line does not match the data; delete it, or write ${JSON.stringify(`sep=${other}`)}`, `${file}:${line}`);
+  throw new UserError(`the header row is one column, ${JSON.stringify(header.trim())}, read with ${delimiterName(used)} as the first line ${JSON.stringify(sepLine)} says, but ${delimiterName(other)} splits it and the rows after it into columns: that sep= line does not match the data; delete it, or write ${JSON.stringify(`sep=${other}`)} (or, if the file is one column whose name holds ${delimiterName(other)}, quote the header)`, `${file}:${line}`);
 }
 
 /**
