@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ioError, withIo, writerGone } from '../util/atomic.ts';
-import { createFolderAtomic, removeQuietly, renamed } from '../util/folder-swap.ts';
+import { createFolderAtomic, removeLeftoverFolder, renamed } from '../util/folder-swap.ts';
 import { UserError } from '../util/errors.ts';
 import type { OptionWords } from '../util/option-words.ts';
 import { warn } from '../util/log.ts';
@@ -45,9 +45,9 @@ export function writeOutputFolder(given: string, words: OptionWords, write: (dir
     } catch (e) {
       // said before the partial folder goes, which frees the inodes whose lack (ENOSPC) the error tells
       const error = ioError(e, given, 'write the export into');
-      // quietly: a partial folder that cannot be removed (a file system turned read-only) is a dead export's, which the
-      // next export into this folder removes; its error would hide the write's
-      removeQuietly(partial, EXPORT_SPEC);
+      // a partial folder that cannot be removed (a file system turned read-only) is a dead export's, which the next
+      // export into this folder removes: a warning, as an error would hide the write's
+      removeLeftoverFolder(partial, EXPORT_SPEC, 'the next export into this folder');
       // a file that could not be written (a full disk) is named where it was going, not in the partial folder now gone
       throw renamed(error, partial, given);
     }

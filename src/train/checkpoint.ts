@@ -100,14 +100,14 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
   const full: CheckpointState = { version: 1, ...state, optimizerStep: optimizer.step, stateSha256: sha256Hex(chunks) };
   const final = path.join(root, checkpointName(state.loop.step));
   // built beside its final place and renamed into it: a failed write (a full disk) leaves the earlier
-  // checkpoints as they were and no partial one
+  // checkpoints as they were and no partial one (one that cannot be removed is said: --resume removes it, restoreLatestCheckpoint)
   replaceFolderAtomic(final, (tmp) => {
     fs.mkdirSync(tmp);
     writeFileAtomic(path.join(tmp, STATE), ...chunks);
     writeFileAtomic(path.join(tmp, TRAINER_STATE), JSON.stringify(full, null, 2) + '\n');
     adapter?.(tmp);
     recordWrittenFolder(tmp); // what resume, eval, generate and export read of it is checked against this
-  }, checkpointSpec(method));
+  }, checkpointSpec(method), 'train --resume');
   // checkpoints of later steps are ones a resume went back before, each having failed its checks (the run goes on from
   // its newest valid one): they are replaced as the run reaches their steps, and counted they made the rotation drop
   // the checkpoint just written (a run restarted below them had none to resume from)

@@ -15,9 +15,12 @@ import { entryKind } from './regular-file.ts';
 import { warn } from './log.ts';
 import { carryForeign, FILE, holdsOwnedFile, removeOwned, type FolderSpec } from './owned-tree.ts';
 
-/** Replaces the folder `target` (made when absent) with the one `fill` writes in the temporary folder it is given. */
-export function replaceFolderAtomic(target: string, fill: (tmp: string) => void, owned: FolderSpec): void {
-  swapIn(target, fill, owned, true);
+/**
+ * Replaces the folder `target` (made when absent) with the one `fill` writes in the temporary folder it is given.
+ * `removedBy`: what removes that temporary folder where a failed write cannot (said in a warning then).
+ */
+export function replaceFolderAtomic(target: string, fill: (tmp: string) => void, owned: FolderSpec, removedBy?: string): void {
+  swapIn(target, fill, owned, true, removedBy);
 }
 
 /**
@@ -28,7 +31,9 @@ export function createFolderAtomic(target: string, fill: (tmp: string) => void, 
   swapIn(target, fill, owned, false);
 }
 
-function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, replace: boolean): void {
+// `removedBy`: what removes a temporary folder that a failed write leaves (by default the next write of the folder: its
+// recoverFolderSwaps below)
+function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, replace: boolean, removedBy = `the next write of ${path.basename(target)}/`): void {
   const parent = path.dirname(target), name = path.basename(target);
   recoverFolderSwaps(parent, (n) => (n === name ? owned : null));
   requireFolderPlace(target);
@@ -61,7 +66,7 @@ function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, 
     publishing = true;
     fs.renameSync(tmp, target);
   } catch (e) {
-    removeQuietly(tmp, owned);
+    removeLeftoverFolder(tmp, owned, removedBy);
     if (aside) putBack(old, target, name);
     // a folder with files in it at the target (an empty one is taken): put there while this one was filled
     const code = (e as NodeJS.ErrnoException).code;
@@ -217,12 +222,19 @@ export function awaitSwappedIn(target: string): boolean {
   return true;
 }
 
-/** Retires what a failed write left at `tmp`, if anything: the write's own error is the one to report, so a failure here is none. */
-export function removeQuietly(tmp: string, owned: FolderSpec): void {
+/**
+ * Retires what a failed write left at `tmp`, if anything: the write's own error is the one to report, so a failure here is
+ * no second error. A folder that stays (EACCES, EROFS), maybe a 7B checkpoint's gigabytes under a hidden name, is a
+ * warning naming it and what removes it later (`removedBy`: "train --resume"), as atomic.ts's removeLeftover says of a file.
+ */
+export function removeLeftoverFolder(tmp: string, owned: FolderSpec, removedBy: string): void {
   try {
     removeOwned(tmp, owned);
-  } catch {
-    // nothing was made there (ENOTDIR: a file on the way), or it cannot be removed (EROFS): a dead write's, retired later
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    if (code === 'ENOTDIR' || code === 'ENOENT') return; // nothing was made there (a file on the way)
+    const why = ioError(e, tmp, 'remove this temporary folder, left by a failed write');
+    warn(`${isUserError(why) ? why.message : String(why)}: ${removedBy} removes it, or remove it yourself`);
   }
 }
 
