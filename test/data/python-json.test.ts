@@ -299,3 +299,29 @@ test('a key twice with NaN and null is two values, as Python\'s json reads them 
     'the key "v" appears twice with different values (JSON keeps the last and drops the other): keep one',
   ]);
 });
+
+test('a key twice in a str() of a dict: values compared as Python\'s json.dumps writes them (key order, 0x1F and 31 one; 1 and 1.0, nan and None two)', async () => {
+  // before: compared with JSON.stringify, so 1 and 1.0, nan and None, two big ints were one value (one dropped silently)
+  // and a dict with its keys in another order two (the record refused); checked against ast.literal_eval + json.dumps
+  const { readJsonl: readJsonlItems } = await import('../../src/data/ingest/jsonl.ts');
+  const f = writeFiles(tempDir('mt-pylit-dup-'), { 'dup.jsonl': [
+    "{'text': 't', 'o': 1, 'o': 1.0}",
+    "{'text': 't', 'o': {'a': 1, 'b': 2}, 'o': {'b': 2, 'a': 1}}",
+    "{'text': 't', 'o': nan, 'o': None}",
+    "{'text': 't', 'o': {'x': nan}, 'o': {'x': nan}}",
+    "{'text': 't', 'o': (1, 2), 'o': [1, 2]}",
+    "{'text': 't', 'o': 12345678901234567890, 'o': 12345678901234567891}",
+    "{'text': 't', 'o': 0x1F, 'o': 31, 'p': 1e2, 'p': 100.0, 'q': inf, 'q': 1e400}",
+    "{'text': 't', 'o': [1.0], 'o': [1]}",
+    "{'text': 't', 'o': -0.0, 'o': 0.0}",
+  ].join('\n') })['dup.jsonl']!;
+  const dup = 'the key "o" appears twice with different values (JSON keeps the last and drops the other): keep one';
+  assert.deepEqual([...readJsonlItems(f)].map((i) => i.error?.detail ?? 'ok'), [dup, 'ok', dup, 'ok', 'ok', dup, 'ok', dup, dup]);
+});
+
+test('a str() of a dict: nan is Python\'s float nan where a template writes it (a tool call\'s arguments), as JSON\'s NaN is; None stays null', async () => {
+  // before: nan was read as None there (null), so `{'x': nan}` trained as {"x": null} where '{"x": NaN}' trained as NaN
+  const { pythonJson, withPythonNumbers } = await import('../../src/data/python-numbers.ts');
+  const args = (text: string): string => pythonJson(withPythonNumbers((parseJsonText(text).value as { a: unknown }).a));
+  assert.equal(args("{'a': {'x': nan, 'y': None, 'z': [nan, 1.0]}}"), '{"x":NaN,"y":null,"z":[NaN,1.0]}');
+});

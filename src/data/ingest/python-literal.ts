@@ -7,9 +7,10 @@
 // and a literal nested deeper is said to be. A number's spelling is noted as JSON's is (number-spellings.ts): str()
 // writes the float 1.0 as 1.0, which String() would write as 1.
 // A dict that names a key twice with different values (which ast.literal_eval, like JSON.parse, silently reads as the
-// last) is said (`duplicate`), as duplicate-keys.ts says it of JSON.
+// last) is said (`duplicate`), as duplicate-keys.ts says it of JSON, the values compared as it compares them (asPython).
 import { memberPath } from './duplicate-keys.ts';
-import { noteNumberSpelling } from './number-spellings.ts';
+import { canonicalJson, withPythonNumbers } from '../python-numbers.ts';
+import { noteNumberSpelling, numberSpelling } from './number-spellings.ts';
 
 /**
  * The most brackets (dicts, lists, tuples) open at once: Python's own parser reads no more ("too many nested
@@ -70,6 +71,18 @@ export function literalLine(text: string): number {
   return line;
 }
 
+/**
+ * `v`, a dict's value read here (spelled `token` where it is a number or null), as Python's json.dumps(sort_keys=True)
+ * writes it: two values of one key are one value when they write the same (keys in another order, 0x1F and 31, 1e2 and
+ * 100.0, inf and 1e400, a tuple and a list, as json.dumps writes both), as duplicate-keys.ts compares JSON's; not 1 and
+ * 1.0 or True (an int, a float, a bool: Python's == has them equal, but each is written apart), nan and None.
+ */
+function asPython(v: unknown, token: string | undefined): string {
+  const holder = [v];
+  if (token !== undefined && (typeof v === 'number' || v === null)) noteNumberSpelling(holder, 0, token);
+  return canonicalJson(withPythonNumbers(holder));
+}
+
 const SIMPLE_ESCAPES: Record<string, string> = {
   '\\': '\\', "'": "'", '"': '"', n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b', f: '\f', v: '\v',
 };
@@ -121,7 +134,9 @@ class LiteralParser {
     const word = /^(?:True|False|None|nan|inf)\b/.exec(this.s.slice(this.i, this.i + 6));
     if (word) {
       this.i += word[0].length;
-      this.numberToken = word[0]; // inf: no finite number, no spelling
+      // inf: no finite number, no spelling; nan: null noted as python-json.ts notes Python's json NaN (the float nan
+      // where a template writes it: python-numbers.ts), None: null noted as nothing
+      this.numberToken = word[0] === 'nan' ? 'NaN' : word[0];
       return { True: true, False: false, None: null, nan: null, inf: Infinity }[word[0]];
     }
     if (c === '-' || c === '+') return this.signed(depth);
@@ -171,12 +186,12 @@ class LiteralParser {
       this.at.push(key);
       const item = this.value(depth + 1);
       this.at.pop();
-      if (this.duplicate === null && Object.hasOwn(out, key) && JSON.stringify(out[key]) !== JSON.stringify(item)) {
+      if (this.duplicate === null && Object.hasOwn(out, key) && asPython(out[key], numberSpelling(out, key)) !== asPython(item, this.numberToken)) {
         this.duplicate = { key, path: this.at.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : memberPath(p, k)), '') };
       }
       // defined, not assigned: a key "__proto__" is a field like any other, as JSON.parse makes it
       Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
-      if (typeof item === 'number') noteNumberSpelling(out, key, this.numberToken);
+      if (typeof item === 'number' || item === null) noteNumberSpelling(out, key, this.numberToken);
       if (!this.separator('}')) this.fail();
     }
   }
@@ -193,7 +208,7 @@ class LiteralParser {
       this.at.push(out.length);
       const item = this.value(depth + 1);
       this.at.pop();
-      if (typeof item === 'number') noteNumberSpelling(out, out.length, this.numberToken);
+      if (typeof item === 'number' || item === null) noteNumberSpelling(out, out.length, this.numberToken);
       out.push(item);
       if (!this.separator(close)) this.fail();
     }
