@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { withBackend } from '../backend/select.ts';
 import { normalizeText } from '../data/clean.ts';
 import { recordPlace } from '../data/ingest/types.ts';
-import { tokenizeRecord } from '../data/tokenize.ts';
+import { maxSeqLenLimit, tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { pastContextWarning } from '../eval/evaluate.ts';
 import { CLASS_NAME_PLACES, classesNamedBy, folderClassNames, folderNumLabels, folderTask, givenLabels, labelsSource, modelTask, namesOfHead, noScoreHead, requireOneNamePerClass, FLAG_WORDS, readingTarget, resolveEvalTarget, type EvalTarget } from '../eval/target.ts';
@@ -80,9 +80,9 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
   // the tokenizer's special ids is said at once, not after a 7B model has loaded
   const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, config.vocabSize, target.model);
   const maxSeqLen = target.maxSeqLen ?? undefined;
+  const opts = { maxSeqLen, maxSeqLenName: target.maxSeqLenName ?? undefined, maxSeqLenFix: target.maxSeqLenFix ?? undefined, overflow: 'truncate', specialTokenText: 'encode' } as const;
   const tokenized = texts.map((t) => {
     try {
-      const opts = { maxSeqLen, maxSeqLenName: target.maxSeqLenName ?? undefined, overflow: 'truncate', specialTokenText: 'encode' } as const;
       return tokenizeRecord({ shape: 'classification', text: t.text, label: 0 }, tokenizer, opts);
     } catch (e) {
       if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? recordPlace(f.data, t) : '--text');
@@ -115,7 +115,7 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
     const cut = tokenized.findIndex((t) => t.overflow === 'truncated');
     if (cut >= 0) {
       const n = tokenized.filter((t) => t.overflow === 'truncated').length;
-      const limit = a.maxSeqLen !== null ? `--max-seq-len ${maxSeqLen}` : `the run's max_seq_len (${maxSeqLen} tokens)`;
+      const limit = maxSeqLenLimit({ ...opts, maxSeqLenName: target.maxSeqLenName! }); // a text is cut only where there is a limit, and so its name
       const quoted = (ids: readonly number[]): string => JSON.stringify(tokenizer.decode(ids, { skipSpecialTokens: false }));
       const leading = leadingIds(tokenizer), trailing = tokenizer.trailingIds;
       const after = trailing.length === 0 ? '' : ` and the ${quoted(trailing)} the tokenizer puts after a text`;

@@ -67,7 +67,7 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
       const other = otherTask(task), say = reads++ === 0;
       return explainNoTokenizer(() => loadTokenRows(dataFile, {
         tokenizer, vocabSize: config.vocabSize, task, labels: labels ? classesFor(labels, namesFrom) : undefined, labelCodes: given?.codes, labelCodesFlag: true, numLabels,
-        maxSeqLen: target.maxSeqLen ?? undefined, maxSeqLenName: target.maxSeqLenName ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => { if (say) warn(`${dataFile}: ${note}`); }, words: FLAG_WORDS,
+        maxSeqLen: target.maxSeqLen ?? undefined, maxSeqLenName: target.maxSeqLenName ?? undefined, maxSeqLenFix: target.maxSeqLenFix ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => { if (say) warn(`${dataFile}: ${note}`); }, words: FLAG_WORDS,
         wrongTaskFix: canOther ? `use --task ${other}` : `evaluate it with a ${other} run or model, or give ${task} data`,
         unknownLabelFix: named !== null ? `the classes are the model's, named by ${labelsSource(f.labels, f.run)}: evaluate data labelled with them`
           : own ? `the classes are the model's, named by ${own.source}: evaluate data labelled with them` : undefined,

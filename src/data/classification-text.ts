@@ -18,14 +18,15 @@ export function cutText(ids: readonly number[], around: TextAround, max: number)
 
 /**
  * A maxSeqLen that cannot hold a classification row's special ids and one token of text (rows of [EOS] alone) is
- * refused, named as its caller's user gave it (`name`: TokenizeOptions.maxSeqLenName).
+ * refused, named as its caller's user gave it (`name`: TokenizeOptions.maxSeqLenName), with how they raise it where the
+ * name does not say (`fix`: TokenizeOptions.maxSeqLenFix).
  */
-export function checkTextRoom(max: number, leading: readonly number[], trailing: readonly number[], name = 'options.maxSeqLen'): void {
+export function checkTextRoom(max: number, leading: readonly number[], trailing: readonly number[], name = 'options.maxSeqLen', fix?: string): void {
   const least = leading.length + trailing.length + 1;
   if (max >= least) return;
   const ids = (a: readonly number[]): string => (a.length ? `[${a.join(', ')}]` : 'none');
   throw new UserError(`${name} ${max} leaves no room for the text of a classification row: it keeps the ids ` +
-    `${ids(leading)} before the text and ${ids(trailing)} after it; give at least ${least}`);
+    `${ids(leading)} before the text and ${ids(trailing)} after it; give at least ${least}${fix === undefined ? '' : ` (${fix})`}`);
 }
 
 export function classIndex(label: number | string, { labels, unknownLabelFix }: { labels?: LabelSet; unknownLabelFix?: string }): number {

@@ -24,7 +24,7 @@ import { typedLabelCells } from './label-column.ts';
 import { resolveFields } from './field-map.ts';
 import { interruptedPrepare } from './prepare-pending.ts';
 import { prepareReportBeside, reportClassNames, type PrepareReport } from './prepare-report.ts';
-import { blocksTrainNone, tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
+import { blocksTrainNone, maxSeqLenLimit, tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
 
 export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels' | 'fields'> {
   /** Needed unless every record is pre-tokenized. */
@@ -229,7 +229,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   if (unmade !== null) throw unmade.error;
 
   if (rows.length === 0) {
-    const max = `${maxSeqLenName} (${opts.maxSeqLen} tokens)`;
+    const max = maxSeqLenLimit({ ...opts, maxSeqLenName });
     const why = stats.blocksMarkNone === stats.dropped ? markedNoneWhy(stats.dropped)
       : opts.maxSeqLen === undefined ? 'none has a target token'
       : (opts.overflow ?? 'truncate') === 'drop' ? `longer than ${max}, or no target token` : `no target token left within ${max}`;

@@ -56,6 +56,8 @@ export interface TokenizeOptions {
    * `the run's max_seq_len` (default: `options.maxSeqLen`; loadTokenRows': its words' name of it).
    */
   maxSeqLenName?: string;
+  /** How its user raises maxSeqLen where maxSeqLenName is not a thing they give (the run's max_seq_len: `--max-seq-len raises it`). */
+  maxSeqLenFix?: string;
   /** What to do with a longer sequence: keep its first maxSeqLen tokens (default) or drop it. */
   overflow?: 'truncate' | 'drop';
   /** Class list for classification records (default: an integer label is its own index). */
@@ -75,6 +77,11 @@ export interface TokenizeOptions {
    * a text to predict on; the record says which token: TokenizedRecord.specialText).
    */
   specialTokenText?: 'refuse' | 'encode';
+}
+
+/** The length limit of `opts` for a message: `--max-seq-len (512 tokens)`, `the run's max_seq_len (512 tokens; --max-seq-len raises it)`. */
+export function maxSeqLenLimit(opts: { maxSeqLen?: number; maxSeqLenName: string; maxSeqLenFix?: string }): string {
+  return `${opts.maxSeqLenName} (${opts.maxSeqLen} tokens${opts.maxSeqLenFix === undefined ? '' : `; ${opts.maxSeqLenFix}`})`;
 }
 
 export interface TokenizedRecord {
@@ -150,7 +157,7 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
     case 'classification': {
       const text = opts.specialTokenText === 'encode' ? tok.encode(record.text) : encodeText(tok, record.text, `"${f.text}"`);
       const leading = bos(tok), trailing = tok.trailingIds ?? [];
-      if (opts.maxSeqLen !== undefined) checkTextRoom(opts.maxSeqLen, leading, trailing, opts.maxSeqLenName);
+      if (opts.maxSeqLen !== undefined) checkTextRoom(opts.maxSeqLen, leading, trailing, opts.maxSeqLenName, opts.maxSeqLenFix);
       seq = { ids: [...leading, ...text, ...trailing], labels: [], around: { before: leading.length, after: trailing.length, keepEnd: tok.truncationSide === 'left' } };
       label = classIndex(record.label, opts);
       const special = opts.specialTokenText === 'encode' ? firstSpecial(tok, text, record.text) : undefined;

@@ -58,6 +58,8 @@ export interface EvalTarget {
   maxSeqLen: number | null;
   /** maxSeqLen as its user gave it, for messages: the option (--max-seq-len, options.maxSeqLen) or the run's max_seq_len; null with none. */
   maxSeqLenName: string | null;
+  /** How its user raises maxSeqLen where maxSeqLenName is the run's max_seq_len (`--max-seq-len raises it`), else null. */
+  maxSeqLenFix: string | null;
   trainOn: 'assistant' | 'all';
 }
 
@@ -100,7 +102,8 @@ export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPT
       // a fully trained model/ carries the tokenizer it was trained with (runs before it did: the base's)
       tokenizerDir: !lora && fs.existsSync(path.join(sub, 'tokenizer.json')) ? sub : base ?? sub,
       labels: givenLabels(o.labels ?? null, cfg.labels, "the run's classes", w.say('labels')) ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len,
-      maxSeqLenName: o.maxSeqLen != null ? w.say('maxSeqLen') : "the run's max_seq_len", trainOn: cfg.data.train_on,
+      maxSeqLenName: o.maxSeqLen != null ? w.say('maxSeqLen') : "the run's max_seq_len",
+      maxSeqLenFix: o.maxSeqLen != null ? null : `${w.say('maxSeqLen')} raises it`, trainOn: cfg.data.train_on,
     };
   }
   // requireOneTarget: a model given, or an adapter alone whose adapter_config.json names its base folder here
@@ -113,7 +116,7 @@ export function resolveEvalTarget(o: EvalTargetOptions, words: OptionWords = OPT
   }
   return {
     model, adapter: o.adapter ?? null, tokenizerDir: null, runWeights: null, task, labels: o.labels ?? null,
-    maxSeqLen: o.maxSeqLen ?? null, maxSeqLenName: o.maxSeqLen != null ? w.say('maxSeqLen') : null, trainOn: 'assistant',
+    maxSeqLen: o.maxSeqLen ?? null, maxSeqLenName: o.maxSeqLen != null ? w.say('maxSeqLen') : null, maxSeqLenFix: null, trainOn: 'assistant',
   };
 }
 

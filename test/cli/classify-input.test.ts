@@ -58,7 +58,7 @@ test('classify --run: one text of one cut to the run\'s max_seq_len is counted a
     return r.err.split('\n').filter((l) => l.startsWith('warning'));
   };
   // was "1 of 1 texts is longer …: only their first 4 tokens are classified (the first: …)"
-  const cut = "longer than the run's max_seq_len (4 tokens) and was cut to it, as training cuts them: only its first 4 tokens are classified";
+  const cut = "longer than the run's max_seq_len (4 tokens; --max-seq-len raises it) and was cut to it, as training cuts them: only its first 4 tokens are classified";
   assert.deepEqual(await warnings(file), [`warning: 1 of 1 text is ${cut} (${file}:1)`]);
   assert.deepEqual(await warnings(two), [`warning: 1 of 2 texts is ${cut} (${two}:2)`]);
 });
@@ -73,7 +73,7 @@ test('classify --max-seq-len N cuts texts as training cuts them, as eval --max-s
   };
   const text = 'a text of many words', longer = 'a text of many words and then some more';
   const cut = await probs(text, '--max-seq-len', '4'), cutLonger = await probs(longer, '--max-seq-len', '4'), whole = await probs(text);
-  assert.deepEqual(cut.warnings, ['warning: the text is longer than --max-seq-len 4 and was cut to it, as training cuts them: only its first 4 tokens are classified']);
+  assert.deepEqual(cut.warnings, ['warning: the text is longer than --max-seq-len (4 tokens) and was cut to it, as training cuts them: only its first 4 tokens are classified']);
   assert.deepEqual(whole.warnings, []);
   assert.deepEqual(cutLonger.probs, cut.probs, 'both scored on their first 4 tokens, the same');
   assert.notDeepEqual(whole.probs, cut.probs, 'the whole text scores otherwise');
@@ -130,7 +130,7 @@ test('classify --run: a text cut by a tokenizer that ends a text with EOS ("<s> 
     fs.writeFileSync(tokenizerFile, JSON.stringify(json));
   });
   assert.deepEqual(warnings,
-    ['warning: the text is longer than the run\'s max_seq_len (4 tokens) and was cut to it, as training cuts them: only its first 3 tokens and the "</s>" the tokenizer puts after a text are classified']);
+    ['warning: the text is longer than the run\'s max_seq_len (4 tokens; --max-seq-len raises it) and was cut to it, as training cuts them: only its first 3 tokens and the "</s>" the tokenizer puts after a text are classified']);
 });
 
 // tokenizer_config.json's truncation_side "left" keeps the end of a cut text (classification-text.ts), as transformers'
@@ -141,7 +141,7 @@ test('classify --run: a text cut by a tokenizer whose truncation_side is "left" 
     fs.writeFileSync(configFile, JSON.stringify({ ...(JSON.parse(fs.readFileSync(configFile, 'utf8')) as object), truncation_side: 'left' }));
   });
   assert.deepEqual(warnings,
-    ['warning: the text is longer than the run\'s max_seq_len (4 tokens) and was cut to it, as training cuts them: only the "<s>" and its last 3 tokens are classified (the tokenizer\'s truncation_side is "left")']);
+    ['warning: the text is longer than the run\'s max_seq_len (4 tokens; --max-seq-len raises it) and was cut to it, as training cuts them: only the "<s>" and its last 3 tokens are classified (the tokenizer\'s truncation_side is "left")']);
 });
 
 test('classify: a text holding the text of a special token is read as that token, as transformers reads it, and said once with the first place (was: the whole file stopped there)', async () => {

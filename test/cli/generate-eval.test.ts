@@ -302,10 +302,10 @@ test('classify: a text longer than the run\'s max_seq_len (1024) is cut to it as
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim().split('\n').length, 4);
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('warning')),
-    [`warning: 2 of 4 texts are longer than the run's max_seq_len (1024 tokens) and were cut to it, as training cuts them: only their first 1024 tokens are classified (the first: ${file}:2)`]);
+    [`warning: 2 of 4 texts are longer than the run's max_seq_len (1024 tokens; --max-seq-len raises it) and were cut to it, as training cuts them: only their first 1024 tokens are classified (the first: ${file}:2)`]);
   const one = await cli('classify', '--run', run, '--text', long);
   assert.equal(one.status, 0, one.stderr);
-  assert.match(one.stderr, /^warning: the text is longer than the run's max_seq_len \(1024 tokens\) and was cut to it, as training cuts them: only its first 1024 tokens are classified$/m);
+  assert.match(one.stderr, /^warning: the text is longer than the run's max_seq_len \(1024 tokens; --max-seq-len raises it\) and was cut to it, as training cuts them: only its first 1024 tokens are classified$/m);
   assert.doesNotMatch((await cli('classify', '--run', run, '--text', 'Lima')).stderr, /warning/);
 });
 

@@ -27,8 +27,8 @@ fs.writeFileSync(weights, bytes.subarray(0, 8 + Number(bytes.readBigUInt64LE(0))
 const data = path.join(dir, 'labelled.jsonl');
 fs.writeFileSync(data, '{"text": "a fine day", "label": 0}\n{"text": "a bad day", "label": 1}\n');
 const at = (place: string): string => place.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const room = (name: string, at: string): RegExp =>
-  new RegExp(`^error: ${at}: ${name} 2 leaves no room for the text of a classification row: it keeps the ids \\[1\\] before the text and \\[2\\] after it; give at least 3$`, 'm');
+const room = (name: string, at: string, fix = ''): RegExp =>
+  new RegExp(`^error: ${at}: ${name} 2 leaves no room for the text of a classification row: it keeps the ids \\[1\\] before the text and \\[2\\] after it; give at least 3${fix}$`, 'm');
 
 test('classify --max-seq-len with no room for a text is refused as --max-seq-len, before the weights are read', async () => {
   const r = await cli(['classify', '--model', model, '--device', 'cpu', '--text', 'a fine day', '--max-seq-len', '2']);
@@ -48,4 +48,22 @@ test('train\'s max_seq_len with no room for a text is refused as max_seq_len, be
   const r = await cli(['train', cfg, '--device', 'cpu']);
   assert.equal(r.code, 2, r.err);
   assert.match(r.err, room('max_seq_len', at(`${data}:1`)));
+});
+
+test('classify and eval --run name the run\'s max_seq_len with the flag that raises it: no room for a text, every record dropped', async () => {
+  // before: "the run's max_seq_len 2 leaves no room …; give at least 3", which a run's user cannot give but by a flag it did not name
+  const run = (task: string): string => {
+    const r = path.join(dir, `run-${task}`);
+    fs.cpSync(model, path.join(r, 'model'), { recursive: true });
+    fs.writeFileSync(path.join(r, 'config.yaml'), `model: ${model}\ntask: ${task}\nlabels: [a, b]\nmethod: full\nmax_seq_len: 2\ndata: {train: t.jsonl}\n`);
+    return r;
+  };
+  const cls = await cli(['classify', '--run', run('classification'), '--device', 'cpu', '--text', 'a fine day']);
+  assert.equal(cls.code, 2, cls.err);
+  assert.match(cls.err, room("the run's max_seq_len", '--text', ' \\(--max-seq-len raises it\\)'));
+  const chats = path.join(dir, 'chats.jsonl');
+  fs.writeFileSync(chats, '{"prompt": "a fine day", "completion": "yes"}\n');
+  const gen = await cli(['eval', '--run', run('generation'), '--device', 'cpu', '--data', chats]);
+  assert.equal(gen.code, 2, gen.err);
+  assert.match(gen.err, /^error: .*every record was dropped \(1\): no target token left within the run's max_seq_len \(2 tokens; --max-seq-len raises it\)$/m);
 });
