@@ -14,7 +14,7 @@ export interface CheckpointsWritten {
 }
 
 /**
- * The one-line error of a run that diverged at `step` (`what` was not finite): what is kept, and what to change. A last
+ * The one-line error of a run (folder `dir`) that diverged at `step` (`what` was not finite): what is kept, and what to change. A last
  * good checkpoint that checkpoint.keep 1 deleted is named as such (`checkpoints`).
  */
 export function divergedError(dir: string, step: number, what: string, ofStart: 'loss' | 'gradient norm' | null, checkpoints: CheckpointsWritten): UserError {
@@ -31,8 +31,10 @@ export function divergedError(dir: string, step: number, what: string, ofStart: 
   // with none before it, a resume finds no valid checkpoint and starts the run again from step 0
   const move = bad ? ` (${path.relative(dir, bad)} holds the weights step ${step} started from, whose ${ofStart} is not finite on its batch: move it out of the run ` +
     `folder before --resume, which ${good ? 'goes on from the newest checkpoint' : 'then starts the run again from step 0'})` : '';
-  return new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}${move}. ` +
-    `Lower optimizer.lr, set grad_clip, or check the model weights for NaN${lost?.deletedByKeep ? '; a checkpoint.keep of 2 or more keeps a checkpoint to go back to' : ''}`, dir);
+  // the run folder said in the line, not as its place: the CLI anchors an error placed at output_dir to that config
+  // key's line, which did not cause this
+  return new UserError(`run ${dir}: training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}${move}. ` +
+    `Lower optimizer.lr, set grad_clip, or check the training data and the model weights for NaN or extreme values${lost?.deletedByKeep ? '; a checkpoint.keep of 2 or more keeps a checkpoint to go back to' : ''}`);
 }
 
 /**

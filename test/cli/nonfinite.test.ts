@@ -65,6 +65,10 @@ test('train: lr 1e6 without clipping stops at the first non-finite step; the las
   assert.ok(step < 12, `stopped at step ${step}`);
   assert.match(line, new RegExp(`step ${step}\\b`));
   assert.match(line, /NaN|Infinity/);
+  // the run folder named as such, not as the config's output_dir line (before: "diverge.yaml:6:1: output_dir: DIR: …")
+  assert.ok(line.startsWith(`error: run ${run}: training diverged at step ${step}: `), line);
+  assert.doesNotMatch(line, /\.yaml:\d|output_dir/);
+  assert.match(line, /Lower optimizer\.lr, set grad_clip, or check the training data/);
   for (const r of rows.slice(0, -1)) assert.ok(typeof r.loss === 'number' && Number.isFinite(r.loss) && !('nonfinite' in r), JSON.stringify(r));
   assert.ok(!rows.some((r) => r.loss === null), 'a diverged step is never logged as loss null');
   assert.equal(fs.existsSync(path.join(run, 'adapter')), false, 'the broken adapter is not saved');

@@ -70,7 +70,7 @@ test('checkpoint.keep 1: the NaN error says that keep deleted the last good chec
   assert.deepEqual(fs.readdirSync(path.join(dir, 'run', 'checkpoints')), [path.basename(name(n - 1))], 'keep 1 left the diverged one alone');
   assert.ok(line.includes(`the last good checkpoint ${name(n - 2)} was deleted by checkpoint.keep 1 when the next was written (${name(n - 1)} holds the weights ` +
     `step ${n} started from, whose loss is not finite on its batch: move it out of the run folder before --resume, which then starts the run again from step 0). ` +
-    'Lower optimizer.lr, set grad_clip, or check the model weights for NaN; a checkpoint.keep of 2 or more keeps a checkpoint to go back to'), line);
+    'Lower optimizer.lr, set grad_clip, or check the training data and the model weights for NaN or extreme values; a checkpoint.keep of 2 or more keeps a checkpoint to go back to'), line);
   assert.ok(!line.includes('\n'), line);
 });
 
