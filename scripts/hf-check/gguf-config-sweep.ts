@@ -25,7 +25,7 @@ import { writeSafetensors, type TensorToWrite } from '../../src/model/safetensor
 import { PROJECTIONS, projectionShape } from '../../src/model/weights.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { backend, config, randomModelDir, tmp } from '../../test/export/gguf-models.ts';
-import { compare, llama, llamaLogProbs, ourLogProbs } from '../../test/export/llama-cpp.ts';
+import { compare, greedyAgreement, llama, llamaLogProbs, ourLogProbs } from '../../test/export/llama-cpp.ts';
 
 if (!llama) throw new Error('llama.cpp (node-llama-cpp) does not load here');
 const only = process.argv.slice(2);
@@ -88,8 +88,7 @@ async function row(label: string, file: string, ours: Float64Array[], model: Mis
   let greedy = '';
   if (model) {
     const g = generate(model, PROMPTS[0]!, { maxNewTokens: 40, temperature: 0, eosIds: [] });
-    const at = g.findIndex((t, i) => t !== ll.gen[i]);
-    greedy = at < 0 ? ' | greedy 40 same' : ` | greedy differs from token ${at} (position ${PROMPTS[0]!.length + at})`;
+    greedy = ` | ${greedyAgreement(g, ll, PROMPTS[0]!.length)}`;
   }
   let dequantised = '';
   if (process.env.LLAMA && !lora && !types.startsWith('F32') && dir) {

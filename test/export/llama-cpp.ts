@@ -26,8 +26,12 @@ async function loadLlama(): Promise<{ llama: Llama | null; skip: string | false 
 
 export const { llama, skip } = await loadLlama();
 
-/** Centered next-token log-probabilities (= logits up to their mean) after `ids`, from llama.cpp and from us. */
-export async function llamaLogProbs(file: string, prompts: number[][], greedy = 0, lora?: string): Promise<{ lp: Float64Array[]; gen: number[] }> {
+/**
+ * Centered next-token log-probabilities (= logits up to their mean) after each of `prompts`, from llama.cpp (ours:
+ * ourLogProbs); with `greedy`, up to that many greedy tokens after the first prompt (`gen`), and `stop`: the
+ * end-of-generation token llama.cpp ended them at, not in `gen` (null: it gave all `greedy`).
+ */
+export async function llamaLogProbs(file: string, prompts: number[][], greedy = 0, lora?: string): Promise<{ lp: Float64Array[]; gen: number[]; stop: GreedyStop | null }> {
   const model = await llama!.loadModel({ modelPath: file });
   const ctx = await model.createContext({
     contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
@@ -35,7 +39,8 @@ export async function llamaLogProbs(file: string, prompts: number[][], greedy = 
   });
   const seq = ctx.getSequence();
   const lp: Float64Array[] = [];
-  let gen: number[] = [];
+  const gen: number[] = [];
+  let stop: GreedyStop | null = null;
   try {
     for (const [k, ids] of prompts.entries()) {
       await seq.clearHistory();
@@ -51,7 +56,12 @@ export async function llamaLogProbs(file: string, prompts: number[][], greedy = 
     }
     if (greedy) {
       await seq.clearHistory();
-      for await (const t of seq.evaluate(prompts[0] as Token[], { temperature: 0 })) {
+      // yieldEogToken: the token it ends at, which it does not yield otherwise (the run just ends shorter)
+      for await (const t of seq.evaluate(prompts[0] as Token[], { temperature: 0, yieldEogToken: true })) {
+        if (model.isEogToken(t)) {
+          stop = { id: t, eos: t === model.tokens.eos };
+          break;
+        }
         gen.push(t);
         if (gen.length === greedy) break;
       }
@@ -60,7 +70,7 @@ export async function llamaLogProbs(file: string, prompts: number[][], greedy = 
     await ctx.dispose();
     await model.dispose();
   }
-  return { lp, gen };
+  return { lp, gen, stop };
 }
 
 export function center(x: ArrayLike<number>): Float64Array {
@@ -73,6 +83,26 @@ export function center(x: ArrayLike<number>): Float64Array {
 export function ourLogProbs(model: MistralModel, prompts: number[][]): Float64Array[] {
   const V = model.cfg.vocabSize;
   return prompts.map((ids) => center(model.logits(collate([{ inputIds: ids }], 0, 0)).subarray((ids.length - 1) * V, ids.length * V)));
+}
+
+/** The end-of-generation token llama.cpp's greedy run ended at, and whether it is the file's EOS. */
+export interface GreedyStop {
+  id: number;
+  eos: boolean;
+}
+
+/**
+ * How llama.cpp's greedy tokens (`gen`, ended at `stop` or after `ours.length`) agree with ours (generated without
+ * stopping), after a prompt of `promptLength` ids: over what both gave, then where llama.cpp ended generation.
+ */
+export function greedyAgreement(ours: readonly number[], { gen, stop }: { gen: readonly number[]; stop: GreedyStop | null }, promptLength: number): string {
+  const at = gen.findIndex((t, i) => t !== ours[i]);
+  if (at >= 0) return `greedy differs from token ${at} (position ${promptLength + at})`;
+  if (stop === null) return gen.length === ours.length ? `greedy ${gen.length} same` : `greedy ${gen.length} same, then llama.cpp gave no more`;
+  const n = gen.length, what = `${stop.eos ? 'EOS' : 'end-of-generation token'} id ${stop.id}`;
+  return ours[n] === stop.id
+    ? `greedy ${n} same, then both give ${what}, where llama.cpp stops`
+    : `greedy ${n} same, then llama.cpp stops at ${what} where ours gives id ${ours[n]} (token ${n}, position ${promptLength + n})`;
 }
 
 /** max |a − b| / max |b| over all prompts, and the worst cosine similarity. */
