@@ -329,3 +329,28 @@ test('a non-special added token of normalized true: transformers takes the space
     await lm.dispose();
   }
 });
+
+test('"<|end|>" beside "<|return|>" and "<|call|>": llama.cpp takes it out of its end-of-generation list, but it is its end-of-turn token, which node-llama-cpp stops at; the export says so', { skip }, async () => {
+  const dir = randomModelDir('end-return-call', config({ vocabSize: 32003 }), null);
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  const flags = { single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+  const added = { 32000: { content: '<|end|>', ...flags }, 32001: { content: '<|return|>', ...flags }, 32002: { content: '<|call|>', ...flags } };
+  json.added_tokens.push(...Object.entries(added).map(([id, t]) => ({ id: Number(id), ...t })));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  const tokenizerConfig = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as { added_tokens_decoder: object };
+  tokenizerConfig.added_tokens_decoder = { ...tokenizerConfig.added_tokens_decoder, ...added };
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig));
+  const file = path.join(tmp, 'end-return-call-f32.gguf');
+  const r = await cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  // before: only that it makes "<|end|>" user-defined, nothing of node-llama-cpp stopping there where generate does not
+  assert.match(r.stderr, /ends generation at "<\|end\|>" \(id 32000\) in node-llama-cpp alone, as llama\.cpp's end-of-turn token \(llama-cli and llama-server do not/);
+  const lm = await llama!.loadModel({ modelPath: file });
+  try {
+    assert.equal(lm.tokens.eot, 32000, 'llama.cpp takes "<|end|>" as its end-of-turn token by its text');
+    assert.equal(lm.isEogToken(32000 as Token), true, 'node-llama-cpp stops at it (its EOT)');
+    assert.equal((lm as unknown as { _model: { isEogToken(t: number): boolean } })._model.isEogToken(32000), false, 'llama_vocab_is_eog (llama-cli, llama-server) does not');
+  } finally {
+    await lm.dispose();
+  }
+});

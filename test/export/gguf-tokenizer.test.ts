@@ -600,7 +600,21 @@ test('"<|tool_response>" beside "</s>", "<|end|>" beside "<|return|>" and "<|cal
   // "<|end|>" with "<|return|>" and "<|calls|>": not a stop, made user-defined; without "<|call|>"/"<|calls|>" a stop still
   const tokens = ['</s>', '<|end|>', '<|return|>', '<|calls|>'];
   const harmony = captureStderr(() => warnTextStops(tokens, new Int32Array(4).fill(control), [0, 1, 2, 3], 'tokenizer.json')).stderr;
-  assert.match(harmony, /it does not end generation at "<\|end\|>" \(id 1\), as the vocabulary also holds "<\|return\|>" \(id 2\) and "<\|calls\|>" \(id 3\), where generate and transformers stop there; and it makes "<\|end\|>" \(id 1\) a user-defined token/);
+  assert.match(harmony, /it does not end generation at "<\|end\|>" \(id 1\), as the vocabulary also holds "<\|return\|>" \(id 2\) and "<\|calls\|>" \(id 3\) \(in llama-cli and llama-server; node-llama-cpp does, [^)]*\), where generate and transformers stop there; and it makes "<\|end\|>" \(id 1\) a user-defined token/);
   assert.doesNotMatch(harmony, /ends generation at/);
   assert.equal(captureStderr(() => warnTextStops(tokens.slice(0, 3), new Int32Array(3).fill(control), [0, 1, 2], 'tokenizer.json')).stderr, '');
+});
+
+test('"<|end|>" taken out beside "<|return|>" and "<|call|>" is still llama.cpp\'s end-of-turn token, which node-llama-cpp stops at: warned of as such, stop of generate or not', () => {
+  const control = TOKEN_TYPE.control, tokens = ['</s>', '<|end|>', '<|return|>', '<|call|>'], types = new Int32Array(4).fill(control);
+  // generate stops at the EOS alone: node-llama-cpp ends generation at "<|end|>" where it does not (before: no word of it)
+  const onlyEos = captureStderr(() => warnTextStops(tokens, types, [0], 'tokenizer.json')).stderr;
+  assert.match(onlyEos, /ends generation at "<\|end\|>" \(id 1\) in node-llama-cpp alone, as llama\.cpp's end-of-turn token \(llama-cli and llama-server do not, as the vocabulary also holds "<\|return\|>" \(id 2\) and "<\|call\|>" \(id 3\)\)/);
+  // generate stops there too: only llama-cli and llama-server do not (before: "does not end generation" of all llama.cpp)
+  const both = captureStderr(() => warnTextStops(tokens, types, [0, 1], 'tokenizer.json', 1)).stderr;
+  assert.match(both, /does not end generation at "<\|end\|>" \(id 1\), as the vocabulary also holds "<\|return\|>" \(id 2\) and "<\|call\|>" \(id 3\) \(in llama-cli and llama-server; node-llama-cpp does, as it also stops at llama\.cpp's end-of-turn token\), where generate/);
+  // the file names another end-of-turn token: node-llama-cpp does not stop at "<|end|>" either
+  const other = captureStderr(() => warnTextStops([...tokens, '<|im_end|>'], new Int32Array(5).fill(control), [0, 1, 4], 'tokenizer.json', 4)).stderr;
+  assert.match(other, /and "<\|call\|>" \(id 3\), where generate and transformers stop there/);
+  assert.doesNotMatch(other, /node-llama-cpp/);
 });

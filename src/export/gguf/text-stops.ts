@@ -65,6 +65,23 @@ function removedStops(tokens: readonly string[]): Map<number, { becomes: 'userDe
   return out;
 }
 
+/**
+ * The texts llama.cpp's loader takes its end-of-turn token from where the file names none (the first it meets, in its
+ * hash map's order). node-llama-cpp's isEogToken stops at that token besides llama.cpp's end-of-generation list, so it
+ * still stops at an EOG_REMOVALS token that is the end-of-turn one, where llama-cli and llama-server do not.
+ */
+export const EOT_TEXTS: ReadonlySet<string> = new Set([
+  '<|eot_id|>', '<|im_end|>', '<|end|>', '<end_of_turn>', '<|endoftext|>', '<|end_of_text|>', '<EOT>', '_<EOT>', '[EOT]',
+  '<\uff5cend\u2581of\u2581sentence\uff5c>', '<end_of_utterance>',
+]);
+
+/** Whether `id` is llama.cpp's end-of-turn token: the file's `eot` id, else the one token of EOT_TEXTS ('maybe': one of several). */
+function endOfTurn(tokens: readonly string[], id: number, eot: number | null): boolean | 'maybe' {
+  if (eot !== null) return eot === id;
+  if (!EOT_TEXTS.has(tokens[id]!)) return false;
+  return new Set(tokens.filter((text) => EOT_TEXTS.has(text))).size === 1 ? true : 'maybe';
+}
+
 const TYPE_SAYS = {
   userDefined: 'a user-defined token, matched in text without parse_special and shown by every detokenize',
   normal: 'a normal token, shown as text by every detokenize',
@@ -73,16 +90,20 @@ const TYPE_SAYS = {
 /**
  * Warns of the tokens of `tokens` (the GGUF's token texts, `types` their TOKEN_TYPE) that llama.cpp ends generation at
  * by their text where generate does not (`stops`: the ids it stops at), does not end generation at where generate does
- * (EOG_REMOVALS), or makes control or another type where the file does not.
+ * (EOG_REMOVALS; node-llama-cpp still does where it is the end-of-turn token, `eot` the file's id of it or null), or
+ * makes control or another type where the file does not.
  */
-export function warnTextStops(tokens: readonly string[], types: Int32Array, stops: readonly number[], file: string): void {
+export function warnTextStops(tokens: readonly string[], types: Int32Array, stops: readonly number[], file: string, eot: number | null = null): void {
   const stopping: string[] = [], madeControl: string[] = [], notStopping: string[] = [], retyped: string[] = [];
   const removed = removedStops(tokens);
   tokens.forEach((text, id) => {
     const taken = removed.get(id);
     if (taken !== undefined) {
       const said = `${JSON.stringify(text)} (id ${id})`;
-      if (stops.includes(id)) notStopping.push(`${said}, as the vocabulary also holds ${taken.because}`);
+      const turn = endOfTurn(tokens, id, eot);
+      const node = turn === false ? '' : ` (in llama-cli and llama-server; node-llama-cpp does, as it also stops at llama.cpp's end-of-turn token${turn === 'maybe' ? ', if llama.cpp finds it first of its kind' : ''})`;
+      if (stops.includes(id)) notStopping.push(`${said}, as the vocabulary also holds ${taken.because}${node}`);
+      else if (turn !== false) stopping.push(`${said} in node-llama-cpp alone, as llama.cpp's end-of-turn token${turn === 'maybe' ? ' if it finds it first of its kind' : ''} (llama-cli and llama-server do not, as the vocabulary also holds ${taken.because})`);
       if (types[id] !== TOKEN_TYPE[taken.becomes]) retyped.push(`${said} ${TYPE_SAYS[taken.becomes]}`);
       return;
     }

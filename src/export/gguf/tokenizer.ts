@@ -116,7 +116,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   warnFlagsNotRead(json, config, own, file);
   // the ids generate stops at; without them (a tokenizer exported alone), the EOS
   warnTextStops(m.get('tokenizer.ggml.tokens')!.value as string[], m.get('tokenizer.ggml.token_type')!.value as Int32Array,
-    eosIds.length > 0 ? eosIds : eos === null ? [] : [eos], file);
+    eosIds.length > 0 ? eosIds : eos === null ? [] : [eos], file, special.get('eot') ?? null);
   if (spm) m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
   for (const [k, v] of chatTemplateMetadata(folder, config)) m.set(k, v);
   warnStrippedAddedTokens(json.added_tokens, file);
