@@ -7,7 +7,8 @@ export const SHOWN_JSON_CHARS = 160;
 
 /**
  * jsonValueText(`v`), where longer than `max` characters cut: a list to its first items ("[[5],[7,8],…] (100000
- * items)", an item itself cut where it alone is too long), anything else to its first `max` characters.
+ * items)", an item itself cut where it alone is too long: a list of one such item is that item cut, in brackets),
+ * anything else to its first `max` characters.
  */
 export function boundedJsonText(v: unknown, max = SHOWN_JSON_CHARS): string {
   const whole = jsonValueText(v);
@@ -21,7 +22,7 @@ export function boundedJsonText(v: unknown, max = SHOWN_JSON_CHARS): string {
     shown.push(text);
     used += text.length + 1;
   }
-  return `[${shown.join(',')},…] (${v.length} items)`;
+  return shown.length === v.length ? `[${shown.join(',')}]` : `[${shown.join(',')},…] (${v.length} items)`;
 }
 
 /**

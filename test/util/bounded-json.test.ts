@@ -1,0 +1,22 @@
+// bounded-json.ts: a long JSON value cut for a message. A list whose every item is shown (one item too long alone, cut
+// itself) is closed as it is, not said to go on: it was "[…,…] (1 items)", a "…" for items that are not there.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { boundedJsonText, boundedListText } from '../../src/util/bounded-json.ts';
+
+test('a list cut to its first items says how many it holds', () => {
+  const ids = Array.from({ length: 1000 }, (_, i) => [i]);
+  const shown = boundedJsonText(ids);
+  assert.match(shown, /^\[\[0\],\[1\],.*,…\] \(1000 items\)$/);
+  assert.ok(shown.length < 200, shown);
+});
+
+test('a list of one item too long alone shows that item cut, and no more items than it has', () => {
+  const long = 'x'.repeat(500);
+  assert.equal(boundedJsonText([long]), `[${boundedJsonText(long, 159)}]`);
+  assert.match(boundedJsonText([long]), /^\["x+… \(502 characters\)\]$/);
+  const inner = Array.from({ length: 300 }, (_, i) => i);
+  assert.match(boundedJsonText([inner]), /^\[\[0,1,2,.*,…\] \(300 items\)\]$/);
+  // its bad item named as before
+  assert.match(boundedListText([inner], () => false), /^\[\[0,1,2,.*,…\] \(300 items\)\], whose item 0 is \[0,1,2,.*,…\] \(300 items\)$/);
+});
