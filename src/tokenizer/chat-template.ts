@@ -25,7 +25,7 @@ import { pythonRange } from './jinja-globals.ts';
 import { TemplateLimit, withRoom } from './jinja-room.ts';
 import { parseJinja } from './jinja-test-arguments.ts';
 import { generationSpans, hasGenerationBlocks, markGenerationBlocks, textOnlyGenerationMarker } from './generation-blocks.ts';
-import { followWorkProblem } from './generation-block-places.ts';
+import { followWorkProblem, unfollowedBlock } from './generation-block-places.ts';
 import { inputValue, type Value } from './jinja-values.ts';
 import { LITERAL_NAMES } from './template-kwargs.ts';
 import { pythonJson } from '../data/python-numbers.ts';
@@ -210,6 +210,8 @@ export class ChatTemplate {
   private marked: ChatTemplate | undefined;
   /** The line of a {% generation %} that is only text (a comment, a string literal) in a template without blocks, or null. */
   private readonly textOnlyMarker: number | null;
+  /** Where a {% generation %} block stands that the marks do not follow (generation-block-places.ts), or null. */
+  private readonly unfollowed: string | null;
 
   constructor(
     text: string | null,
@@ -219,7 +221,8 @@ export class ChatTemplate {
     const blocks = text !== null && hasGenerationBlocks(text);
     const tooMuch = blocks ? followWorkProblem(text) : null;
     if (tooMuch !== null) throw new UserError(tooMuch, ctx.source);
-    this.markedText = blocks ? markGenerationBlocks(text) : null;
+    this.unfollowed = blocks ? unfollowedBlock(text) : null;
+    this.markedText = blocks && this.unfollowed === null ? markGenerationBlocks(text) : null;
     this.textOnlyMarker = text !== null && !blocks ? textOnlyGenerationMarker(text) : null;
     const named = { bos_token: ctx.bosToken, eos_token: ctx.eosToken, unk_token: ctx.unkToken, pad_token: ctx.padToken };
     this.tokens = { ...ctx.otherTokens, ...Object.fromEntries(Object.entries(named).filter((e): e is [string, string] => typeof e[1] === 'string')) };
@@ -262,9 +265,16 @@ export class ChatTemplate {
 
   /**
    * Why the assistant's turns cannot be trained as TRL's assistant_only_loss trains them with this template: its only
-   * {% generation %} is text (generation-blocks.ts textOnlyGenerationMarker), on which TRL raises; null otherwise.
+   * {% generation %} is text (generation-blocks.ts textOnlyGenerationMarker), on which TRL raises, or a block stands
+   * where the marks cannot tell which characters transformers marks (generation-block-places.ts unfollowedBlock), where
+   * the turns found without the blocks would be another mask than TRL's; null otherwise.
    */
   get generationMarkerProblem(): string | null {
+    if (this.unfollowed !== null) {
+      return `${this.ctx.source}: the chat template's {% generation %} blocks cannot be followed as transformers marks them — ${this.unfollowed}: `
+        + 'TRL would train the characters counted from where that output was written, not the turns; write the macro\'s call as the whole of a {{ turn(m) }} '
+        + '(or the block outside macros, filters and {% call %}), or train with train_on: all';
+    }
     if (this.textOnlyMarker === null) return null;
     return `${this.ctx.source}: the chat template's {% generation %} (line ${this.textOnlyMarker}) is inside a comment or a string literal and marks no block; `
       + 'TRL 1.13 takes it for one, gets no assistant token and raises ("at least one example has no assistant tokens"): make it a '

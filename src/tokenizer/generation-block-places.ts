@@ -41,23 +41,36 @@ export function followWorkProblem(text: string): string | null {
 
 /** True where every {% generation %} block of `text` stands where the marks find it as transformers counts it. */
 export function blocksFollowable(text: string): boolean {
+  return unfollowedBlock(text) === null;
+}
+
+/**
+ * Where a {% generation %} block of `text` stands where the marks do not find it as transformers counts it — what
+ * stands there and its line —, or null where every block is followed.
+ */
+export function unfollowedBlock(text: string): string | null {
+  const line = (at: number) => text.slice(0, at).split('\n').length;
   const macros = [...text.matchAll(MACRO)].map((m) => ({ name: m[1]!, at: m.index, end: m.index + m[0].length, body: m[2]! }));
   const buffered = bufferedBodies(text);
-  if (buffered.some((b) => GENERATION.test(b.body))) return false;
+  const inBody = buffered.find((b) => GENERATION.test(b.body));
+  if (inBody !== undefined) return `a {% generation %} block inside a {% call %}, {% filter %} or {% set %} body (line ${line(inBody.at)})`;
   const inside = (at: number) => [...macros, ...buffered].some((m) => at > m.at && at < m.end);
   const strings = new RegExp(STRING, 'g');
   const codes = [...text.matchAll(/{{[\s\S]*?}}|{%[\s\S]*?%}/g)].map((tag) => tag[0].replace(strings, "''"));
   for (const macro of macros.filter((m) => GENERATION.test(m.body))) {
     const names = callNames(codes, macro.name);
-    if (names === null) return false;
+    if (names === null) return `macro ${macro.name} (line ${line(macro.at)}), which holds a {% generation %} block, named otherwise than in a call (passed to another macro, or aliased twice)`;
     const headerEnd = text.indexOf('%}', macro.at);
     for (const call of text.matchAll(new RegExp(String.raw`(?<![\w.])(?:${names.join('|')})\s*\(`, 'g'))) {
       if (call.index > macro.at && call.index < headerEnd) continue; // its own header
       const close = closingParen(text, call.index + call[0].length);
-      if (inside(call.index) || close < 0 || !/{{-?\s*$/.test(text.slice(0, call.index)) || !WRITTEN_WHOLE.test(text.slice(close + 1))) return false;
+      if (inside(call.index) || close < 0 || !/{{-?\s*$/.test(text.slice(0, call.index)) || !WRITTEN_WHOLE.test(text.slice(close + 1))) {
+        return `a call of macro ${macro.name}, which holds a {% generation %} block, not written whole where it is called (line ${line(call.index)}: `
+          + 'inside another macro, a {% call %}, {% filter %} or {% set %} body or a comment, or joined to other text or passed through a filter)';
+      }
     }
   }
-  return true;
+  return null;
 }
 
 /**

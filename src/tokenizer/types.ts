@@ -101,7 +101,7 @@ export interface Tokenizer {
    * template has none or they stand where they are not followed (generation-block-places.ts).
    */
   generationSpans?(messages: readonly TemplateMessage[], opts: ChatTemplateOptions, rendered: string): Array<[number, number]> | null;
-  /** Why assistant-only training is refused with the chat template (the tool-use one given `tools`): its only {% generation %} is text; null otherwise. */
+  /** Why assistant-only training is refused with the chat template (the tool-use one given `tools`): its only {% generation %} is text, or a block stands where it is not followed; null otherwise. */
   generationMarkerProblem?(tools?: unknown): string | null;
   /** True where the chat template (the tool-use one given `tools`) has {% generation %} blocks that generationSpans follows. */
   followsGenerationBlocks?(tools?: unknown): boolean;

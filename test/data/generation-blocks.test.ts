@@ -30,6 +30,7 @@ import { prepare } from '../../src/data/prepare.ts';
 import { fullyMaskedWithin, tokenizeRecord } from '../../src/data/tokenize.ts';
 import type { DataRecord } from '../../src/data/record.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
+import { UserError } from '../../src/util/errors.ts';
 import { loadNotes } from '../../src/train/data.ts';
 import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -193,38 +194,63 @@ test("a macro whose header holds '%}' in a string (a default argument): its bloc
   assertTrlRows(template.replace('{% macro turn(m) %}', "{% macro turn(m, s='%}') %}"), records, ref.labels['macro']!);
 });
 
-test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text, trimmed by `| trim`, aliased and joined, passed to a macro; a block in a {% set %} body, after an inline {% set %} too): the turns found as without blocks', () => {
+test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text, through a filter, passed to a macro; a block in a {% set %} or {% filter %} body; a macro in a comment beside the real one): train_on assistant refused naming it, train_on all as without blocks', () => {
   // transformers counts such a block from the text written before the call ran, which the marks do not see ("<A>"
-  // trained in '{{ "<A>" ~ turn(m) }}', "<pre>" in the {% set %} case): followed, they gave masks TRL does not give
+  // trained in '{{ "<A>" ~ turn(m) }}', "<pre>" in the {% set %} case): followed, they gave masks TRL does not give, and
+  // the turns found as without blocks are another mask than TRL's too (seen with transformers 5.17 for each)
   const tail = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}ASSISTANT{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
+  const M = '{% macro turn(m) %}<A>{% generation %}{{ m.content }}</A>{% endgeneration %}{% endmacro %}';
   const variants = {
     nested: ['{% macro inner(m) %}[{% generation %}{{ m.content }}{% endgeneration %}]{% endmacro %}{% macro outer(m) %}<A>{{ inner(m) }}</A>{% endmacro %}', '{{ outer(m) }}'],
     call: ['{% macro wrap() %}<A>{{ caller() }}</A>{% endmacro %}', '{% call wrap() %}{% generation %}{{ m.content }}{% endgeneration %}{% endcall %}'],
+    callOfBlockMacro: ['{% macro turn(m) %}<A>{% generation %}{{ m.content }}</A>{% endgeneration %}{{ caller() }}{% endmacro %}', '<p>{% call turn(m) %}!{% endcall %}'],
     stored: ['{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}', '{% set x = turn(m) %}<pre>{{ x }}'],
     joined: ['{% macro turn(m) %}{% generation %}{{ m.content }}{% endgeneration %}{% endmacro %}', "{{ '<A>' ~ turn(m) }}</A>"],
+    piped: [M, '<p>{{ turn(m) | upper }}'],
+    filterBody: [M, '<p>{% filter upper %}{{ turn(m) }}{% endfilter %}'],
+    blockInFilterBody: ['', '<A>{% filter upper %}{% generation %}{{ m.content }}{% endgeneration %}{% endfilter %}</A>'],
     setBody: ['', '{% set t %}{% generation %}{{ m.content }}{% endgeneration %}{% endset %}<A>{{ t }}</A>'],
     // an inline {% set x = … %} before the body: read up to the body's {% endset %}, it hid the body
     setBodyAfterSet: ["{% set sep = '' %}", '{% set t %}{% generation %}{{ m.content }}{% endgeneration %}{% endset %}<A>{{ t }}</A>'],
     // a {% call %} body holding another: the outer one's text after the inner's {% endcall %} is in its body too
     nestedCallBodies: ['{% macro wrap() %}{{ caller() }}{% endmacro %}{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}', '{% call wrap() %}{% call wrap() %}{% endcall %}<pre>{{ turn(m) }}{% endcall %}'],
-    // `| trim` that cuts some of the macro's output: transformers counts the block from the untrimmed output, off the text
-    trimmed: ['{% macro turn(m) %} <A>{% generation %}{{ m.content }}{% endgeneration %}</A> {% endmacro %}', '{{ turn(m) | trim }}'],
     // the macro under another name ({% set f = turn %}), joined; passed to another macro that calls it
     aliasJoined: ['{% macro turn(m) %}{% generation %}{{ m.content }}{% endgeneration %}{% endmacro %}{% set f = turn %}', "{{ '<A>' ~ f(m) }}</A>"],
     passed: ['{% macro turn(m) %}{% generation %}{{ m.content }}{% endgeneration %}{% endmacro %}{% macro wrap(f, m) %}<A>{{ f(m) }}</A>{% endmacro %}', '{{ wrap(turn, m) }}'],
+    passedToCaller: [M + '{% macro call_it(f, m) %}{{ f(m) }}{% endmacro %}', '<p>{{ call_it(turn, m) }}'],
     macroInSetBodyAfterSet: ["{% set sep = '' %}{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}", '{% set t %}<pre>{{ turn(m) }}{% endset %}{{ t }}'],
+    // transformers follows the real macro; the text scan reads the comment's too and cannot tell them apart
+    macroInComment: ['{# {% macro turn(m) %}x{% endmacro %} #}' + M, '<p>{{ turn(m) }}'],
   };
   const dir = tempDir('mt-gen-blocks-');
   try {
     const record: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'Paris.' }] };
     const rowOf = (template: string) => {
-      const { row } = tokenizeRecord(record, loadTokenizer(modelWith(dir, template)));
+      const { row } = tokenizeRecord(record, loadTokenizer(modelWith(dir, template)), { trainOn: 'all' });
       return { ids: Array.from(row!.inputIds), labels: Array.from(row!.labels!) };
     };
     for (const [name, [macros, turn]] of Object.entries(variants)) {
       const template = macros + tail.replace('ASSISTANT', turn);
+      assert.throws(() => tokenizeRecord(record, loadTokenizer(modelWith(dir, template))), (e: Error) => e instanceof UserError && !e.message.includes('\n')
+        && /tokenizer_config\.json: chat_template: the chat template's \{% generation %\} blocks cannot be followed as transformers marks them — .*\(line 1[:)].*train_on: all$/.test(e.message), name);
       assert.deepEqual(rowOf(template), rowOf(template.replace(/{%-?\s*(end)?generation\s*-?%}/g, '')), name);
     }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a macro whose `| trim` cuts some of its output: the turns found as without blocks', () => {
+  // transformers counts the block from the untrimmed output, off the text
+  const template = "{% macro turn(m) %} <A>{% generation %}{{ m.content }}{% endgeneration %}</A> {% endmacro %}{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}{{ turn(m) | trim }}{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const record: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'Paris.' }] };
+    const rowOf = (t: string) => {
+      const { row } = tokenizeRecord(record, loadTokenizer(modelWith(dir, t)));
+      return { ids: Array.from(row!.inputIds), labels: Array.from(row!.labels!) };
+    };
+    assert.deepEqual(rowOf(template), rowOf(template.replace(/{%-?\s*(end)?generation\s*-?%}/g, '')));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
