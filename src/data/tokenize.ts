@@ -401,7 +401,7 @@ function chatSequence(messages: readonly ChatTurn[], given: ChatGiven, rendered:
   const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
-  let { spans, blocks } = turnSpans(messages, turns, given, rendered, ids, tok, names);
+  let { spans, blocks } = turnSpans(messages, turns, given, rendered, ids, tok, names, false, true, !trainAll);
   // with trainOn 'all' the turns only place the EOS after the last one: where the blocks mark none of it (the template
   // renders no block for this chat, or an empty last one), they are found as for a template without blocks
   const lastSpan = spans.at(-1);

@@ -15,10 +15,18 @@ import type { ChatTurn } from './record-shape.ts';
  * no token has an empty span), else, where it has blocks, every block's tokens whatever turn they are in ('union',
  * sorted by end, empty ones left out) — but where an assistant turn has weight 0, which those cannot leave out, and
  * where the template has none (or `withBlocks` is false) — turnSpan's (`blocks` null; the first turn's alone with
- * `firstOnly`).
+ * `firstOnly`). With `refuseUnfollowed` (train_on assistant), a chat whose blocks the marks cannot follow
+ * (generationSpans null: a trim cut the output, a message holds a mark's character) is refused, not found so.
  */
-export function turnSpans(messages: readonly ChatTurn[], turns: readonly number[], given: ChatGiven, rendered: string, ids: readonly number[], tok: Tokenizer, names: FieldNames, firstOnly = false, withBlocks = true): { spans: Array<[number, number]>; blocks: 'turns' | 'union' | null } {
-  const found = withBlocks ? blockTokens(tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null, messages, rendered, ids, tok) : null;
+export function turnSpans(messages: readonly ChatTurn[], turns: readonly number[], given: ChatGiven, rendered: string, ids: readonly number[], tok: Tokenizer, names: FieldNames, firstOnly = false, withBlocks = true, refuseUnfollowed = false): { spans: Array<[number, number]>; blocks: 'turns' | 'union' | null } {
+  const blockSpans = withBlocks ? tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null : null;
+  if (blockSpans === null && withBlocks && refuseUnfollowed && tok.followsGenerationBlocks?.(given.tools) === true) {
+    // the marks' text is not the chat's here: the turns found without the blocks would be another mask than TRL's
+    throw new UserError('the chat template\'s {% generation %} blocks cannot be followed in this chat as transformers marks them: the chat rendered with '
+      + 'their marks left out is not the chat (a `| trim` that cuts some of a block\'s macro output, or a message holding one of U+FDD0–U+FDD3); '
+      + 'write the macro call as a whole {{ turn(m) }}, or train with train_on: all');
+  }
+  const found = blockTokens(blockSpans, messages, rendered, ids, tok);
   if (found?.kind === 'turns') return { spans: turns.map((i) => found.turns.get(i)!), blocks: 'turns' };
   if (found?.kind === 'union' && !messages.some((m) => m.role === 'assistant' && m.weight === 0)) {
     return { spans: found.ranges.filter(([s, end]) => end > s).sort((a, b) => a[1] - b[1]), blocks: 'union' };

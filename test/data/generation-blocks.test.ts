@@ -240,17 +240,25 @@ test('a block whose place transformers counts from where a call ran (a macro cal
   }
 });
 
-test('a macro whose `| trim` cuts some of its output: the turns found as without blocks', () => {
-  // transformers counts the block from the untrimmed output, off the text
-  const template = "{% macro turn(m) %} <A>{% generation %}{{ m.content }}{% endgeneration %}</A> {% endmacro %}{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}{{ turn(m) | trim }}{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
+test('a chat whose blocks the marks cannot follow (a `| trim` that cuts some of the macro\'s output, a message holding a mark\'s character): train_on assistant refused, train_on all as without blocks', () => {
+  // transformers counts the trimmed block from the untrimmed output, off the text: the turns found as without blocks,
+  // as before, were another mask than TRL's
+  const tail = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}ASSISTANT{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
+  const trimmed = '{% macro turn(m) %} <A>{% generation %}{{ m.content }}{% endgeneration %}</A> {% endmacro %}' + tail.replace('ASSISTANT', '{{ turn(m) | trim }}');
+  const plain = '<A>{% generation %}{{ m.content }}{% endgeneration %}</A>';
+  const cases: Array<[string, string, string]> = [['trimmed', trimmed, 'b'], ['markCharacter', tail.replace('ASSISTANT', plain), 'b\uFDD1']];
   const dir = tempDir('mt-gen-blocks-');
   try {
-    const record: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'Paris.' }] };
-    const rowOf = (t: string) => {
-      const { row } = tokenizeRecord(record, loadTokenizer(modelWith(dir, t)));
-      return { ids: Array.from(row!.inputIds), labels: Array.from(row!.labels!) };
-    };
-    assert.deepEqual(rowOf(template), rowOf(template.replace(/{%-?\s*(end)?generation\s*-?%}/g, '')));
+    for (const [name, template, content] of cases) {
+      const record: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'Paris.' }] };
+      const rowOf = (t: string) => {
+        const { row } = tokenizeRecord(record, loadTokenizer(modelWith(dir, t)), { trainOn: 'all' });
+        return { ids: Array.from(row!.inputIds), labels: Array.from(row!.labels!) };
+      };
+      assert.throws(() => tokenizeRecord(record, loadTokenizer(modelWith(dir, template))), (e: Error) => e instanceof UserError && !e.message.includes('\n')
+        && /^.*the chat template's \{% generation %\} blocks cannot be followed in this chat .*train_on: all$/.test(e.message), name);
+      assert.deepEqual(rowOf(template), rowOf(template.replace(/{%-?\s*(end)?generation\s*-?%}/g, '')), name);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
