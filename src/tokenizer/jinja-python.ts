@@ -29,7 +29,7 @@ import { loaderFailure } from './jinja-loader-tags.ts';
 import { testArgument, testOfFilter } from './jinja-test-arguments.ts';
 import { continuesChain } from './jinja-compare-chains.ts';
 import { exactIntArithmetic, floatOperands } from './jinja-int-arithmetic.ts';
-import { checkRoom } from './jinja-room.ts';
+import { checkItems, checkRoom } from './jinja-room.ts';
 import { V, asKey, isGlobalObject, notIterable, isInt, isList, isNum, isStr, keyValue, listKind, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 import { LOOP_OF, LoopControl, assigns, noteLoopField, pullItem, readAfterLoop, type LoopBody, type LoopState } from './jinja-loop-state.ts';
 import type { Node, ValueNode, BinaryNode, UnaryNode, MemberNode, CallNode, ForNode, SetNode, MacroNode, DictNode, TestNode, LibraryInterpreter } from './jinja-ast.ts';
@@ -197,6 +197,7 @@ export class PythonInterpreter extends Base implements FilterHost {
         if (seq && listKind(seq) !== undefined) throw new Error(`unsupported operand type(s) for *: '${pyType(a)}' and '${pyType(b)}'`); // nor *
         if (seq && isStr(seq)) checkRoom(seq.value.length * Number(n));
         if (seq && isStr(seq)) return (isMarkup(seq) ? markupOf : V.str)(seq.value.repeat(Math.max(0, n))); // a Markup's is a Markup
+        if (seq && isList(seq)) checkItems(seq.value.length * Number(n));
         if (seq && isList(seq)) return (seq.type === 'TupleValue' ? V.tuple : V.list)(Array.from({ length: Math.max(0, n) }, () => seq.value).flat());
         break;
       }

@@ -45,3 +45,10 @@ test('widths within the bound still render in full (jinja2 gives these lengths)'
   assert.equal(outcome("{{ ('%-1000s|' | format('a')) | length }}|{{ 'a'.zfill(500) | length }}|{{ ('a\\nb' | indent(300)) | length }}|{{ ('ab' * 1000) | length }}"), 'text: 1001|500|303|2000');
   assert.equal(outcome("{{ ([[1]] | tojson(indent=3)) }}"), 'text: [\n   [\n      1\n   ]\n]');
 });
+
+test('a list repeated past the output bound is refused before it is built, naming the bound; within it, built as jinja2 builds it', { timeout: 120_000 }, () => {
+  for (const t of ['{{ ([1] * 100000000) | length }}', `{{ ([1, 2] * ${WIDE}) | length }}`, `{{ (${WIDE} * (1,)) | length }}`]) {
+    assert.match(outcome(t), /^stopped: a list of [\d,]+ items, more than the [\d,]+ characters the output may hold$/, t);
+  }
+  assert.equal(outcome("{{ ([1, 2] * 1000) | length }}|{{ (3 * (1,)) }}|{{ [1] * -2 }}"), 'text: 2000|(1, 1, 1)|[]');
+});
