@@ -171,6 +171,26 @@ test("a block around the last turn only: the earlier turn is untrained, and prep
   }
 });
 
+test('a {%+ generation %} block (jinja2: lstrip_blocks off for that tag) is followed as transformers follows it, not refused as TRL refuses it', () => {
+  // transformers 5.17's return_assistant_tokens_mask marks it (/tmp/s67/t1/mk.py plus_gen: "b</A>" of each turn, as
+  // for {% generation %}); TRL 1.13's has_generation_markers regex misses the +, so SFTTrainer with assistant_only_loss
+  // looks for a training template of its own and raises. The + changes only the indentation kept before the tag.
+  const A_U = (a: string) => `{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}${a}{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}`;
+  const record: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'dd' }] };
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const rowOf = (template: string) => {
+      const { row } = tokenizeRecord(record, loadTokenizer(modelWith(dir, template)));
+      return { ids: Array.from(row!.inputIds), labels: Array.from(row!.labels!) };
+    };
+    const plus = rowOf(A_U('<A>{%+ generation %}{{ m.content }}</A>{% endgeneration %}'));
+    assert.deepEqual(plus, rowOf(A_U('<A>{% generation %}{{ m.content }}</A>{% endgeneration %}')));
+    assert.notDeepEqual(plus, rowOf(A_U('<A>{{ m.content }}</A>')), 'the turns found as without blocks');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('nested blocks with a turn of weight 0: that turn is left out, the turns found as without blocks', () => {
   // every block's tokens cannot leave a turn out (docs/data.md): the turns are then found by rendering up to each
   const { template, records } = ref.cases['nested']!;
