@@ -424,13 +424,15 @@ export const FILTERS: Record<string, Filter> = {
     const width = argOf(a, 0, 'width') ?? V.int(4);
     // do_indent's " " * width: an int (a bool too) that many spaces, none where it is negative; a float a TypeError
     if (!isStr(width) && !isInt(width) && width.type !== 'BooleanValue') throw new Error(`indent: can't multiply sequence by non-int of type '${pyType(width)}'`);
-    const pad = isStr(width) ? width.value : ' '.repeat(Math.max(0, roomFor(Number(width.value))));
     const lines = (callMethod(V.str(v.value + '\n'), 'splitlines', [], new Map())!.value as Value[]).map((x) => x.value as string);
-    checkRoom(v.value.length + pad.length * lines.length);
-    let out: string;
-    if (argOf(a, 2, 'blank')?.__bool__().value) out = lines.join('\n' + pad);
-    else out = lines[0]! + lines.slice(1).map((l) => '\n' + (l ? pad + l : l)).join('');
-    return V.str(argOf(a, 1, 'first')?.__bool__().value ? pad + out : out);
+    const blank = argOf(a, 2, 'blank')?.__bool__().value ?? false, first = argOf(a, 1, 'first')?.__bool__().value ?? false;
+    // the pads the output holds (none on a blank line unless `blank`), checked before they are built: none, none built
+    const pads = (blank ? lines.length - 1 : lines.slice(1).filter((l) => l !== '').length) + (first ? 1 : 0);
+    const padLength = isStr(width) ? width.value.length : Math.max(0, Number(width.value));
+    checkRoom(v.value.length + padLength * pads);
+    const pad = pads === 0 ? '' : isStr(width) ? width.value : ' '.repeat(padLength);
+    const out = blank ? lines.join('\n' + pad) : lines[0]! + lines.slice(1).map((l) => '\n' + (l ? pad + l : l)).join('');
+    return V.str(first ? pad + out : out);
   },
   replace(v, a) {
     const args = [argOf(a, 0, 'old'), argOf(a, 1, 'new'), argOf(a, 2, 'count')].filter((x): x is Value => x !== undefined);

@@ -239,9 +239,6 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
     case 'StringValue': return jsonString(v.value as string, o.ensureAscii);
   }
   const [itemSep, keySep] = o.separators ?? (o.indent !== null ? [',', ': '] : [', ', ': ']);
-  if (o.indent !== null) checkRoom(o.indent.length * (depth + 1));
-  const inner = o.indent === null ? '' : '\n' + o.indent.repeat(depth + 1);
-  const outer = o.indent === null ? '' : '\n' + o.indent.repeat(depth);
   let parts: string[];
   let open: string, close: string;
   if (isList(v) && !KINDS.has(v)) {
@@ -256,5 +253,9 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
     throw new Error(`Object of type ${pyType(v)} is not JSON serializable`);
   }
   if (parts.length === 0) return open + close;
+  // an item's indentation, checked before it is built (an empty container has none: `[[]]` holds one level's)
+  if (o.indent !== null) checkRoom(o.indent.length * (depth + 1));
+  const inner = o.indent === null ? '' : '\n' + o.indent.repeat(depth + 1);
+  const outer = o.indent === null ? '' : '\n' + o.indent.repeat(depth);
   return open + inner + parts.join(itemSep + inner) + outer + close;
 }

@@ -44,6 +44,8 @@ test('a width or repetition past the output bound is refused before its text is 
 test('widths within the bound still render in full (jinja2 gives these lengths)', () => {
   assert.equal(outcome("{{ ('%-1000s|' | format('a')) | length }}|{{ 'a'.zfill(500) | length }}|{{ ('a\\nb' | indent(300)) | length }}|{{ ('ab' * 1000) | length }}"), 'text: 1001|500|303|2000');
   assert.equal(outcome("{{ ([[1]] | tojson(indent=3)) }}"), 'text: [\n   [\n      1\n   ]\n]');
+  // the pads and indentation the output holds, not more: blank lines take none, an empty list none (jinja2's lengths)
+  assert.equal(outcome("{{ ('\\n' * 300000) | indent(4) | length }}|{{ ('a\\n\\nb' * 100000) | indent(4) | length }}|{{ ([[]] | tojson(indent=600000)) | length }}"), 'text: 300000|800000|600006');
 });
 
 test('a list repeated past the output bound is refused before it is built, naming the bound; within it, built as jinja2 builds it', { timeout: 120_000 }, () => {
