@@ -6,7 +6,9 @@
 // name or a {% set f = turn %}'s) — not a macro called by another (passed to it too), by {% call %}, stored with
 // {% set %} and written later, or joined to other text ({{ '<A>' ~ turn(m) }}), nor a block inside one of those bodies:
 // there the blocks are counted from where the template ran the call, which the marks do not see, and are not followed
-// (the turns are found as for a template without blocks, as docs/data.md says).
+// (train_on assistant is refused, as docs/data.md says). A comment or raw block is text: its `{% macro %}` is none.
+
+import { jinjaTags } from './jinja-tags.ts';
 
 const STRING = String.raw`'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"`;
 /** A tag's inside up to its `-%}` or `%}`, a `%}` within a string (a macro's default argument) kept in it. */
@@ -48,7 +50,16 @@ export function blocksFollowable(text: string): boolean {
  * Where a {% generation %} block of `text` stands where the marks do not find it as transformers counts it — what
  * stands there and its line —, or null where every block is followed.
  */
-export function unfollowedBlock(text: string): string | null {
+export function unfollowedBlock(template: string): string | null {
+  // a comment or raw block is text, not code: blanked (its newlines kept), its `{% macro turn(m) %}` is no macro's
+  const parts: string[] = [];
+  let from = 0;
+  for (const tag of jinjaTags(template)) {
+    if (tag.open !== '{#' && tag.open !== 'raw') continue;
+    parts.push(template.slice(from, tag.start), template.slice(tag.start, tag.end).replace(/[^\n]/g, ' '));
+    from = tag.end;
+  }
+  const text = parts.join('') + template.slice(from);
   const line = (at: number) => text.slice(0, at).split('\n').length;
   const macros = [...text.matchAll(MACRO)].map((m) => ({ name: m[1]!, at: m.index, end: m.index + m[0].length, body: m[2]! }));
   const buffered = bufferedBodies(text);

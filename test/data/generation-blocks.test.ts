@@ -13,7 +13,8 @@
 // the EOS and "</A>" after it (all trained, not stopped at the EOS as a turn found without blocks is), a macro written
 // as {{ turn(m) | trim }}, as {{- turn(m) if loop.last else … -}} and as {{ f(m) }} after {% set f = turn %} (counted
 // from the call's start too), a macro whose body writes '{% endmacro %}' as a string (ours ended the macro there and
-// failed to parse the marked template), a block ending in two spaces (the chat's "▁", "▁</" where the text up to the block's
+// failed to parse the marked template), a macro beside a {# comment #} holding a {% macro %} of its name (ours read the
+// comment's as a macro and found the turns without the blocks), a block ending in two spaces (the chat's "▁", "▁</" where the text up to the block's
 // end encodes as "▁▁": "▁</" holds its last character, and is trained), blocks ending in a character written as its
 // bytes' <0xNN> tokens (transformers' char_to_token gives the first: the lead byte trained, the others not), and blocks
 // empty but in the last turn (the token "></" that merges across an empty one is trained), a block holding two EOS (all
@@ -214,7 +215,7 @@ test("a macro whose header holds '%}' in a string (a default argument): its bloc
   assertTrlRows(template.replace('{% macro turn(m) %}', "{% macro turn(m, s='%}') %}"), records, ref.labels['macro']!);
 });
 
-test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text, through a filter, passed to a macro; a block in a {% set %} or {% filter %} body; a macro in a comment beside the real one): train_on assistant refused naming it, train_on all as without blocks', () => {
+test('a block whose place transformers counts from where a call ran (a macro called by another, by {% call %}, stored by {% set %}, joined to other text, through a filter, passed to a macro; a block in a {% set %} or {% filter %} body): train_on assistant refused naming it, train_on all as without blocks', () => {
   // transformers counts such a block from the text written before the call ran, which the marks do not see ("<A>"
   // trained in '{{ "<A>" ~ turn(m) }}', "<pre>" in the {% set %} case): followed, they gave masks TRL does not give, and
   // the turns found as without blocks are another mask than TRL's too (seen with transformers 5.17 for each)
@@ -239,8 +240,6 @@ test('a block whose place transformers counts from where a call ran (a macro cal
     passed: ['{% macro turn(m) %}{% generation %}{{ m.content }}{% endgeneration %}{% endmacro %}{% macro wrap(f, m) %}<A>{{ f(m) }}</A>{% endmacro %}', '{{ wrap(turn, m) }}'],
     passedToCaller: [M + '{% macro call_it(f, m) %}{{ f(m) }}{% endmacro %}', '<p>{{ call_it(turn, m) }}'],
     macroInSetBodyAfterSet: ["{% set sep = '' %}{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}", '{% set t %}<pre>{{ turn(m) }}{% endset %}{{ t }}'],
-    // transformers follows the real macro; the text scan reads the comment's too and cannot tell them apart
-    macroInComment: ['{# {% macro turn(m) %}x{% endmacro %} #}' + M, '<p>{{ turn(m) }}'],
   };
   const dir = tempDir('mt-gen-blocks-');
   try {
