@@ -291,6 +291,19 @@ test('CSV: a "sep=X" line above data of another delimiter is refused, naming the
   assert.deepEqual(summary([...readCsv(f['quoted.csv']!, ',')]).map((r) => r.value), [{ 'Sentence, as said': 'Hello, world' }, { 'Sentence, as said': 'Yes, no' }]);
 });
 
+test('CSV: a wrong "sep=X" line above a header of 100,000 columns is refused with the header cut, not echoed whole', () => {
+  // the header was quoted whole: a 700 kB one-line error for a 700 kB header
+  const header = Array.from({ length: 100_000 }, (_, i) => `c${i}`).join(',');
+  const row = Array.from({ length: 100_000 }, () => 'v').join(',');
+  const f = writeFiles(dir, { 'wide.csv': `sep=;\n${header}\n${row}\n${row}\n` })['wide.csv']!;
+  assert.throws(() => [...readCsv(f, ',')], (e: Error) => {
+    assert.equal(e.name, 'UserError');
+    assert.ok(e.message.length < 600, `${e.message.length} characters: ${e.message.slice(0, 200)}`);
+    assert.match(e.message, /wide\.csv:2: the header row is one column, "c0,c1,c2,.*… \(688891 characters\), read with ";" as the first line "sep=;" says, but "," splits it .*write "sep=," \(or, if the file is one column whose name holds ",", quote the header\)$/);
+    return true;
+  });
+});
+
 test('CSV: a row that repeats the header (two CSV files joined) is rejected as bad_columns, not kept as data', () => {
   const f = writeFiles(dir, { 'joined.csv': 'text,label\ngood film,pos\ntext,label\n"text","label"\nbad film,neg\ntext,labels\n' })['joined.csv']!;
   const items = [...readCsv(f, ',')];

@@ -27,6 +27,7 @@
 // either: the header is the next line, and `onNote` is told.
 // Rows are read by csv-rows.ts (a quoted field's bound, stray quotes), the delimiter sniffed by csv-delimiter.ts.
 import { UserError } from '../../util/errors.ts';
+import { boundedJsonText } from '../../util/bounded-json.ts';
 import { asWrittenNote, HeaderAsData, joinedRowLines, joinedRowsNote } from './csv-notes.ts';
 import { delimiterName, linesAfter, otherDelimiter, sniffDelimiter } from './csv-delimiter.ts';
 import { QUOTED_LIMIT, readCsvRows } from './csv-rows.ts';
@@ -123,12 +124,12 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
 /**
  * A header read as one column with the delimiter an Excel `sep=X` first line names, where another delimiter splits it and
  * the rows after it alike (`sep=;` above comma data): every record would be one field named by the whole header line
- * (unknown_shape). Refused, naming the sep= line, rather than read so.
+ * (unknown_shape). Refused, naming the sep= line, rather than read so; the header quoted cut (a 10^5-column one was echoed whole).
  */
 function refuseWrongSepLine(file: string, line: number, header: string, sepLine: string, used: string): void {
   const other = otherDelimiter(header, linesAfter(file, line), used);
   if (other === undefined) return;
-  throw new UserError(`the header row is one column, ${JSON.stringify(header.trim())}, read with ${delimiterName(used)} as the first line ${JSON.stringify(sepLine)} says, but ${delimiterName(other)} splits it and the rows after it into columns: that sep= line does not match the data; delete it, or write ${JSON.stringify(`sep=${other}`)} (or, if the file is one column whose name holds ${delimiterName(other)}, quote the header)`, `${file}:${line}`);
+  throw new UserError(`the header row is one column, ${boundedJsonText(header.trim())}, read with ${delimiterName(used)} as the first line ${JSON.stringify(sepLine)} says, but ${delimiterName(other)} splits it and the rows after it into columns: that sep= line does not match the data; delete it, or write ${JSON.stringify(`sep=${other}`)} (or, if the file is one column whose name holds ${delimiterName(other)}, quote the header)`, `${file}:${line}`);
 }
 
 /**
