@@ -3,7 +3,7 @@
 // type as it loads the config (StrictDataclassFieldValidationError), so a model folder it cannot load is refused here
 // too, by the key, rather than trained and exported as one it cannot read. Any value it takes is taken.
 // Reference: test/fixtures/hf-config-types/types.json (its make_config_types.py: transformers 5.17, torch 2.13 CPU).
-import { jsonValueText } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 type Json = Record<string, unknown>;
 
@@ -26,13 +26,16 @@ const RULES: Record<string, Rule> = {
   pretraining_tp: { takes: isInt, nullable: true, what: 'an integer or null', only: 'llama' },
 };
 
-/** The first such key of config.json `c` (of `modelType`) whose value transformers 5.17 refuses, with why; undefined when none is. */
+/**
+ * The first such key of config.json `c` (of `modelType`) whose value transformers 5.17 refuses, with why (the value cut:
+ * a label2id of 10^6 classes was echoed whole, 20 MB on one line); undefined when none is.
+ */
 export function unreadKeyRefused(c: Json, modelType: string): { key: string; why: string } | undefined {
   for (const [key, rule] of Object.entries(RULES)) {
     const v = c[key];
     if (v === undefined || (rule.only !== undefined && rule.only !== modelType)) continue;
     if ((v === null && rule.nullable) || (v !== null && rule.takes(v))) continue;
-    return { key, why: `must be ${rule.what}, got ${jsonValueText(v)}, which transformers 5.17 refuses as it loads the config: correct it, or remove the key (transformers' default then applies; nothing here reads it)` };
+    return { key, why: `must be ${rule.what}, got ${boundedJsonText(v)}, which transformers 5.17 refuses as it loads the config: correct it, or remove the key (transformers' default then applies; nothing here reads it)` };
   }
   return undefined;
 }

@@ -50,3 +50,20 @@ test('the reference covers the three model types and the keys read from it', () 
   for (const k of ['use_cache', 'num_labels', 'label2id', 'pretraining_tp', 'chunk_size_feed_forward', 'hidden_size', 'num_attention_heads']) assert.ok(keys.has(k), k);
   assert.deepEqual([...new Set(REF.cases.map((c) => c.model_type))], ['mistral', 'ministral', 'llama']);
 });
+
+test('a refused value of a key nothing here reads is said cut, not echoed whole (a label2id of 100,000 classes, one a float)', () => {
+  // the whole value was quoted: a 2.2 MB one-line error for this label2id
+  const dir = path.join(root, 'long-values');
+  fs.mkdirSync(dir);
+  const label2id: Record<string, number> = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`class${i}`, i]));
+  label2id.odd = 1.5;
+  for (const [key, value] of [['label2id', label2id], ['output_hidden_states', Array.from({ length: 100_000 }, (_, i) => i)]] as const) {
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'mistral', ...REF.base, [key]: value }));
+    assert.throws(() => loadConfig(dir), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.ok(e.message.length < 600, `${key}: ${e.message.length} characters: ${e.message.slice(0, 200)}`);
+      assert.match(e.message, new RegExp(`: ${key}: must be .*, got [[{].*(characters|items)\\), which transformers 5.17 refuses`));
+      return true;
+    });
+  }
+});
