@@ -5,6 +5,7 @@
 // stop string only in the prompt never stops it, and the token that completes one is kept in the output.
 import { UserError } from '../util/errors.ts';
 import { boundedListText } from '../util/bounded-json.ts';
+import { maxOf } from '../util/reduce.ts';
 import { BYTE_OF } from '../tokenizer/byte-level-decode.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 
@@ -42,7 +43,7 @@ export class StopStrings {
       throw new UserError(`stopStrings is ${boundedListText(strings, isStop)}: give a non-empty list of non-empty strings, e.g. ["\\n\\n", "User:"]`, 'generate');
     }
     this.stops = strings.map((s) => this.units(s));
-    this.window = Math.max(...this.stops.map((s) => s.length));
+    this.window = maxOf(this.stops, (s) => s.length); // not Math.max(...): 10^6 strings overflowed the call stack
   }
 
   /** Whether `seq` (prompt and new tokens) ends as a stop string does, matched at its last token. */

@@ -87,3 +87,12 @@ test("the matching mode is the loaded tokenizer's decoder's, as transformers loa
   const model = loadModel(TINY_BASE, { backend: testBackend() });
   assert.equal(generate(model, [1, 496, 430], { maxNewTokens: 2, eosIds: [], stopStrings: ['zzz'], tokenizer: tok }).length, 2);
 });
+
+test('300,000 stop strings (a generation_config.json\'s stop_strings) are taken, the longest one\'s length the window, not a stack overflow', () => {
+  // Math.max(...lengths) overflowed the call stack past ~125k strings: a RangeError with a stack trace from generate
+  const tok = tokenizers['mistral-7b-v0.1']!;
+  const strings = [...Array.from({ length: 300_000 }, () => 'zz'), 'Answer: done'];
+  const stops = new StopStrings(tok, strings, tokenizerStopStringMode(tok));
+  assert.equal(stops.matches(tok.encode('The Answer: done')), true);
+  assert.equal(stops.matches(tok.encode('The Answer: don')), false);
+});
