@@ -618,3 +618,16 @@ test('"<|end|>" taken out beside "<|return|>" and "<|call|>" is still llama.cpp\
   assert.match(other, /and "<\|call\|>" \(id 3\), where generate and transformers stop there/);
   assert.doesNotMatch(other, /node-llama-cpp/);
 });
+
+test('a generation_config.json stopping at 31,999 ids: the GGUF export\'s warnings say the first ids and a count, not every id', () => {
+  // each warning listed every id: two lines of 213 kB on stderr for an export of the tiny model with such a file
+  const dir = tempDir('mt-gguf-tok-');
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
+  const ids = Array.from({ length: 32000 }, (_, i) => i).filter((i) => i !== 2); // every id but the EOS "</s>"
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: ids }));
+  const model = { cfg: { vocabSize: 32000, bosTokenId: 1, eosTokenIds: [2], eosTokenIdIsList: false, padTokenId: null } };
+  const lines = captureStderr(() => modelTokenizer(model, dir)).stderr.split('\n').filter((l) => l !== '');
+  assert.ok(lines.some((l) => /gguf: generation stops at tokens 3, 4, 5, .* and \d+ more here/.test(l)), lines.map((l) => l.slice(0, 120)).join('\n'));
+  assert.ok(lines.some((l) => /ends generation at "<\/s>" \(id 2\), where generate and transformers stop only at ids 0, 1, 3, .* and 31991 more/.test(l)), lines.map((l) => l.slice(0, 120)).join('\n'));
+  for (const l of lines) assert.ok(l.length < 1000, `${l.length} characters: ${l.slice(0, 120)}`);
+});

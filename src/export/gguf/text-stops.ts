@@ -7,6 +7,7 @@
 // stops there in llama.cpp where transformers runs on; one that is not special in the tokenizer is, there, not matched
 // in text without parse_special and not shown by a detokenize without special. Warned of: the file
 // cannot say otherwise (measured with node-llama-cpp 3.21.1: test/export/gguf-llama-tokenizer.test.ts).
+import { boundedItemsText } from '../../util/bounded-json.ts';
 import { warn } from '../../util/log.ts';
 import { TOKEN_TYPE } from './tokenizer-table.ts';
 
@@ -116,7 +117,7 @@ export function warnTextStops(tokens: readonly string[], types: Int32Array, stop
   });
   if (stopping.length + madeControl.length + notStopping.length + retyped.length === 0) return;
   const says: string[] = [];
-  const generateStops = stops.length === 0 ? 'stop at no token (no EOS id)' : `stop only at id${stops.length === 1 ? '' : 's'} ${stops.join(', ')}`;
+  const generateStops = stops.length === 0 ? 'stop at no token (no EOS id)' : `stop only at id${stops.length === 1 ? '' : 's'} ${boundedItemsText(stops)}`;
   if (stopping.length > 0) says.push(`ends generation at ${stopping.join('; ')}, where generate and transformers ${generateStops}`);
   if (notStopping.length > 0) says.push(`does not end generation at ${notStopping.join('; ')}, where generate and transformers stop there`);
   if (madeControl.length > 0) says.push(`makes ${madeControl.join('; ')} a control token, which this tokenizer does not make special: without parse_special llama.cpp does not match its text, and without special it does not show it`);

@@ -16,6 +16,7 @@ import { stopIds } from '../../model/generate.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../../tokenizer/vocab.ts';
 import { NO_RESIZE_FIX, tokensPastRows } from '../../tokenizer/model-fit.ts';
+import { boundedItemsText } from '../../util/bounded-json.ts';
 import { UserError } from '../../util/errors.ts';
 import { warn } from '../../util/log.ts';
 import { chatTemplateMetadata } from './chat-templates.ts';
@@ -105,7 +106,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
     if (id !== undefined) m.set(key, { type: 'u32', value: id });
   }
   if (more.length > 0) {
-    warn(`gguf: generation stops at token${more.length > 1 ? 's' : ''} ${more.join(', ')} here (generation_config.json's eos_token_id, else config.json's), ` +
+    warn(`gguf: generation stops at token${more.length > 1 ? 's' : ''} ${boundedItemsText(more)} here (generation_config.json's eos_token_id, else config.json's), ` +
       'but a GGUF names at most three stop tokens (EOS, end of turn, end of message): llama.cpp may not stop there (give its text as a stop string: Ollama\'s PARAMETER stop)');
   }
   // whether the tokenizer training used adds them (adds-special.ts, as transformers): BOS where what it puts before a
