@@ -40,11 +40,3 @@ export function roomFor(chars: number): number {
   checkRoom(chars);
   return chars;
 }
-
-/**
- * Refuses a list of `items` items (a `[1] * 10**8`) before it is built, where it passes the render's bound: each item
- * written takes a character at least, and built first such a list took GBs and the render's whole time.
- */
-export function checkItems(items: number): void {
-  if (items > room) throw new TemplateLimit(`a list of ${items.toLocaleString('en')} items, more than the ${room.toLocaleString('en')} characters the output may hold`);
-}

@@ -54,11 +54,3 @@ test('a list repeated past the output bound is refused before it is built, namin
   }
   assert.equal(outcome("{{ ([1, 2] * 1000) | length }}|{{ (3 * (1,)) }}|{{ [1] * -2 }}"), 'text: 2000|(1, 1, 1)|[]');
 });
-
-test('a list repeated past the output bound is refused before it is built; within it, built in full', () => {
-  // built first, [1] * 10**8 took 20 s and 3 GB (on the worker: its time or heap bound, after seconds)
-  for (const t of ['{{ ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10] * 10**6) | length }}', '{{ ((1,) * 10**7) | length }}', '{{ (10**7 * [[1]]) | length }}']) {
-    assert.equal(outcome(t), 'stopped: a list of 10,000,000 items, more than the 1,048,632 characters the output may hold', t);
-  }
-  assert.equal(outcome('{{ ([1, 2] * 1000) | length }}|{{ ((1,) * 3) }}|{{ [1] * -2 }}'), 'text: 2000|(1, 1, 1)|[]');
-});
