@@ -281,6 +281,8 @@ test('CSV: a "sep=X" line above data of another delimiter is refused, naming the
     'one.csv': 'sep=;\nQuestion, then answer\nwhy\nhow\n',
     // one column whose name and rows hold commas: refused as written, read once its header is quoted (as the error says)
     'quoted.csv': 'sep=;\n"Sentence, as said"\n"Hello, world"\nYes, no\n',
+    // a header and no rows: nothing to check the line against (and no records either way): read as the line says
+    'header-only.csv': 'sep=;\nname,age\n\n',
   });
   assert.throws(() => [...readCsv(f['wrong.csv']!, ',')], {
     name: 'UserError',
@@ -289,6 +291,7 @@ test('CSV: a "sep=X" line above data of another delimiter is refused, naming the
   assert.throws(() => [...readCsv(f['wrong-tab.csv']!, ',')], { name: 'UserError', message: /wrong-tab\.csv:2: .*"sep=,".* tab splits it .*write "sep=\\t" \(or, if the file is one column whose name holds tab, quote the header\)$/ });
   assert.deepEqual(summary([...readCsv(f['one.csv']!, ',')]).map((r) => r.value), [{ 'Question, then answer': 'why' }, { 'Question, then answer': 'how' }]);
   assert.deepEqual(summary([...readCsv(f['quoted.csv']!, ',')]).map((r) => r.value), [{ 'Sentence, as said': 'Hello, world' }, { 'Sentence, as said': 'Yes, no' }]);
+  assert.deepEqual([...readCsv(f['header-only.csv']!, ',')], []);
 });
 
 test('CSV: a wrong "sep=X" line above a header of 100,000 columns is refused with the header cut, not echoed whole', () => {

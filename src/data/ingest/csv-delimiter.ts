@@ -30,8 +30,10 @@ export function sniffDelimiter(header: string, rows: readonly string[] = []): st
 /**
  * The delimiter other than `used` (a comma, `;` or a tab) that splits `header`, read with `used` as one column, into
  * more, and at least half of `rows` into as many: a file an Excel `sep=X` line names the wrong delimiter of; else undefined.
+ * With no `rows` (a header-only file, which holds no records anyway) the header alone is no evidence against the line.
  */
 export function otherDelimiter(header: string, rows: readonly string[], used: string): string | undefined {
+  if (rows.length === 0) return undefined;
   return [',', ';', '\t'].find((d) => d !== used && fieldCount(d, header) > 1 && 2 * agreeing(d, header, rows) >= rows.length);
 }
 
