@@ -13,7 +13,7 @@ import { parseLeftover, swapFolderName, type Leftover } from './leftover-names.t
 import { pause } from './pause.ts';
 import { entryKind } from './regular-file.ts';
 import { warn } from './log.ts';
-import { carryForeign, FILE, holdsOwnedFile, removeOwned, type FolderSpec } from './owned-tree.ts';
+import { carryForeign, FILE, holdsOwnedFile, NOT_A_FOLDER, removeOwned, type FolderSpec } from './owned-tree.ts';
 
 /**
  * Replaces the folder `target` (made when absent) with the one `fill` writes in the temporary folder it is given.
@@ -107,12 +107,12 @@ export function requireFolderPlace(target: string): void {
 /**
  * Deletes the temporary or moved-aside folder `aside` of the tool's (`owned` says what it wrote there), first
  * carrying what it did not write into `target`, the folder that replaced it (none for a temporary); warns
- * naming what is kept.
+ * naming what is kept (nothing of a link or file at its name, no folder of the tool's, is touched or said).
  */
 function retire(aside: string, owned: FolderSpec, target?: string): void {
   if (target !== undefined) carryForeign(aside, target, owned);
   const kept = removeOwned(aside, owned);
-  if (kept.length === 0) return;
+  if (kept.length === 0 || kept[0] === NOT_A_FOLDER) return;
   warn(`kept ${aside}, which holds ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''} that mistral-tune did not write` +
     `${target === undefined ? '' : ` and could not carry into ${target} (the name is taken there)`}: move them out`);
 }
@@ -225,11 +225,12 @@ export function awaitSwappedIn(target: string): boolean {
 /**
  * Retires what a failed write left at `tmp`, if anything: the write's own error is the one to report, so a failure here is
  * no second error. A folder that stays (EACCES, EROFS), maybe a 7B checkpoint's gigabytes under a hidden name, is a
- * warning naming it and what removes it later (`removedBy`: "train --resume"), as atomic.ts's removeLeftover says of a file.
+ * warning naming it and what removes it later (`removedBy`: "train --resume"), as atomic.ts's removeLeftover says of a file;
+ * one kept for files in it that the tool did not write is named with them, as retire names it.
  */
 export function removeLeftoverFolder(tmp: string, owned: FolderSpec, removedBy: string): void {
   try {
-    removeOwned(tmp, owned);
+    retire(tmp, owned);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException | null)?.code;
     if (code === 'ENOTDIR' || code === 'ENOENT') return; // nothing was made there (a file on the way)

@@ -18,7 +18,7 @@ import { APPEARED } from '../../src/util/atomic.ts';
 import { WRITTEN_RECORD } from '../../src/util/written-record.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { createFolderAtomic, recoverFolderSwaps } from '../../src/util/folder-swap.ts';
-import { ANY_FILES, foreignPaths, NOT_A_FOLDER, removeOwned } from '../../src/util/owned-tree.ts';
+import { ANY_FILES, filesSpec, foreignPaths, NOT_A_FOLDER, removeOwned } from '../../src/util/owned-tree.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { deadPid, FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -203,6 +203,20 @@ test('a folder write that must not replace (an export) leaves a folder that appe
   }, ANY_FILES), (e: unknown) => e instanceof UserError && e.message === `${target}: ${APPEARED}`);
   assert.deepEqual(fs.readdirSync(parent), ['exported']);
   assert.deepEqual(fs.readdirSync(target), ['mine.txt']);
+});
+
+test('a failed folder write whose temporary folder holds a file the tool did not write keeps it, with the warning that names it', () => {
+  // before: the temporary folder stayed, hidden, without a word (removeLeftoverFolder dropped what removeOwned kept)
+  const parent = tmp();
+  const target = path.join(parent, 'exported');
+  const left = path.join(parent, `.tmp-exported-${process.pid}`);
+  const { stderr } = captureStderr(() => assert.throws(() => createFolderAtomic(target, (t) => {
+    put(t, ['model.safetensors']);
+    put(parent, [`.tmp-exported-${process.pid}/mine.txt`]); // the user's, put there during a long merge
+    throw new UserError('the merge failed');
+  }, filesSpec((n) => n === 'model.safetensors')), (e: unknown) => e instanceof UserError && e.message === 'the merge failed'));
+  assert.deepEqual(fs.readdirSync(left), ['mine.txt']);
+  assert.equal(stderr, `warning: kept ${left}, which holds mine.txt that mistral-tune did not write: move them out\n`);
 });
 
 test('best/ is train\'s adapter files in a LoRA run and model files in a full one: a config.json of the user\'s in a LoRA run\'s best/ is never deleted, replaced or exported', async () => {
