@@ -94,9 +94,8 @@ function evaluate(a: EvalArgs, target: EvalTarget, weightsRead: () => void): voi
     const rows = loaded.rows;
     const edited = editedSplitWarning(dataFile, loaded.stats);
     if (edited) warn(edited);
-    // the limit as it was given: --max-seq-len, or the run's max_seq_len, which --max-seq-len overrides
-    const flag = FLAG_WORDS.say('maxSeqLen');
-    const cut = truncationWarning(loaded.stats, target.maxSeqLen ?? undefined, target.maxSeqLenName ?? flag, flag);
+    // the limit as it was given: --max-seq-len, or the run's max_seq_len, which --max-seq-len overrides (a cut has a limit, and so its name)
+    const cut = truncationWarning(loaded.stats, { maxSeqLen: target.maxSeqLen ?? undefined, maxSeqLenName: target.maxSeqLenName!, maxSeqLenFix: target.maxSeqLenFix ?? undefined });
     if (cut) warn(`${dataFile}: ${cut}`);
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     const dynamic = dynamicRopeRefusal(model.cfg, rows.reduce((m, r) => Math.max(m, r.inputIds.length), 0), `--max-seq-len ${model.cfg.maxPositionEmbeddings} cuts the rows`);

@@ -79,8 +79,11 @@ export interface TokenizeOptions {
   specialTokenText?: 'refuse' | 'encode';
 }
 
+/** A length limit as its user gave it (TokenizeOptions' maxSeqLen, maxSeqLenName, maxSeqLenFix). */
+export interface MaxSeqLenGiven { maxSeqLen?: number; maxSeqLenName: string; maxSeqLenFix?: string }
+
 /** The length limit of `opts` for a message: `--max-seq-len (512 tokens)`, `the run's max_seq_len (512 tokens; --max-seq-len raises it)`. */
-export function maxSeqLenLimit(opts: { maxSeqLen?: number; maxSeqLenName: string; maxSeqLenFix?: string }): string {
+export function maxSeqLenLimit(opts: MaxSeqLenGiven): string {
   return `${opts.maxSeqLenName} (${opts.maxSeqLen} tokens${opts.maxSeqLenFix === undefined ? '' : `; ${opts.maxSeqLenFix}`})`;
 }
 

@@ -1,6 +1,7 @@
 // The trainer's data: each split file (a prepare output, any raw file and shape prepare accepts, or
 // pre-tokenized JSONL) tokenized with the model's tokenizer and the config's masking and length policy.
 import { loadTokenRows, markedNoneWhy, type LoadedRows } from '../data/load-rows.ts';
+import { maxSeqLenLimit, type MaxSeqLenGiven } from '../data/tokenize.ts';
 import { readClassNames, type LabelValue } from '../data/labels.ts';
 import { otherTask } from '../data/record.ts';
 import type { TokenRow } from '../data/batch.ts';
@@ -77,7 +78,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
   });
   ctx.onLoaded?.(key, r.stats);
   const notes = loadNotes(r.stats, cfg.max_seq_len);
-  const cut = truncationWarning(r.stats, cfg.max_seq_len, 'max_seq_len');
+  const cut = truncationWarning(r.stats, { maxSeqLen: cfg.max_seq_len, maxSeqLenName: 'max_seq_len' });
   if (cut) warn(`${key}: ${file}: ${cut}`);
   const edited = editedSplitWarning(file, r.stats);
   if (edited) warn(`${key}: ${edited}`);
@@ -118,21 +119,19 @@ export function loadNotes(stats: LoadedRows['stats'], maxSeqLen: number | undefi
 }
 
 /**
- * The warning for a file most of whose tokens truncation to `maxSeqLen` left out, or null: a few long rows cut is
+ * The warning for a file most of whose tokens truncation to `limit`'s maxSeqLen left out, or null: a few long rows cut is
  * usual (the info line counts them), but a plain-text file read whole is one example, of which a run trains (an eval
- * scores) only the start — where HF's load_dataset("text") reads a line an example. `name`: the limit as it was given
- * (max_seq_len, --max-seq-len, eval's "the run's max_seq_len"); `raise`: the setting that raises it, where not `name`
- * (eval's --max-seq-len over its run's max_seq_len).
+ * scores) only the start — where HF's load_dataset("text") reads a line an example. The limit is named as its user gave
+ * it, as every message names it (maxSeqLenLimit: `the run's max_seq_len (32 tokens; --max-seq-len raises it)`).
  */
-export function truncationWarning(stats: LoadedRows['stats'], maxSeqLen: number | undefined, name: string, raise = name): string | null {
+export function truncationWarning(stats: LoadedRows['stats'], limit: MaxSeqLenGiven): string | null {
   const total = stats.tokens + stats.cutTokens;
-  if (maxSeqLen === undefined || stats.cutTokens * 2 <= total) return null;
+  if (limit.maxSeqLen === undefined || stats.cutTokens * 2 <= total) return null;
   const pct = Math.round((100 * stats.cutTokens) / total);
-  const limit = name === raise ? '' : ` (${name})`;
-  const what = `${stats.cutTokens.toLocaleString('en')} of its ${total.toLocaleString('en')} tokens (${pct}%) are left out: ${stats.truncated} ${stats.truncated === 1 ? 'row is' : 'rows are'} cut to ${maxSeqLen} tokens${limit}`;
+  const what = `${stats.cutTokens.toLocaleString('en')} of its ${total.toLocaleString('en')} tokens (${pct}%) are left out: ${stats.truncated} ${stats.truncated === 1 ? 'row is' : 'rows are'} cut to ${maxSeqLenLimit(limit)}`;
   return stats.wholeText
     ? `${what}, and a plain-text file is one example, whole: make examples of its paragraphs or lines with mistral-tune prepare --text-split blank-lines (or lines)`
-    : `${what}: ${name === raise ? `raise ${raise}` : `give a larger ${raise}`}, or split the rows`;
+    : `${what}: raise it, or split the rows`;
 }
 
 /** Class names as the data's labels are read (readClassNames); a name that is no class, or another's, is refused at `where` (where the names came from). */

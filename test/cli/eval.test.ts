@@ -294,12 +294,12 @@ test('a file most of whose tokens --max-seq-len cuts is warned of with the share
   const r = await cli('eval', '--model', model, '--data', corpus, '--max-seq-len', '32', '--device', 'cpu', '--json');
   assert.equal(r.status, 0, r.stderr);
   const warning = r.stderr.split('\n').find((l) => l.startsWith('warning: '));
-  assert.match(warning ?? '', /^warning: \S+corpus\.txt: [\d,]+ of its [\d,]+ tokens \(\d+%\) are left out: 1 row is cut to 32 tokens, and a plain-text file is one example, whole: make examples of its paragraphs or lines with mistral-tune prepare --text-split blank-lines \(or lines\)$/);
+  assert.match(warning ?? '', /^warning: \S+corpus\.txt: [\d,]+ of its [\d,]+ tokens \(\d+%\) are left out: 1 row is cut to --max-seq-len \(32 tokens\), and a plain-text file is one example, whole: make examples of its paragraphs or lines with mistral-tune prepare --text-split blank-lines \(or lines\)$/);
   // rows of a JSONL file cut the same way: raise the setting
   const rows = path.join(dir, 'long.jsonl');
   fs.writeFileSync(rows, JSON.stringify({ text: 'word '.repeat(200) }) + '\n');
   assert.match((await cli('eval', '--model', model, '--data', rows, '--max-seq-len', '32', '--device', 'cpu', '--json')).stderr,
-    /^warning: \S+long\.jsonl: [\d,]+ of its [\d,]+ tokens \(\d+%\) are left out: 1 row is cut to 32 tokens: raise --max-seq-len, or split the rows$/m);
+    /^warning: \S+long\.jsonl: [\d,]+ of its [\d,]+ tokens \(\d+%\) are left out: 1 row is cut to --max-seq-len \(32 tokens\): raise it, or split the rows$/m);
   // a few tokens cut (under half): the info line's count alone, as before
   const short = path.join(dir, 'short.jsonl');
   fs.writeFileSync(short, JSON.stringify({ text: 'word '.repeat(40) }) + '\n');

@@ -309,7 +309,7 @@ test('classify: a text longer than the run\'s max_seq_len (1024) is cut to it as
   assert.doesNotMatch((await cli('classify', '--run', run, '--text', 'Lima')).stderr, /warning/);
 });
 
-test('eval --run: rows its run\'s max_seq_len cuts are warned of naming that limit and --max-seq-len to raise it (was: "raise --max-seq-len", a flag not given)', async () => {
+test('eval --run: rows its run\'s max_seq_len cuts are warned of naming that limit and --max-seq-len to raise it, as classify names it (was: "raise --max-seq-len", a flag not given)', async () => {
   const data = await preparedQa();
   const config = path.join(dir, 'short.yaml'), run = path.join(dir, 'short-run');
   fs.writeFileSync(config, [`model: ${model}`, `data: {train: ${path.join(data, 'train.jsonl')}, val: ${path.join(data, 'val.jsonl')}}`,
@@ -317,10 +317,11 @@ test('eval --run: rows its run\'s max_seq_len cuts are warned of naming that lim
   trainLikeCli(config);
   const rows = path.join(dir, 'long-rows.jsonl');
   fs.writeFileSync(rows, JSON.stringify({ text: 'word '.repeat(200) }) + '\n');
-  const cut = /^warning: \S+long-rows\.jsonl: [\d,]+ of its [\d,]+ tokens \(\d+%\) are left out: 1 row is cut to (\d+) tokens(.*)$/m;
+  const cut = /^warning: \S+long-rows\.jsonl: [\d,]+ of its [\d,]+ tokens \(\d+%\) are left out: 1 row is cut to (.*)$/m;
   const fromRun = await cli('eval', '--run', run, '--data', rows, '--json');
   assert.equal(fromRun.status, 0, fromRun.stderr);
-  assert.deepEqual(cut.exec(fromRun.stderr)?.slice(1), ['32', " (the run's max_seq_len): give a larger --max-seq-len, or split the rows"]);
+  // worded as classify's cut warning and load-rows' "every record was dropped" word it (maxSeqLenLimit); was "cut to 32 tokens (the run's max_seq_len): give a larger --max-seq-len"
+  assert.deepEqual(cut.exec(fromRun.stderr)?.slice(1), ["the run's max_seq_len (32 tokens; --max-seq-len raises it): raise it, or split the rows"]);
   const given = await cli('eval', '--run', run, '--data', rows, '--max-seq-len', '24', '--json');
-  assert.deepEqual(cut.exec(given.stderr)?.slice(1), ['24', ': raise --max-seq-len, or split the rows']);
+  assert.deepEqual(cut.exec(given.stderr)?.slice(1), ['--max-seq-len (24 tokens): raise it, or split the rows']);
 });
