@@ -12,30 +12,40 @@ import { boundedItemsText } from '../util/bounded-json.ts';
 /** The list keys whose negative ids ban nothing. */
 const ID_LISTS = ['suppress_tokens', 'begin_suppress_tokens'] as const;
 
+/** Why such values apply to nothing, as a warning says it: only the reasons that hold for the values it names. */
+const OFF = '≤ 0 is off', NO_EOS = 'with no eos_token_id no EOS is held back';
+const namesNoToken = (kinds: string): string => `a ${kinds} id names no token`;
+
 const negative = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v < 0;
 const fractional = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v);
 
 /**
  * `config` (a generation_config.json, or config.json's generation keys) with those values made off: a negative
  * no_repeat_ngram_size or min_length left out, negative ids left out of the id lists (the same object where there is
- * none); and each such value as said ("no_repeat_ngram_size -1", "suppress_tokens' id -1"), min_new_tokens's too.
+ * none); each such value as said ("no_repeat_ngram_size -1", "suppress_tokens' id -1"), min_new_tokens's too; and
+ * `why`, the reasons that hold for those values, each once ("≤ 0 is off", "a negative id names no token").
  */
-export function withoutNoEffectValues(config: Record<string, unknown>): { config: Record<string, unknown>; noEffect: string[] } {
-  const noEffect: string[] = [];
+export function withoutNoEffectValues(config: Record<string, unknown>): { config: Record<string, unknown>; noEffect: string[]; why: string[] } {
+  const noEffect: string[] = [], why = new Set<string>();
   const out: Record<string, unknown> = { ...config };
   for (const key of ['no_repeat_ngram_size', 'min_length'] as const) {
     if (!negative(config[key])) continue;
     noEffect.push(`${key} ${config[key]}`);
+    why.add(OFF);
     delete out[key];
   }
   if (config.eos_token_id === undefined || config.eos_token_id === null) {
     for (const key of ['min_new_tokens', 'min_length'] as const) {
       if (!fractional(out[key])) continue;
       noEffect.push(`${key} ${config[key]} (no eos_token_id)`);
+      why.add(NO_EOS);
       delete out[key];
     }
   }
-  if (isNoEffectMinNewTokens(out.min_new_tokens)) noEffect.push(`min_new_tokens ${config.min_new_tokens}`);
+  if (isNoEffectMinNewTokens(out.min_new_tokens)) {
+    noEffect.push(`min_new_tokens ${config.min_new_tokens}`);
+    why.add(OFF);
+  }
   for (const key of ID_LISTS) {
     const ids = config[key];
     // a whole number past 2^53 is left to be refused, as before: transformers refuses one past int64 (torch.tensor:
@@ -44,9 +54,11 @@ export function withoutNoEffectValues(config: Record<string, unknown>): { config
     if (!Array.isArray(ids) || !ids.some(namesNone)) continue;
     const dropped = ids.filter(namesNone);
     noEffect.push(`${key}' id${dropped.length > 1 ? 's' : ''} ${boundedItemsText(dropped)}`);
+    const neg = dropped.some(negative), frac = dropped.some((id) => !negative(id));
+    why.add(namesNoToken(neg && frac ? 'negative or fractional' : neg ? 'negative' : 'fractional'));
     out[key] = ids.filter((id) => !dropped.includes(id));
   }
-  return noEffect.length > 0 ? { config: out, noEffect } : { config, noEffect };
+  return { config: noEffect.length > 0 ? out : config, noEffect, why: [...why] };
 }
 
 /**
