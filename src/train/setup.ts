@@ -372,9 +372,9 @@ export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, to
 }
 
 /**
- * The classification head: from lora.init_from when its adapter carries one, else new, initialised as
- * transformers does (normal(0, initializer_range) of the model's config.json, 0.02 when absent or 0.0: initStd); trained with the
- * adapter (PEFT's modules_to_save) or the base.
+ * The classification head: from lora.init_from when its adapter carries one, else a trainable copy of the model checkpoint's
+ * own score.weight where it has one, else new, initialised as transformers does (normal(0, initializer_range) of the model's
+ * config.json, 0.02 when absent or 0.0: initStd); trained with the adapter (PEFT's modules_to_save) or the base.
  */
 function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng, place?: (key: string) => string): void {
   const numLabels = cfg.labels!.length;

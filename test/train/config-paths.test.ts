@@ -22,7 +22,6 @@ fs.writeFileSync(path.join(dir, 'model', 'config.json'), '{}');
 fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"text": "a"}\n');
 fs.mkdirSync(path.join(dir, 'empty'));
 
-
 /** Writes `yaml` to the config file `f` and dry-runs it quietly, with the places of its keys. */
 function dryRunOf(f: string, yaml: string): void {
   fs.writeFileSync(f, yaml);
