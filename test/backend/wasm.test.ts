@@ -100,3 +100,63 @@ test('a workspace beyond what WebAssembly memory can grow to is a UserError nami
   wasm!.swigluForward(a, Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 1, 1, 1), 4);
   assert.ok(a.some((x) => x !== 0) && b.every((x) => x === 0));
 });
+
+test('adamw, swiglu and cross-entropy over arrays outside the kernels\' memory run in bands within bandBytes, bit-equal to the TypeScript kernels', { skip: !wasm && 'WebAssembly SIMD unavailable' }, async () => {
+  const { adamwSpans } = await import('../../src/backend/cpu/kernels/optimizer.ts');
+  const { swigluForward, swigluBackward } = await import('../../src/backend/cpu/kernels/swiglu.ts');
+  const k = WasmKernels.load(3)!; // threads split each band too
+  const rng = new Rng(11);
+  const rand = (n: number, spread = 1): Float32Array => Float32Array.from({ length: n }, () => (rng.next() - 0.5) * spread);
+  const bits = (a: Float32Array): Uint8Array => new Uint8Array(a.slice().buffer);
+  const saved = k.bandBytes;
+  k.bandBytes = 64 * 1024; // AdamW: 4096 elements a band (16 bytes each outside the arena)
+  try {
+    // AdamW against the TypeScript kernel: 100,003 elements (25 bands, the last partial), spans across band edges,
+    // one inside a band, one empty
+    const n = 100_003;
+    const spans = Int32Array.of(10, 4096, 4100, 4101, 8000, 8000, 8191, 50_001, 99_999, 100_003);
+    const h = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, step: 2 };
+    for (const sp of [spans, null]) {
+      const [p, g, m] = [rand(n), rand(n), rand(n, 0.1)], v = Float32Array.from({ length: n }, (_, i) => (i % 7) * 1e-3);
+      const ref = [p.slice(), g.slice(), m.slice(), v.slice()] as const;
+      k.largestFrame = 0;
+      k.adamw(p, g, m, v, sp, sp ? 5 : 0, n, h);
+      assert.ok(k.largestFrame <= k.bandBytes + 1024, `adamw framed ${k.largestFrame} bytes at once, past the band's ${k.bandBytes}`);
+      adamwSpans(ref[0], ref[1], ref[2], ref[3], sp, sp ? 5 : 0, n, h);
+      [p, m, v].forEach((a, i) => assert.deepEqual(bits(a), bits([ref[0], ref[2], ref[3]][i]!), `adamw output ${i} (spans ${sp ? 'given' : 'null'})`));
+    }
+    // SwiGLU (50,001 elements) and cross-entropy (40 rows of V 1001, some ignored, with the gradient: 16 rows a band):
+    // the same bits in bands as framed whole (their exp is not the TypeScript kernels', so compared with themselves)
+    const e = 50_001, gate = rand(e, 8), up = rand(e, 2), dout = rand(e);
+    const N = 40, V = 1001, logits = rand(N * V, 20), targets = Int32Array.from({ length: N }, (_, t) => (t % 9 === 4 ? -100 : (t * 97) % V));
+    const others = (): Uint8Array[] => {
+      const [out, dg, du] = [new Float32Array(e), new Float32Array(e), new Float32Array(e)];
+      const [losses, dl] = [new Float32Array(N), new Float32Array(N * V)];
+      k.largestFrame = 0;
+      k.swigluForward(out, gate, up, e);
+      k.swigluBackward(dg, du, dout, gate, up, e);
+      k.crossEntropy(losses, dl, logits, targets, N, V, 0.5);
+      return [out, dg, du, losses, dl].map(bits);
+    };
+    const banded = others();
+    assert.ok(k.largestFrame <= k.bandBytes + 1024, `swiglu or cross-entropy framed ${k.largestFrame} bytes at once`);
+    k.bandBytes = saved;
+    const whole = others();
+    assert.ok(k.largestFrame > 5 * e * 4, 'the reference run frames SwiGLU\'s backward whole');
+    banded.forEach((x, i) => assert.deepEqual(x, whole[i], `output ${i}: bands differ from one frame`));
+  } finally {
+    k.bandBytes = saved;
+  }
+});
+
+test('adamw with empty decay spans (S = 0, all gaps) decays nothing, also on its first frame (a zero offset is the kernel\'s "no spans")', { skip: !wasm && 'WebAssembly SIMD unavailable' }, async () => {
+  const { adamwSpans } = await import('../../src/backend/cpu/kernels/optimizer.ts');
+  const k = WasmKernels.load(5)!; // an instance of its own: no frame laid out yet
+  const n = 8, h = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.5, step: 1 };
+  const inArena = (): Float32Array => k.allocF32(n)!.data.fill(2);
+  const [p, g, m, v] = [inArena(), inArena(), inArena(), inArena()];
+  const ref = [p.slice(), g.slice(), m.slice(), v.slice()] as const;
+  k.adamw(p, g, m, v, new Int32Array(2), 0, n, h);
+  adamwSpans(ref[0], ref[1], ref[2], ref[3], new Int32Array(2), 0, n, h);
+  assert.deepEqual(Array.from(p), Array.from(ref[0]));
+});

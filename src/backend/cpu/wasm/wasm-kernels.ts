@@ -1,7 +1,8 @@
 // The WebAssembly SIMD kernels (kernels.c → kernels.wasm, built by scripts/build-wasm.sh) behind a
 // typed-array interface. The module's memory is shared and doubles as the backend's arena (arena.ts):
 // float32 buffers the backend allocates there are handed to the kernels in place, by byte offset; an
-// array from elsewhere (a bf16 staging copy, a test's array) is copied into a scratch frame and back.
+// array from elsewhere (a bf16 staging copy, a test's array) is copied into a scratch frame and back (a kernel over
+// elements or rows, in bands of bounded frames, so a whole trainable state outside the memory never needs one frame).
 // Row-wise kernels are split across a pool of worker threads (pool.ts) in chunks whose results do not
 // depend on the split. Float32 only; the TypeScript kernels stay the reference.
 import * as fs from 'node:fs';
@@ -67,6 +68,16 @@ const BUFFER_LIMIT = WASM_MEMORY_LIMIT - 2 ** 30;
 
 /** An array a kernel takes, and whether the kernel reads it, writes it, or both. */
 type Operand = readonly [Float32Array | Int32Array | Float64Array, 'in' | 'out' | 'inout'];
+
+/** An operand of a kernel over units (elements or rows) [0, n): the array, its use, and its elements per unit. */
+type Banded = readonly [Float32Array | Int32Array | Float64Array, 'in' | 'out' | 'inout', number];
+
+/**
+ * The most bytes of operands held outside the kernels' memory that a kernel over elements or rows copies into one
+ * frame: past it, the kernel runs in bands (WasmKernels.inBands). 16 bytes × n of AdamW over a trainable state of
+ * 250M+ parameters framed whole could not fit in WebAssembly's 4 GiB.
+ */
+export const FRAME_BAND_BYTES = 64 * 2 ** 20;
 
 /** The kernels the worker threads run (row-wise ones: their parts are independent). */
 const POOLED = ['cross_entropy', 'swiglu_forward', 'swiglu_backward', 'masked_softmax', 'probs_from_lse', 'attn_dscores', 'sgemm',
@@ -139,6 +150,10 @@ export class WasmKernels {
   private scratch = { at: 0, bytes: 0 };
   /** The GEMM's packing buffers, one pair per chunk of a split GEMM (one chunk per thread). */
   private readonly pack: { pa: number; pb: number }[] = [];
+  /** The bytes a band of a banded kernel frames at most (FRAME_BAND_BYTES; tests set less, to cut small arrays in bands). */
+  bandBytes = FRAME_BAND_BYTES;
+  /** The most bytes a frame has been laid out with since this was last set to 0 (what tests check bands by). */
+  largestFrame = 0;
 
   private constructor(private readonly x: Exports, module: WasmModule, memory: WasmMemory, threads: number) {
     this.arena = new Arena(memory, x.__heap_base.value as number, WASM_MEMORY_LIMIT);
@@ -202,7 +217,10 @@ export class WasmKernels {
       offsets.push(bytes);
       bytes += (n * BYTES[kind] + 15) & ~15;
     }
-    if (bytes > this.scratch.bytes) {
+    this.largestFrame = Math.max(this.largestFrame, bytes);
+    // a frame of empty arrays still gets a block: offset 0 is the kernels' null (adamw's spans: 0 means decay everywhere)
+    if (bytes > this.scratch.bytes || this.scratch.bytes === 0) {
+      bytes = Math.max(bytes, 16);
       if (this.scratch.bytes > 0) this.arena.release(this.scratch.at, this.scratch.bytes);
       const at = this.arena.alloc(bytes);
       if (at === null) {
@@ -239,14 +257,32 @@ export class WasmKernels {
     });
   }
 
+  /**
+   * Runs a kernel over units (elements or rows) [0, n) in bands [lo, hi): one band when every operand is in the arena,
+   * else bands whose frame of the outside operands stays within bandBytes (at least `align` units; every start a
+   * multiple of `align`, so a band's thread split starts where the whole range's would). `run(lo, hi, at)` gets the
+   * band's operands' offsets (the banded ones, then `extra`'s: operands of a band that are not cut from the
+   * whole, adamw's shifted spans). The units are independent, so the results do not depend on the bands.
+   */
+  private inBands(n: number, align: number, ops: readonly Banded[], run: (lo: number, hi: number, at: number[]) => void,
+    extra: (lo: number, hi: number) => Operand[] = () => []): void {
+    const perUnit = ops.reduce((s, [a, , w]) => s + (this.arena.holds(a) ? 0 : w * a.BYTES_PER_ELEMENT), 0);
+    const band = perUnit === 0 ? n : Math.max(align, Math.floor(this.bandBytes / perUnit / align) * align);
+    for (let lo = 0; lo === 0 || lo < n; lo += band) {
+      const hi = Math.min(n, lo + band);
+      const cut = ops.map(([a, use, w]): Operand => [a.subarray(lo * w, hi * w), use]);
+      this.inPlace([...cut, ...extra(lo, hi)], (...at) => run(lo, hi, at));
+    }
+  }
+
   swigluForward(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
-    this.inPlace([[out.subarray(0, n), 'out'], [gate.subarray(0, n), 'in'], [up.subarray(0, n), 'in']],
-      (o, g, u) => this.pool.run('swiglu_forward', n, MIN_PART.ewElements, 16, (lo, hi) => [o! + 4 * lo, g! + 4 * lo, u! + 4 * lo, hi - lo]));
+    this.inBands(n, 16, [[out, 'out', 1], [gate, 'in', 1], [up, 'in', 1]], (lo0, hi0, [o, g, u]) =>
+      this.pool.run('swiglu_forward', hi0 - lo0, MIN_PART.ewElements, 16, (lo, hi) => [o! + 4 * lo, g! + 4 * lo, u! + 4 * lo, hi - lo]));
   }
 
   swigluBackward(dgate: Float32Array, dup: Float32Array, dout: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
-    this.inPlace([[dgate.subarray(0, n), 'out'], [dup.subarray(0, n), 'out'], [dout.subarray(0, n), 'in'], [gate.subarray(0, n), 'in'], [up.subarray(0, n), 'in']],
-      (dg, du, d, g, u) => this.pool.run('swiglu_backward', n, MIN_PART.ewElements, 16, (lo, hi) =>
+    this.inBands(n, 16, [[dgate, 'out', 1], [dup, 'out', 1], [dout, 'in', 1], [gate, 'in', 1], [up, 'in', 1]], (lo0, hi0, [dg, du, d, g, u]) =>
+      this.pool.run('swiglu_backward', hi0 - lo0, MIN_PART.ewElements, 16, (lo, hi) =>
         [dg! + 4 * lo, du! + 4 * lo, d! + 4 * lo, g! + 4 * lo, u! + 4 * lo, hi - lo]));
   }
 
@@ -363,16 +399,24 @@ export class WasmKernels {
   }
 
   /**
-   * As the TypeScript adamwSpans, bit for bit (the spans already validated): elements split across threads,
-   * h.weightDecay inside the spans (everywhere when null), none in the gaps.
+   * As the TypeScript adamwSpans, bit for bit (the spans already validated): in bands when the state is outside the
+   * arena (each band with the spans that meet it, shifted to its start and clipped to it), elements split across
+   * threads, h.weightDecay inside the spans (everywhere when null), none in the gaps.
    */
   adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, spans: Int32Array | null, S: number, n: number, h: AdamWHyper): void {
     const { lr, beta1, beta2, eps, weightDecay, step } = h;
     const stepSize = lr / (1 - beta1 ** step), bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-    const ops: Operand[] = [[param.subarray(0, n), 'inout'], [grad.subarray(0, n), 'in'], [m.subarray(0, n), 'inout'], [v.subarray(0, n), 'inout']];
-    if (spans) ops.push([spans.subarray(0, 2 * S), 'in']);
-    this.inPlace(ops, (p, g, ma, va, sp) => this.pool.run('adamw', n, MIN_PART.adamw, 16, (lo, hi) =>
-      [p!, g!, ma!, va!, lo, hi, sp ?? 0, S, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, bc2Sqrt, eps, 1 - lr * weightDecay, 1 - lr * 0]));
+    const ops: Banded[] = [[param.subarray(0, n), 'inout', 1], [grad.subarray(0, n), 'in', 1], [m.subarray(0, n), 'inout', 1], [v.subarray(0, n), 'inout', 1]];
+    let bandS = S;
+    const bandSpans = (lo: number, hi: number): Operand[] => {
+      if (!spans) return [];
+      const local = bandOfSpans(spans, S, lo, hi);
+      bandS = local.length / 2;
+      return [[local, 'in']];
+    };
+    this.inBands(n, 16, ops, (lo0, hi0, [p, g, ma, va, sp]) => this.pool.run('adamw', hi0 - lo0, MIN_PART.adamw, 16, (lo, hi) =>
+      [p!, g!, ma!, va!, lo, hi, sp ?? 0, bandS, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, bc2Sqrt, eps, 1 - lr * weightDecay, 1 - lr * 0]),
+    bandSpans);
   }
 
   /** Same contract as the TypeScript crossEntropy kernel, for float32 logits (the gradient written in place over dlogits). */
@@ -383,13 +427,23 @@ export class WasmKernels {
     const y = targets.slice(0, N), stats = new Float64Array(3 * N);
     // a target outside [0, V) is ignored, as in the TypeScript kernel (validated on the host, never thrown here)
     for (let t = 0; t < N; t++) if (y[t]! < 0 || y[t]! >= V) y[t] = IGNORE_INDEX;
-    // rows split across the threads (each row is independent)
-    this.inPlace([[x.subarray(0, N * V), dlogits ? 'inout' : 'in'], [y, 'in'], [stats, 'out']], (at, yAt, statsAt) =>
-      this.pool.run('cross_entropy', N, MIN_PART.ceRows, 1, (lo, hi) =>
+    // rows split across the threads (each row is independent), in bands of rows when the logits are outside the arena
+    this.inBands(N, 1, [[x.subarray(0, N * V), dlogits ? 'inout' : 'in', V], [y, 'in', 1], [stats, 'out', 3]], (lo0, hi0, [at, yAt, statsAt]) =>
+      this.pool.run('cross_entropy', hi0 - lo0, MIN_PART.ceRows, 1, (lo, hi) =>
         [at! + 4 * V * lo, yAt! + 4 * lo, hi - lo, V, statsAt! + 24 * lo, dlogits ? 1 : 0, gradScale]));
     for (let t = 0; t < N; t++) {
       const z = stats[3 * t + 1]!;
       losses[t] = z === 0 ? 0 : stats[3 * t]! + Math.log(z) - stats[3 * t + 2]!;
     }
   }
+}
+
+/** The spans (S, 2) that meet [lo, hi), clipped to it and counted from lo (adamw's spans of one band). */
+export function bandOfSpans(spans: Int32Array, S: number, lo: number, hi: number): Int32Array {
+  const out: number[] = [];
+  for (let s = 0; s < S; s++) {
+    const start = Math.max(spans[2 * s]!, lo), end = Math.min(spans[2 * s + 1]!, hi);
+    if (end > start) out.push(start - lo, end - lo);
+  }
+  return Int32Array.from(out);
 }
