@@ -160,3 +160,23 @@ test('adamw with empty decay spans (S = 0, all gaps) decays nothing, also on its
   adamwSpans(ref[0], ref[1], ref[2], ref[3], new Int32Array(2), 0, n, h);
   assert.deepEqual(Array.from(p), Array.from(ref[0]));
 });
+
+test('a GEMM whose operands outside WebAssembly memory outgrow it is refused naming the GEMM and a BLAS library, not only shorter sequences', { skip: !wasm && 'WebAssembly SIMD unavailable' }, async () => {
+  const { resolveGemm } = await import('../../src/backend/cpu/gemm.ts');
+  const k = WasmKernels.load(3)!;
+  const saved = [k.frameLimit, k.bandBytes] as const;
+  k.frameLimit = 2 ** 20; // a weight of 2 MiB outside the memory stands for one of GiBs
+  try {
+    const [m, n, kk] = [2, 4096, 128];
+    const g = resolveGemm({ m, n, k: kk, transA: false, transB: true }, m * kk, n * kk, m * n);
+    assert.throws(() => k.sgemm(g, new Float32Array(m * kk), new Float32Array(n * kk), new Float32Array(m * n)),
+      (e: Error) => e.name === 'UserError' && /need 2 MiB of WebAssembly memory for a GEMM \(2 × 128 by 128 × 4096\) whose operands held outside it are copied in whole.*a BLAS library takes a GEMM's operands in place \(Debian: apt-get install libopenblas0-pthread\); else use shorter sequences/.test(e.message));
+    // the banded kernels keep within a limit that their band fits
+    k.bandBytes = 2 ** 19;
+    const big = 100_000, p = new Float32Array(big).fill(1), z = (): Float32Array => new Float32Array(big);
+    k.adamw(p, z().fill(0.5), z(), z(), null, 0, big, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 });
+    assert.ok(Math.abs(p[big - 1]! - 0.9) < 1e-6);
+  } finally {
+    [k.frameLimit, k.bandBytes] = saved;
+  }
+});

@@ -63,6 +63,9 @@ export function attentionWorkspaceBytes(T: number, K: number, qLen: number, kLen
 
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
+/** Each command's way to ask the kernels for less memory. */
+const SHORTER = 'shorter sequences or smaller batches (train: max_seq_len, batch_size or eval.batch_size; eval: --max-seq-len or --batch-size)';
+
 /** Backend buffers stop going into the arena past this, so the kernels' workspace keeps room. */
 const BUFFER_LIMIT = WASM_MEMORY_LIMIT - 2 ** 30;
 
@@ -154,6 +157,8 @@ export class WasmKernels {
   bandBytes = FRAME_BAND_BYTES;
   /** The most bytes a frame has been laid out with since this was last set to 0 (what tests check bands by). */
   largestFrame = 0;
+  /** The most bytes one frame may take (WASM_MEMORY_LIMIT: what the memory gives; tests set less, to see a frame refused). */
+  frameLimit = WASM_MEMORY_LIMIT;
 
   private constructor(private readonly x: Exports, module: WasmModule, memory: WasmMemory, threads: number) {
     this.arena = new Arena(memory, x.__heap_base.value as number, WASM_MEMORY_LIMIT);
@@ -202,15 +207,18 @@ export class WasmKernels {
     return { data, release: () => this.arena.release(at, 4 * n) };
   }
 
-  /** The one-line error of a request past the WebAssembly memory limit, with each command's way to ask for less. */
-  private outOfMemory(bytes: number, what: string): UserError {
+  /**
+   * The one-line error of a request past the WebAssembly memory limit; `advice` (default: each command's way to ask for
+   * shorter sequences or smaller batches) says what asks for less.
+   */
+  private outOfMemory(bytes: number, what: string, advice = `use ${SHORTER}`): UserError {
     return new UserError(`the CPU kernels need ${mib(bytes)} of WebAssembly memory for ${what}, but it cannot grow beyond ` +
-      `${mib(WASM_MEMORY_LIMIT)} (in use: ${mib(this.arena.used)}): use shorter sequences or smaller batches ` +
-      '(train: max_seq_len, batch_size or eval.batch_size; eval: --max-seq-len or --batch-size)');
+      `${mib(WASM_MEMORY_LIMIT)} (in use: ${mib(this.arena.used)}): ${advice}`);
   }
 
   /** Views of consecutive arrays (16-byte aligned) in the scratch block, valid until the next frame. */
-  private frame<const L extends readonly (readonly [Kind, number])[]>(layout: L): { [I in keyof L]: ViewOf<L[I][0]> } {
+  private frame<const L extends readonly (readonly [Kind, number])[]>(layout: L, refused = (bytes: number): UserError => this.outOfMemory(bytes, 'a work frame')):
+    { [I in keyof L]: ViewOf<L[I][0]> } {
     const offsets: number[] = [];
     let bytes = 0;
     for (const [kind, n] of layout) {
@@ -222,10 +230,10 @@ export class WasmKernels {
     if (bytes > this.scratch.bytes || this.scratch.bytes === 0) {
       bytes = Math.max(bytes, 16);
       if (this.scratch.bytes > 0) this.arena.release(this.scratch.at, this.scratch.bytes);
-      const at = this.arena.alloc(bytes);
+      const at = bytes > this.frameLimit ? null : this.arena.alloc(bytes);
       if (at === null) {
         this.scratch = { at: 0, bytes: 0 };
-        throw this.outOfMemory(bytes, 'a work frame');
+        throw refused(bytes);
       }
       this.scratch = { at, bytes };
     }
@@ -238,13 +246,14 @@ export class WasmKernels {
 
   /**
    * Byte offsets of the operands for a kernel call: arrays in the arena as they are, the others copied
-   * into a scratch frame; `run` gets the offsets, then what it wrote is copied back to the outside arrays.
+   * into a scratch frame; `run` gets the offsets, then what it wrote is copied back to the outside arrays. `refused`:
+   * the error of a frame the memory cannot hold (frame's default: shorter sequences or smaller batches).
    */
-  private inPlace(ops: readonly Operand[], run: (...at: number[]) => void): void {
+  private inPlace(ops: readonly Operand[], run: (...at: number[]) => void, refused?: (bytes: number) => UserError): void {
     const outside = ops.map(([a]) => !this.arena.holds(a));
     const kinds = ops.map(([a]): Kind => (a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'f32'));
     const layout = ops.map(([a], i) => [kinds[i]!, outside[i] ? a.length : 0] as const);
-    const views = outside.some(Boolean) ? this.frame(layout) : [];
+    const views = outside.some(Boolean) ? this.frame(layout, refused) : [];
     const at = ops.map(([a, use], i) => {
       if (!outside[i]) return a.byteOffset;
       const v = views[i]!;
@@ -305,7 +314,10 @@ export class WasmKernels {
           : [a! + 4 * (g.transA ? lo : lo * g.lda), b!, c! + 4 * lo * g.ldc];
         const [m, n] = byCols ? [g.m, hi - lo] : [hi - lo, g.n];
         return [g.transA ? 1 : 0, g.transB ? 1 : 0, m, n, g.k, g.alpha, aAt, g.lda, bAt, g.ldb, g.beta, cAt, g.ldc, pa, pb];
-      }, 1)); // one chunk per thread: each chunk has its own packing buffers
+      }, 1), // one chunk per thread: each chunk has its own packing buffers
+    // framed whole, so a weight outside the memory (float32 weights past its 3 GiB of buffers) counts in full
+    (bytes) => this.outOfMemory(bytes, `a GEMM (${g.m} × ${g.k} by ${g.k} × ${g.n}) whose operands held outside it are copied in whole`,
+      `a BLAS library takes a GEMM's operands in place (Debian: apt-get install libopenblas0-pthread); else use ${SHORTER}, where the activations are the large operands`));
   }
 
   /** Attention's row kernels in SIMD, with the score matrices in an arena block for the call. */
