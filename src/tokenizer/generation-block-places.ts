@@ -6,7 +6,8 @@
 // name or a {% set f = turn %}'s) — not a macro called by another (passed to it too), by {% call %}, stored with
 // {% set %} and written later, or joined to other text ({{ '<A>' ~ turn(m) }}), nor a block inside one of those bodies:
 // there the blocks are counted from where the template ran the call, which the marks do not see, and are not followed
-// (train_on assistant is refused, as docs/data.md says). A comment or raw block is text: its `{% macro %}` is none.
+// (train_on assistant is refused, as docs/data.md says). Only code is read: a `{% macro %}` in a comment or raw block,
+// a `turn(` in the text around tags or in a string literal is none.
 
 import { jinjaTags } from './jinja-tags.ts';
 
@@ -51,15 +52,7 @@ export function blocksFollowable(text: string): boolean {
  * stands there and its line —, or null where every block is followed.
  */
 export function unfollowedBlock(template: string): string | null {
-  // a comment or raw block is text, not code: blanked (its newlines kept), its `{% macro turn(m) %}` is no macro's
-  const parts: string[] = [];
-  let from = 0;
-  for (const tag of jinjaTags(template)) {
-    if (tag.open !== '{#' && tag.open !== 'raw') continue;
-    parts.push(template.slice(from, tag.start), template.slice(tag.start, tag.end).replace(/[^\n]/g, ' '));
-    from = tag.end;
-  }
-  const text = parts.join('') + template.slice(from);
+  const text = codeOnly(template);
   const line = (at: number) => text.slice(0, at).split('\n').length;
   const macros = [...text.matchAll(MACRO)].map((m) => ({ name: m[1]!, at: m.index, end: m.index + m[0].length, body: m[2]! }));
   const buffered = bufferedBodies(text);
@@ -82,6 +75,26 @@ export function unfollowedBlock(template: string): string | null {
     }
   }
   return null;
+}
+
+/**
+ * `template` with all but its code blanked, its newlines kept (so places and lines are the template's): the text around
+ * tags, comments and raw blocks, and the insides of the string literals in {{ … }} and {% … %} (their quotes kept). So
+ * a `{% macro turn(m) %}` in a comment, a `turn(` in the text or in `{{ 'turn(' }}` and a `{% generation %}` or
+ * `{% endmacro %}` in a string literal are none: jinja2 reads them as text.
+ */
+function codeOnly(template: string): string {
+  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
+  const strings = new RegExp(STRING, 'g');
+  let text = '';
+  let from = 0;
+  for (const tag of jinjaTags(template)) {
+    const inside = template.slice(tag.start, tag.end);
+    text += blank(template.slice(from, tag.start))
+      + (tag.open === '{#' || tag.open === 'raw' ? blank(inside) : inside.replace(strings, (s) => s[0] + blank(s.slice(1, -1)) + s[0]));
+    from = tag.end;
+  }
+  return text + blank(template.slice(from));
 }
 
 /**
