@@ -194,12 +194,14 @@ export class PythonInterpreter extends Base implements FilterHost {
         break;
       case '*': {
         const [seq, n] = isInt(b) && (isStr(a) || isList(a)) ? [a, b.value] : isInt(a) && (isStr(b) || isList(b)) ? [b, a.value] : [null, 0];
-        if (seq && listKind(seq) !== undefined) throw new Error(`unsupported operand type(s) for *: '${pyType(a)}' and '${pyType(b)}'`); // nor *
-        if (seq && isStr(seq)) checkRoom(seq.value.length * Number(n));
-        if (seq && isStr(seq)) return (isMarkup(seq) ? markupOf : V.str)(seq.value.repeat(Math.max(0, n))); // a Markup's is a Markup
-        if (seq && isList(seq)) checkItems(seq.value.length * Number(n));
-        if (seq && isList(seq)) return (seq.type === 'TupleValue' ? V.tuple : V.list)(Array.from({ length: Math.max(0, n) }, () => seq.value).flat());
-        break;
+        if (!seq) break;
+        if (listKind(seq) !== undefined) throw new Error(`unsupported operand type(s) for *: '${pyType(a)}' and '${pyType(b)}'`); // nor *
+        const times = repeatCount(n);
+        if (isStr(seq)) checkRoom(seq.value.length * times);
+        if (isStr(seq)) return (isMarkup(seq) ? markupOf : V.str)(seq.value.repeat(times)); // a Markup's is a Markup
+        checkItems(seq.value.length * times);
+        // an empty list repeated is empty however many times ([] * 10**8 is [] at once in Python): no copies built
+        return (seq.type === 'TupleValue' ? V.tuple : V.list)(seq.value.length === 0 ? [] : Array.from({ length: times }, () => seq.value).flat());
       }
       case '<': case '<=': case '>': case '>=':
         // two strs, or two lists (tuples) item by item, as Python orders them (the library has no order of lists)
@@ -467,4 +469,14 @@ export class PythonInterpreter extends Base implements FilterHost {
     const node = { type: 'TestExpression', operand: evaluated(v), negate: false, test: { value: name } };
     return super.evaluateTestExpression(node, env).value === true;
   }
+}
+
+/**
+ * How many copies `seq * n` makes (none for n ≤ 0), as Python's sequence repetition takes n: one past a Py_ssize_t
+ * (±2**63) is an OverflowError, an empty text or list's too ('' * 10**20 fails, '' * 10**18 is '').
+ */
+function repeatCount(n: number | bigint): number {
+  const big = BigInt(n);
+  if (big > 2n ** 63n - 1n || big < -(2n ** 63n)) throw new Error("cannot fit 'int' into an index-sized integer");
+  return Math.max(0, Number(big));
 }

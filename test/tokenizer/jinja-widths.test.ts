@@ -54,3 +54,11 @@ test('a list repeated past the output bound is refused before it is built, namin
   }
   assert.equal(outcome("{{ ([1, 2] * 1000) | length }}|{{ (3 * (1,)) }}|{{ [1] * -2 }}"), 'text: 2000|(1, 1, 1)|[]');
 });
+
+test('an empty list or text repeated any number of times is empty, built at once; past a Py_ssize_t, Python\'s OverflowError', () => {
+  // [] * 10**8 built 10**8 empty copies first (the render's whole time, 800 MB); '' * 10**20 rendered '' where Python fails
+  assert.equal(outcome('{{ ([] * 100000000) | length }}|{{ (() * 100000000) | length }}|{{ ([] * 9223372036854775807) | length }}|{{ (\'\' * 9223372036854775807) | length }}'), 'text: 0|0|0|0');
+  for (const t of ["{{ '' * 100000000000000000000 }}", '{{ [] * 9223372036854775808 }}', "{{ 'a' * -100000000000000000000 }}"]) {
+    assert.equal(outcome(t), "failed: cannot fit 'int' into an index-sized integer", t);
+  }
+});
