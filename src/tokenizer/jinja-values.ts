@@ -253,8 +253,8 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
     throw new Error(`Object of type ${pyType(v)} is not JSON serializable`);
   }
   if (parts.length === 0) return open + close;
-  // an item's indentation, checked before it is built (an empty container has none: `[[]]` holds one level's)
-  if (o.indent !== null) checkRoom(o.indent.length * (depth + 1));
+  // the items' indentation, one per item, checked before it is built (an empty container has none: `[[]]` holds one level's)
+  if (o.indent !== null) checkRoom(o.indent.length * (depth + 1) * parts.length);
   const inner = o.indent === null ? '' : '\n' + o.indent.repeat(depth + 1);
   const outer = o.indent === null ? '' : '\n' + o.indent.repeat(depth);
   return open + inner + parts.join(itemSep + inner) + outer + close;

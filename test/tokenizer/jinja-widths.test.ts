@@ -30,6 +30,7 @@ const CASES = [
   `{{ (('a\\n' * 1000) | indent(${WIDE / 1024})) | length }}`,
   `{{ ([[1]] | tojson(indent=${WIDE})) | length }}`,
   `{{ ([[[1]]] | tojson(indent=${WIDE / 2})) | length }}`,
+  `{{ ((range(1000) | list) | tojson(indent=${WIDE / 1024})) | length }}`,
   `{{ ('ab' * ${WIDE}) | length }}`,
 ];
 
