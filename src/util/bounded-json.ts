@@ -13,7 +13,8 @@ export const SHOWN_JSON_CHARS = 160;
 export function boundedJsonText(v: unknown, max = SHOWN_JSON_CHARS): string {
   const whole = jsonValueText(v);
   if (whole.length <= max) return whole;
-  if (!Array.isArray(v)) return `${whole.slice(0, max)}… (${whole.length} characters)`;
+  // never half a surrogate pair at the cut
+  if (!Array.isArray(v)) return `${whole.slice(0, /[\uD800-\uDBFF]/.test(whole[max - 1]!) ? max - 1 : max)}… (${whole.length} characters)`;
   const shown: string[] = [];
   let used = 1;
   for (const item of v) {

@@ -20,3 +20,10 @@ test('a list of one item too long alone shows that item cut, and no more items t
   // its bad item named as before
   assert.match(boundedListText([inner], () => false), /^\[\[0,1,2,.*,…\] \(300 items\)\], whose item 0 is \[0,1,2,.*,…\] \(300 items\)$/);
 });
+
+test('boundedJsonText never cuts a surrogate pair in half', () => {
+  // the cut fell between the two halves of an emoji: a lone surrogate in the message
+  const text = boundedJsonText('a'.repeat(158) + '😀'.repeat(10), 160);
+  assert.equal(text.slice(0, 160), `"${'a'.repeat(158)}…`);
+  assert.doesNotMatch(text, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+});
