@@ -56,7 +56,7 @@ export function withoutNoEffectValues(config: Record<string, unknown>): { config
     noEffect.push(`${key}' id${dropped.length > 1 ? 's' : ''} ${boundedItemsText(dropped)}`);
     const neg = dropped.some(negative), frac = dropped.some((id) => !negative(id));
     why.add(namesNoToken(neg && frac ? 'negative or fractional' : neg ? 'negative' : 'fractional'));
-    out[key] = ids.filter((id) => !dropped.includes(id));
+    out[key] = ids.filter((id) => !namesNone(id)); // not dropped.includes: quadratic (10^5 ids: 4 s)
   }
   return { config: noEffect.length > 0 ? out : config, noEffect, why: [...why] };
 }
