@@ -26,12 +26,12 @@ export interface AdapterCardOptions {
    */
   scorePadId: number | null;
   /**
-   * The torch dtype the loading code loads the base in (default: none passed). saveAdapter passes float32 at every
-   * precision: transformers 5 loads a base in its config.json's dtype by default (bfloat16 for Mistral 7B) and computes
+   * The torch dtype the loading code loads the base in (default: none passed; float32 alone, as the code's comment
+   * says: the base computed as we compute it). saveAdapter passes float32 at every precision: transformers 5 loads a base in its config.json's dtype by default (bfloat16 for Mistral 7B) and computes
    * in it, ~1e-2 from our logits; of a bf16 run (weights stored in bf16, products in f32) HF's float32 model gives
    * classify's fp32 outputs and is nearer its bf16 ones than HF's bfloat16 model is (probabilities 4e-4 vs 6e-4 off).
    */
-  dtype?: 'float32' | 'bfloat16';
+  dtype?: 'float32';
 }
 
 /** The tag of the cards adapterCard writes, in their front matter's tags. */

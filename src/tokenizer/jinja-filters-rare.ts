@@ -75,7 +75,6 @@ function pprintOrder(v: Value): Value {
   return v;
 }
 
-
 export const RARE_FILTERS: Record<string, Filter> = {
   truncate(v, a) {
     // do_truncate: kept when within length + leeway (5, jinja2's default policy); else cut to length - len(end),
