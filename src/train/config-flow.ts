@@ -1,6 +1,7 @@
 // A slip in a config's brackets ({r: 8, alpha: 16 left open, a } too many, a comma left out, a Python tuple's
-// parentheses), said in our words at the bracket's file:line:column with the text to write: the parser's own words
-// ("Flow map in block collection must be sufficiently indented and end with a }", at the next line) named neither.
+// parentheses) or quotes (one never closed), said in our words at the bracket's or quote's file:line:column with the text
+// to write: the parser's own words ("Flow map in block collection must be sufficiently indented and end with a }", at the
+// next line; "Missing closing \"quote", at the end of the file) named neither.
 import YAML from 'yaml';
 
 /** A bracket slip the parser's error `code` (yaml's YAMLParseError.code) at `offset` of the config `text` shows: where it is and what to write; else null. */
@@ -34,6 +35,32 @@ export function bracketSlip(text: string, code: string, offset: number): { offse
     const inner = paren[1]!.trim();
     const written = /(^|,)\s*[^\s,:]+:\s/.test(`${inner} `) ? `{${inner}}` : `[${inner}]`;
     return { offset: text.lastIndexOf('\n', offset - 1) + 1 + lineAt(text, offset).indexOf('('), what: `YAML has no parentheses for a mapping or a list: write ${written}` };
+  }
+  return null;
+}
+
+/**
+ * A quote the parser's error `code` says is never closed (`model: "runs/x`, which YAML reads on to the end of the file
+ * for its closing quote): where it opens and what to write; else null. The quotes are the parser's lexer's: one in a
+ * comment, a block scalar or a plain value (`it's`) is text.
+ */
+export function quoteSlip(text: string, code: string): { offset: number; what: string } | null {
+  if (code !== 'MISSING_CHAR') return null;
+  let offset = 0;
+  for (const token of new YAML.Lexer().lex(text)) {
+    const type = YAML.CST.tokenType(token);
+    if (type === 'double-quoted-scalar' || type === 'single-quoted-scalar') {
+      const q = token[0]!;
+      // closed: the quote ends the token (an escaped \" or a doubled '' inside it is text, read by the lexer)
+      const closed = token.length > 1 && token.endsWith(q) && (q === "'" || !/(^|[^\\])(\\\\)*\\"$/.test(token.slice(1)));
+      if (!closed) {
+        const line = lineAt(text, offset).trimEnd(), column = offset - (text.lastIndexOf('\n', offset - 1) + 1);
+        // the line with the quote closed at its end, where no bracket after the quote wants closing before it
+        const fix = /[\]}]/.test(line.slice(column)) ? '' : `, ${line.trim()}${q}`;
+        return { offset, what: `a ${q} left open (YAML reads on past the line, to the end of the file, for its closing ${q}): close it on its line${fix}` };
+      }
+    }
+    if (token !== YAML.CST.DOCUMENT && token !== YAML.CST.SCALAR && token !== YAML.CST.FLOW_END) offset += token.length;
   }
   return null;
 }

@@ -6,7 +6,7 @@ import { shellPath } from '../util/shell-quote.ts';
 import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { cutShortText } from '../util/utf8-defects.ts';
-import { bracketSlip } from './config-flow.ts';
+import { bracketSlip, quoteSlip } from './config-flow.ts';
 import { INDENT_ERROR_CODES, indentSlip } from './config-indent.ts';
 import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, parsePlainDocument, silentlyChanged, spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
 
@@ -100,6 +100,9 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
     // a bracket left open or one too many, a comma left out inside { }, a Python tuple's ( ): what to write
     const bracket = code !== undefined && offset !== undefined ? bracketSlip(text, code, offset) : null;
     if (bracket !== null) throw new UserError(bracket.what, `${file}:${lineColumn(text, bracket.offset)}`);
+    // a quote never closed: named where it opens, not at the end of the file where the parser gives up
+    const quote = code !== undefined ? quoteSlip(text, code) : null;
+    if (quote !== null) throw new UserError(quote.what, `${file}:${lineColumn(text, quote.offset)}`);
     const slip = pos !== undefined && code !== undefined && INDENT_ERROR_CODES.has(code) ? indentSlip(lines.slice(0, end).map((l) => l.text), pos.line) : null;
     if (slip !== null) throw new UserError(slip.what, `${file}:${slip.line}:${slip.col}`);
     const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')

@@ -30,7 +30,8 @@ test('a carriage return alone ends a line (classic Mac line ends), as YAML says'
 });
 
 test('invalid YAML is one line: file:line:column and the parser\'s first line', () => {
-  const f = file('model: m\ndata: {train: t}\nlora:\n  r: "4\n  alpha: 8\n');
+  // (a quote left open, this test's slip before, is named in our words: below)
+  const f = file('model: m\ndata: {train: t}\nlora:\n  r: @4\n  alpha: 8\n');
   assert.throws(() => loadTrainConfig(f), (e: Error) => {
     assert.doesNotMatch(e.message, /\n/);
     assert.match(e.message, new RegExp(`^${literal(f)}:\\d+:\\d+: invalid YAML: \\S.*[^:]$`));
@@ -82,6 +83,20 @@ test('a bracket left open, one too many or of the other kind, a comma left out i
   slip('lora: (r: 8, alpha: 16)\n', '3:7', 'YAML has no parentheses for a mapping or a list: write {r: 8, alpha: 16}');
   // a bracket in quotes is text; a mapping over two lines, indented, is YAML's
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: "a[1.jsonl"}\nlora: {r: 8,\n  alpha: 4}\n')).lora.alpha, 4);
+});
+
+test('a quote never closed is named where it opens, with the line closed, not at the end of the file', () => {
+  const slip = slipsAfter('model: m\ndata: {train: t}\n');
+  const open = (q: string): string => `a ${q} left open (YAML reads on past the line, to the end of the file, for its closing ${q}): close it on its line`;
+  // before: "c.yaml:6:1: invalid YAML: Missing closing \"quote" (the file's end, three lines below)
+  slip('output_dir: "runs/x\nseed: 1\nmax_steps: 2\n', '3:13', `${open('"')}, output_dir: "runs/x"`);
+  slip("seed: 1\nname: 'it''s\nmax_steps: 2\n", '4:7', `${open("'")}, name: 'it''s'`);
+  slip('name: "a\\"\nseed: 1\n', '3:7', `${open('"')}, name: "a\\""`);
+  // a bracket after the quote would be closed in the wrong place: no line to write
+  slip('lora:\n  target_modules: ["q_proj, v_proj]\nseed: 1\n', '4:20', open('"'));
+  // a quoted value over two lines, closed, and a quote in a plain value or a comment, are YAML's
+  const cfg = loadTrainConfig(file("model: m\ndata: {train: t}\noutput_dir: \"runs/\n  x\"  # it's\nseed: 2\n"));
+  assert.deepEqual([cfg.output_dir.endsWith('runs/ x'), cfg.seed], [true, 2]);
 });
 
 test('a bracket in a block scalar, a plain value or a comment is text: a slip after it is named, not the bracket', () => {
