@@ -99,7 +99,7 @@ function checkNewOutFile(out: string): void {
   // lstat: a symbolic link there, even one to nothing, is the user's too
   if (withIo(out, 'write', () => fs.lstatSync(out, { throwIfNoEntry: false })) !== undefined) {
     removeDeadTemps(out); // a second name of it, if the classify that wrote it was killed before removing that
-    throw new UserError('the output file exists (classify writes a new file)', out);
+    throw new UserError('the output file exists (classify writes a new file): remove it, or give --out another name', out);
   }
   const folder = path.dirname(path.resolve(out));
   if (!withIo(out, 'write', () => fs.statSync(folder, { throwIfNoEntry: false }))?.isDirectory()) {

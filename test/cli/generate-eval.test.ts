@@ -239,7 +239,8 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   fs.linkSync(out, secondName);
   const again = await cli('classify', '--run', run, '--data', lines, '--out', out);
   assert.equal(again.status, 2);
-  assert.match(again.stderr, /the output file exists/);
+  // the way out said too (was "the output file exists (classify writes a new file)" alone)
+  assert.equal(again.stderr.split('\n').filter((l) => l.startsWith('error')).join('\n'), `error: ${out}: the output file exists (classify writes a new file): remove it, or give --out another name`);
   assert.equal(fs.existsSync(secondName), false);
   // a symbolic link of the user's at --out, even one to nothing, is a file that exists: kept, not replaced by the output
   const link = path.join(dir, 'link-preds.jsonl');
