@@ -79,7 +79,7 @@ function generateFrom({ f, given, seed, precision, device }: GenerateArgs, targe
       warn(`${file.file}: ${settings.unsampledFromFile.join(', ')}: not applied, as in HF's generate(): the file does not say do_sample true, ` +
         'so generation is greedy; give --temperature > 0 to sample with them');
     }
-    if (file.noEffect !== undefined) warn(`${file.file}: ${file.noEffect.join(', ')}: not applied, as in HF's generate() (${file.noEffectWhy!.join('; ')})`);
+    if (file.noEffect !== undefined) warn(`${file.file}: ${file.noEffect.join(', ')}: not applied, as in HF's generate()`);
     if (settings.unsupported.length > 0) warn(`${file.file}: ${settings.unsupported.join(', ')}: not applied (HF's generate() would; this one has no such setting)`);
     if (settings.fromFile.length > 0) info(`generate: from ${file.file}: ${settings.fromFile.join(', ')} (flags override)`);
     weightsRead();

@@ -61,8 +61,6 @@ export interface GenerationConfigFile {
   unsupported: string[];
   /** Values HF's generate() takes and applies to nothing ("no_repeat_ngram_size -1", "suppress_tokens' id -1"), taken as off: to be said. */
   noEffect?: string[];
-  /** Why those values apply to nothing, each reason once, only those that hold for them ("≤ 0 is off"). */
-  noEffectWhy?: string[];
   /** Keys whose number is of the kind transformers refuses (2 where it wants a float), with why: refused where applied (generationSettings). */
   wrongKinds?: Partial<Record<KindCheckedKey, string>>;
   /**
@@ -151,7 +149,7 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   if (!read) return { file: null, eosIds: [], unsupported: [] };
   const { file, spelledIn } = read;
   // a negative no_repeat_ngram_size, min_length or suppressed id: taken as off, as HF's generate() takes it (generation-no-effect.ts)
-  const { config, noEffect, why } = withoutNoEffectValues(read.config);
+  const { config, noEffect } = withoutNoEffectValues(read.config);
   const outOfRange: NonNullable<GenerationConfigFile['unsampledOutOfRange']> = {};
   const value = <K extends keyof typeof GENERATION_KEY_CHECKS>(key: K): unknown => {
     const v = config[key];
@@ -178,7 +176,7 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   }).map(([key]) => `${key} ${boundedJsonText(config[key])}`); // force_words_ids of 10^5 lists: cut, not echoed whole
   const out: GenerationConfigFile = { file, eosIds: eosOf(config, file), unsupported };
   if (Array.isArray(config.eos_token_id) && config.eos_token_id.length === 0) out.eosEmptyList = true;
-  if (noEffect.length > 0) [out.noEffect, out.noEffectWhy] = [noEffect, why];
+  if (noEffect.length > 0) out.noEffect = noEffect;
   const doSample = value('do_sample'), temperature = value('temperature'), topK = value('top_k'), topP = value('top_p');
   const penalty = value('repetition_penalty'), maxNew = value('max_new_tokens'), maxLength = value('max_length');
   if (doSample !== undefined) out.doSample = doSample as boolean;

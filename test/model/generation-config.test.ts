@@ -293,5 +293,5 @@ test('a long id list in generation_config.json is shown cut, in the note of what
   fs.writeFileSync(file, JSON.stringify({ force_words_ids: lists }));
   assert.match(readGenerationConfig(dir).unsupported.join('\n'), /^force_words_ids \[\[100,5\],\[101,5\],.*,…\] \(100000 items\)$/);
   fs.writeFileSync(file, JSON.stringify({ suppress_tokens: Array.from({ length: 100, }, (_, i) => -1 - i) }));
-  assert.deepEqual(readGenerationConfig(dir).noEffect, ["suppress_tokens' ids -1, -2, -3, -4, -5, -6, -7, -8 and 92 more"]);
+  assert.deepEqual(readGenerationConfig(dir).noEffect, ["suppress_tokens' ids -1, -2, -3, -4, -5, -6, -7, -8 and 92 more (name no token)"]);
 });

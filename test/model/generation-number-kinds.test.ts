@@ -126,7 +126,10 @@ test('generation_config.json values HF takes with no effect (no_repeat_ngram_siz
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'generation_config.json'), '{"suppress_tokens": [-1, 5, -2]}');
   const file = readGenerationConfig(dir);
-  assert.deepEqual([file.suppressTokens, file.noEffect], [[5], ["suppress_tokens' ids -1, -2"]]);
+  assert.deepEqual([file.suppressTokens, file.noEffect], [[5], ["suppress_tokens' ids -1, -2 (name no token)"]]);
+  // each said with its own reason (the warning gave all three reasons after any one of them)
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), '{"suppress_tokens": [1.5], "no_repeat_ngram_size": -1, "min_new_tokens": 2.5}');
+  assert.deepEqual(readGenerationConfig(dir).noEffect, ['no_repeat_ngram_size -1 (≤ 0 is off)', 'min_new_tokens 2.5 (no eos_token_id: no EOS to hold back)', "suppress_tokens' id 1.5 (names no token)"]);
   // an id past int64 is no id HF takes: its generate() raises "ValueError: Overflow when unpacking long long" (transformers
   // 5.17, the tiny model); refused as read, as before fractional ids were taken
   for (const big of ['100000000000000000000', '-100000000000000000000']) {
@@ -135,10 +138,7 @@ test('generation_config.json values HF takes with no effect (no_repeat_ngram_siz
   }
 });
 
-// A greedy file's out-of-range top_k -3 (or top_p 0.5) with --top-k 5 given: the flag is what is in effect, and the
-// CLI warns of it ("--top-k chooses among tokens only when sampling"); the file's value was warned of too, as not
-// applied, as though it were what generation would use once sampled.
-test('generate\'s warning of values taken with no effect says only the reasons that hold for those named (was: every reason, whichever applied)', async () => {
+test('generate\'s warning of values taken with no effect says each value\'s own reason (was: every reason, whichever applied)', async () => {
   const model = await makeTokenizerModel(path.join(tempDir('mt-gen-noeffect-cli-'), 'model'));
   const gen = path.join(model, 'generation_config.json');
   const warned = async (keys: string): Promise<string | undefined> => {
@@ -147,13 +147,16 @@ test('generate\'s warning of values taken with no effect says only the reasons t
     assert.equal(r.code, 0, r.err);
     return r.err.split('\n').find((l) => l.includes('not applied, as in HF'));
   };
-  const said = (values: string, why: string): string => `warning: ${gen}: ${values}: not applied, as in HF's generate() (${why})`;
-  assert.equal(await warned('{"eos_token_id": 2, "no_repeat_ngram_size": -1}'), said('no_repeat_ngram_size -1', '≤ 0 is off'));
-  assert.equal(await warned('{"eos_token_id": 2, "suppress_tokens": [1.5]}'), said("suppress_tokens' id 1.5", 'a fractional id names no token'));
+  const said = (values: string): string => `warning: ${gen}: ${values}: not applied, as in HF's generate()`;
+  assert.equal(await warned('{"eos_token_id": 2, "no_repeat_ngram_size": -1}'), said('no_repeat_ngram_size -1 (≤ 0 is off)'));
+  assert.equal(await warned('{"eos_token_id": 2, "suppress_tokens": [1.5]}'), said("suppress_tokens' id 1.5 (names no token)"));
   assert.equal(await warned('{"min_new_tokens": 1.5, "begin_suppress_tokens": [-1]}'),
-    said("min_new_tokens 1.5 (no eos_token_id), begin_suppress_tokens' id -1", 'with no eos_token_id no EOS is held back; a negative id names no token'));
+    said("min_new_tokens 1.5 (no eos_token_id: no EOS to hold back), begin_suppress_tokens' id -1 (names no token)"));
 });
 
+// A greedy file's out-of-range top_k -3 (or top_p 0.5) with --top-k 5 given: the flag is what is in effect, and the
+// CLI warns of it ("--top-k chooses among tokens only when sampling"); the file's value was warned of too, as not
+// applied, as though it were what generation would use once sampled.
 test('a greedy file\'s sampling setting that a given option overrides is not listed as not applied', () => {
   const dir = tempDir('mt-gen-unsampled-given-');
   fs.writeFileSync(path.join(dir, 'generation_config.json'), '{"top_k": -3, "top_p": 0.5, "min_p": 0.2}');
