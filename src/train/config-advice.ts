@@ -156,6 +156,8 @@ export function valueHint(key: string, value: unknown, written?: string, byFlag 
     if (schema instanceof z.ZodNumber && /^[-+]?0b[01]+$/.test(value)) return ` (write ${(value.startsWith('-') ? -1 : 1) * parseInt(value.replace(/^[-+]?0b/, ''), 2)}: YAML 1.2 reads ${JSON.stringify(value)} as a string, where YAML 1.1 read binary)`;
     // digit separators (4_096, as YAML 1.1 and Python take it; 4,096 as prose writes it): a string to YAML 1.2
     if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$|^\d{1,3}(,\d{3})+$/.test(value)) return ` (write ${value.replace(/[_,]/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
+    // a decimal comma (0,5 as much of Europe writes 0.5): a string to YAML
+    if (schema instanceof z.ZodNumber && /^[-+]?\d+,\d+([eE][-+]?\d+)?$/.test(value)) return ` (write ${value.replace(',', '.')}: YAML reads a number's decimal comma as text, so ${JSON.stringify(value)} is a string)`;
     // items between commas, else between spaces (a shell's list): `[neg pos]` would be the one item "neg pos"
     // (a Python tuple, "(0.9, 0.999)", or a list in quotes, "[neg, pos]": the items inside the brackets)
     if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) {

@@ -73,6 +73,9 @@ test('the value refused is quoted as it was written, not as the number YAML made
   assert.equal(refusal('optimizer: {lr: .inf}'), "c.yaml:3:13: optimizer.lr: must be a number (got .inf) (YAML's .inf is no value for it: write a finite number)");
   // digit groups with commas are a string to YAML, as with underscores
   assert.equal(refusal('max_seq_len: 4,096'), 'c.yaml:3:1: max_seq_len: must be a number (got the string "4,096") (write 4096: YAML reads "4,096" as a string)');
+  // a decimal comma: the decimal point to write (was "must be a number (got the string \"0,5\")" alone)
+  assert.equal(refusal('grad_clip: 0,5'), 'c.yaml:3:1: grad_clip: must be a number (got the string "0,5") (write 0.5: YAML reads a number\'s decimal comma as text, so "0,5" is a string)');
+  assert.equal(refusal('optimizer:\n  lr: 2,0e-4'), 'c.yaml:4:3: optimizer.lr: must be a number (got the string "2,0e-4") (write 2.0e-4: YAML reads a number\'s decimal comma as text, so "2,0e-4" is a string)');
   // strings and what is not a number or boolean are said as before
   assert.equal(refusal('grad_accum: "4"'), 'c.yaml:3:1: grad_accum: must be a number (got the string "4") (write it without quotes: YAML reads "4" as a string)');
 });
