@@ -79,9 +79,10 @@ function positionalHint(positional: string, argv: readonly string[], options: Op
   const before = at >= 2 ? argv[at - 2]! : '', last = at >= 1 ? argv[at - 1]! : '';
   // `--prompt What is …` or `--prompt=What is …`
   const textFlag = TEXT_FLAGS.find((f) => has(f) && ((before === `--${f}` && !last.startsWith('-')) || last.startsWith(`--${f}=`)));
+  // the words from `at` up to the next flag: an unquoted text's rest
+  let end = at;
+  while (end < argv.length && !argv[end]!.startsWith('-')) end++;
   if (textFlag !== undefined) {
-    let end = at;
-    while (end < argv.length && !argv[end]!.startsWith('-')) end++;
     const words = [last.startsWith(`--${textFlag}=`) ? last.slice(textFlag.length + 3) : last, ...argv.slice(at, end)];
     return `; a value with spaces is quoted as one argument: --${textFlag} "${words.join(' ')}"`;
   }
@@ -94,7 +95,8 @@ function positionalHint(positional: string, argv: readonly string[], options: Op
     if (has('run') && !given('run') && (stat !== undefined || unnamed)) return `; a run folder is given as --run ${shellPath(positional)}`;
     if (stat === undefined) {
       const text = TEXT_FLAGS.find((f) => has(f) && !given(f));
-      if (text !== undefined) return `; a ${text} is given as --${text} "${positional}"`;
+      // `generate --run runs/x hello world`: every word of it, quoted as one (was --prompt "hello")
+      if (text !== undefined) return `; a ${text} is given as --${text} "${argv.slice(at, Math.max(end, at + 1)).join(' ')}"`;
       if (has('out') && !given('out')) return `; the output is given as --out ${shellPath(positional)}`;
     }
   }

@@ -53,6 +53,11 @@ test('a positional argument is hinted as what it likely is: an unquoted prompt, 
     'unexpected argument "out-folder": export takes no positional arguments; the output is given as --out out-folder (see mistral-tune export --help)');
   assert.equal(message('classify', ['--run', dir, 'France'], { run: { type: 'string' as const }, text: { type: 'string' as const } }),
     'unexpected argument "France": classify takes no positional arguments; a text is given as --text "France" (see mistral-tune classify --help)');
+  // an unquoted text of several words, no text flag given: all its words, quoted (was --text "Kenya", --prompt "hello")
+  assert.equal(message('classify', ['--run', dir, 'Kenya', 'is', 'big', '--json'], { run: { type: 'string' as const }, text: { type: 'string' as const }, json: { type: 'boolean' as const } }),
+    'unexpected argument "Kenya": classify takes no positional arguments; a text is given as --text "Kenya is big" (see mistral-tune classify --help)');
+  assert.equal(message('generate', ['--run', 'runs/x', 'hello', 'world'], gen),
+    'unexpected argument "hello": generate takes no positional arguments; a prompt is given as --prompt "hello world" (see mistral-tune generate --help)');
   fs.rmSync(dir, { recursive: true });
 });
 
