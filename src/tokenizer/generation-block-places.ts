@@ -2,9 +2,10 @@
 // Its AssistantTracker counts a block from the length of what the template has written (jinja2 has yielded) when the
 // block runs. The output of a macro call, a {% call %}, a {% filter %} or a {% set %}…{% endset %} body is written only
 // once it ends, wherever the template puts it: the marks follow a block in a macro only where the macro's output is
-// written where it is called, as the whole of a {{ … }} outside any such body (or with `| trim`, `if … else …`; by its
-// name or a {% set f = turn %}'s) — not a macro called by another (passed to it too), by {% call %}, stored with
-// {% set %} and written later, or joined to other text ({{ '<A>' ~ turn(m) }}), nor a block inside one of those bodies:
+// written where it is called, as the whole of a {{ … }} outside any such body (or with `| trim`, `| safe`, `| string`,
+// parentheses, `if … else …`; by its name or a {% set f = turn %}'s) — not a macro called by another (passed to it
+// too), by {% call %}, stored with {% set %} and written later, or joined to other text ({{ '<A>' ~ turn(m) }}), nor a
+// block inside one of those bodies:
 // there the blocks are counted from where the template ran the call, which the marks do not see, and are not followed
 // (train_on assistant is refused, as docs/data.md says). Only code is read: a `{% macro %}` in a comment or raw block,
 // a `turn(` in the text around tags or in a string literal is none.
@@ -20,9 +21,25 @@ const MACRO = new RegExp(String.raw`{%-?\s*macro\s+(\w+)${TAG_INSIDE}-?%}([\s\S]
 const BUFFERING = new RegExp(String.raw`{%-?\s*(end)?(call|filter|set)\b(${TAG_INSIDE})-?%}`, 'g');
 
 // what may follow a macro's call in its {{ … }} with the output still written whole where it is called, as the
-// tracker counts it: a `| trim` (the marks keep its ends from being trimmed: where it trims some, the chat's text with
-// the marks left out is not the chat's, and generationSpans gives null) and an ` if … else …` that writes the call or not
-const WRITTEN_WHOLE = new RegExp(String.raw`^\s*(?:\|\s*trim\s*(?:\(\s*\)\s*)?)?(?:if\b(?:${STRING}|[^'"{}])*)?-?}}`);
+// tracker counts it: the filters that give its text back unchanged — `| safe`, `| string` (transformers 5.17 marks the
+// same characters as without them) and `| trim` (the marks keep its ends from being trimmed: where it trims some, the
+// chat's text with the marks left out is not the chat's, and generationSpans gives null) —, the parentheses opened
+// before the call closed, and an ` if … else …` that writes the call or not. Not `| upper` (ß → SS), `| e`, …: they
+// change the text
+const SAME_TEXT_FILTER = /^\s*\|\s*(?:trim|safe|string)\b\s*(?:\(\s*\)\s*)?/;
+const CLOSE_PAREN = /^\s*\)/;
+const IF_ELSE_END = new RegExp(String.raw`^\s*(?:if\b(?:${STRING}|[^'"{}])*)?-?}}`);
+
+/** True where `after`, the text after a macro call's ")" whose {{ opened `parens` parentheses before it, writes its output whole. */
+function writtenWhole(after: string, parens: number): boolean {
+  let rest = after;
+  let open = parens;
+  for (let step = SAME_TEXT_FILTER.exec(rest) ?? CLOSE_PAREN.exec(rest); step !== null; step = SAME_TEXT_FILTER.exec(rest) ?? CLOSE_PAREN.exec(rest)) {
+    if (!step[0].includes('|') && --open < 0) return false;
+    rest = rest.slice(step[0].length);
+  }
+  return open === 0 && IF_ELSE_END.test(rest);
+}
 
 /**
  * The most (characters that start a scan) × characters that blocksFollowable scans: each "{" (a macro, a tag, a
@@ -68,9 +85,10 @@ export function unfollowedBlock(template: string): string | null {
     for (const call of text.matchAll(new RegExp(String.raw`(?<![\w.])(?:${names.join('|')})\s*\(`, 'g'))) {
       if (call.index > macro.at && call.index < headerEnd) continue; // its own header
       const close = closingParen(text, call.index + call[0].length);
-      if (inside(call.index) || close < 0 || !/{{-?\s*$/.test(text.slice(0, call.index)) || !WRITTEN_WHOLE.test(text.slice(close + 1))) {
+      const opened = /{{-?\s*((?:\(\s*)*)$/.exec(text.slice(0, call.index));
+      if (inside(call.index) || close < 0 || opened === null || !writtenWhole(text.slice(close + 1), opened[1]!.split('(').length - 1)) {
         return `a call of macro ${macro.name}, which holds a {% generation %} block, not written whole where it is called (line ${line(call.index)}: `
-          + 'inside another macro, a {% call %}, {% filter %} or {% set %} body or a comment, or joined to other text or passed through a filter)';
+          + 'inside another macro, a {% call %}, {% filter %} or {% set %} body or a comment, or joined to other text or passed through a filter that may change it)';
       }
     }
   }
