@@ -2,6 +2,7 @@
 // template's {% generation %} blocks where it has them (generation-turns.ts), else the tokens each turn adds to the chat
 // rendered up to it.
 import { UserError } from '../util/errors.ts';
+import { FOLLOWABLE_BLOCKS_WAY_OUT } from '../tokenizer/generation-block-places.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { changedSpan, commonPrefix } from './changed-span.ts';
 import { renderChat, templateMessages, type ChatGiven } from './chat-render.ts';
@@ -24,7 +25,7 @@ export function turnSpans(messages: readonly ChatTurn[], turns: readonly number[
     // the marks' text is not the chat's here: the turns found without the blocks would be another mask than TRL's
     throw new UserError('the chat template\'s {% generation %} blocks cannot be followed in this chat as transformers marks them: the chat rendered with '
       + 'their marks left out is not the chat (a `| trim` that cuts some of a block\'s macro output, or a message holding one of U+FDD0–U+FDD3); '
-      + 'write the macro call as a whole {{ turn(m) }}, or train with train_on: all');
+      + FOLLOWABLE_BLOCKS_WAY_OUT);
   }
   const found = blockTokens(blockSpans, messages, rendered, ids, tok);
   if (found?.kind === 'turns') return { spans: turns.map((i) => found.turns.get(i)!), blocks: 'turns' };

@@ -25,7 +25,7 @@ import { pythonRange } from './jinja-globals.ts';
 import { TemplateLimit, withRoom } from './jinja-room.ts';
 import { parseJinja } from './jinja-test-arguments.ts';
 import { generationSpans, hasGenerationBlocks, markGenerationBlocks, textOnlyGenerationMarker } from './generation-blocks.ts';
-import { followWorkProblem, unfollowedBlock } from './generation-block-places.ts';
+import { FOLLOWABLE_BLOCKS_WAY_OUT, followWorkProblem, unfollowedBlock } from './generation-block-places.ts';
 import { inputValue, type Value } from './jinja-values.ts';
 import { LITERAL_NAMES } from './template-kwargs.ts';
 import { pythonJson } from '../data/python-numbers.ts';
@@ -272,8 +272,7 @@ export class ChatTemplate {
   get generationMarkerProblem(): string | null {
     if (this.unfollowed !== null) {
       return `${this.ctx.source}: the chat template's {% generation %} blocks cannot be followed as transformers marks them — ${this.unfollowed}: `
-        + 'TRL would train the characters counted from where that output was written, not the turns; write the macro\'s call as the whole of a {{ turn(m) }} '
-        + '(or the block outside macros, filters and {% call %}), or train with train_on: all';
+        + `TRL would train the characters counted from where that output was written, not the turns; ${FOLLOWABLE_BLOCKS_WAY_OUT}`;
     }
     if (this.textOnlyMarker === null) return null;
     return `${this.ctx.source}: the chat template's {% generation %} (line ${this.textOnlyMarker}) is inside a comment or a string literal and marks no block; `

@@ -42,7 +42,15 @@ function writtenWhole(after: string, parens: number): boolean {
 }
 
 /**
- * The most (characters that start a scan) × characters that blocksFollowable scans: each "{" (a macro, a tag, a
+ * How a chat template whose {% generation %} blocks the marks cannot follow is made trainable as TRL trains it: the
+ * way out of both refusals (chat-template.ts generationMarkerProblem, data/turn-spans.ts).
+ */
+export const FOLLOWABLE_BLOCKS_WAY_OUT = 'write each {% generation %} block outside {% call %}, {% filter %} and {% set %} bodies, and each call of a macro '
+  + 'holding one as the whole of a {{ … }} ({{ turn(m) }}; `| safe`, `| string`, parentheses, `if … else …` and a `| trim` that cuts none '
+  + 'of its output may stand with it), or train with train_on: all';
+
+/**
+ * The most (characters that start a scan) × characters that unfollowedBlock scans: each "{" (a macro, a tag, a
  * {% set %} body), each "(" (a call) and each quote (a string) may be followed to the template's end where it is not
  * closed (in a comment too: `{# {% set {% set … #}`), so a template of thousands of them, which no real one comes near
  * (TRL's training templates, the largest 20 kB: under 0.04 of it; at it, under 1 s), would take minutes.
@@ -57,11 +65,6 @@ export function followWorkProblem(text: string): string | null {
   const n = (x: number) => x.toLocaleString('en-US');
   return `a chat template with {% generation %} blocks and ${n(starts)} "{", "(" and quotes in ${n(text.length)} characters: `
     + `its blocks are followed only where their number × characters is at most ${n(MAX_FOLLOW_WORK)}; shorten the template`;
-}
-
-/** True where every {% generation %} block of `text` stands where the marks find it as transformers counts it. */
-export function blocksFollowable(text: string): boolean {
-  return unfollowedBlock(text) === null;
 }
 
 /**

@@ -4,7 +4,6 @@
 // closes, and the marks give the blocks' character spans as transformers counts them, in the chat as rendered without
 // the marks (tokenize.ts trains their tokens).
 
-import { blocksFollowable } from './generation-block-places.ts';
 import { jinjaTags, type JinjaTag } from './jinja-tags.ts';
 
 const OPEN = '\uFDD0';
@@ -44,11 +43,11 @@ function markTag(left: string, mark: string, right: string): string {
  * The template with each generation tag writing its mark (OPEN, CLOSE), and the body of each macro holding one between
  * MACRO_OPEN and MACRO_CLOSE (a macro without a block is left as it is: its output may be a value the template tests). A mark's tag is a block tag — `{% if true %}` and `{% endif %}` keep the whitespace control of the tag
  * it stands beside, a leading `-` and lstrip_blocks before it, a trailing `-` and trim_blocks after it —, so the text
- * around the marks is what the template renders without them. Null where a block stands where the marks cannot tell
- * where transformers counts it from (generation-block-places.ts).
+ * around the marks is what the template renders without them. Only for a template whose blocks all stand where the
+ * marks tell where transformers counts them from (generation-block-places.ts unfollowedBlock null: the caller has
+ * checked it, so that the template is scanned once).
  */
-export function markGenerationBlocks(text: string): string | null {
-  if (!blocksFollowable(text)) return null;
+export function markGenerationBlocks(text: string): string {
   // each macro from its {% macro %} to its own {% endmacro %}, both real tags (one in a string literal or a comment is
   // text: `{{ '{% endmacro %}' }}` in a body ended it here, and the mark landed inside the string)
   const inserts: Array<{ at: number; cut: number; text: string }> = [];
