@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crossEntropy } from '../../src/backend/cpu/kernels/cross-entropy.ts';
-import { WasmKernels } from '../../src/backend/cpu/wasm/wasm-kernels.ts';
+import { WasmKernels, bandUnits } from '../../src/backend/cpu/wasm/wasm-kernels.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { relErr } from '../helpers.ts';
 
@@ -179,4 +179,15 @@ test('a GEMM whose operands outside WebAssembly memory outgrow it is refused nam
   } finally {
     [k.frameLimit, k.bandBytes] = saved;
   }
+});
+
+test('a banded kernel over 0 units with every operand in the arena runs one empty band (a band of 0 units never ended)', { skip: !wasm && 'WebAssembly SIMD unavailable' }, () => {
+  assert.equal(bandUnits(0, 0, 16, 2 ** 26), 1);
+  assert.equal(bandUnits(40, 0, 16, 2 ** 26), 40);
+  assert.equal(bandUnits(100_003, 16, 16, 65536), 4096);
+  const k = WasmKernels.load(3)!;
+  const [p, g, m, v] = [0, 1, 2, 3].map(() => k.allocF32(4)!.data.fill(1)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  k.adamw(p, g, m, v, null, 0, 0, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.5, step: 1 });
+  k.swigluForward(p, g, m, 0);
+  assert.deepEqual(Array.from(p), [1, 1, 1, 1]);
 });

@@ -276,7 +276,7 @@ export class WasmKernels {
   private inBands(n: number, align: number, ops: readonly Banded[], run: (lo: number, hi: number, at: number[]) => void,
     extra: (lo: number, hi: number) => Operand[] = () => []): void {
     const perUnit = ops.reduce((s, [a, , w]) => s + (this.arena.holds(a) ? 0 : w * a.BYTES_PER_ELEMENT), 0);
-    const band = perUnit === 0 ? n : Math.max(align, Math.floor(this.bandBytes / perUnit / align) * align);
+    const band = bandUnits(n, perUnit, align, this.bandBytes);
     for (let lo = 0; lo === 0 || lo < n; lo += band) {
       const hi = Math.min(n, lo + band);
       const cut = ops.map(([a, use, w]): Operand => [a.subarray(lo * w, hi * w), use]);
@@ -448,6 +448,14 @@ export class WasmKernels {
       losses[t] = z === 0 ? 0 : stats[3 * t]! + Math.log(z) - stats[3 * t + 2]!;
     }
   }
+}
+
+/**
+ * Units a band of inBands takes: all n when no operand is outside the arena (`perUnit`: their bytes a unit), else as many
+ * as `bandBytes` holds, a multiple of `align` (at least `align`). Never 0: n = 0 is one empty band, not an endless loop.
+ */
+export function bandUnits(n: number, perUnit: number, align: number, bandBytes: number): number {
+  return perUnit === 0 ? Math.max(1, n) : Math.max(align, Math.floor(bandBytes / perUnit / align) * align);
 }
 
 /** The spans (S, 2) that meet [lo, hi), clipped to it and counted from lo (adamw's spans of one band). */
