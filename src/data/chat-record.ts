@@ -6,7 +6,8 @@
 // them), a tool's result (role "tool", its tool_call_id), each call's results before the next assistant turn; a turn's
 // speaker "name" (OpenAI's field) is kept as given, as transformers hands the template a message's every key.
 import { chatRoleOf, isToolRole } from '../tokenizer/types.ts';
-import { jsonValueText, ownField } from '../util/json-file.ts';
+import { ownField } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 import { SHAREGPT_ROLES, textOfParts } from './layouts.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import type { DetectResult } from './detect-result.ts';
@@ -62,7 +63,7 @@ export function reasoningField(m: Record<string, unknown>): string | undefined {
 /** Why `role` (at `where`, e.g. messages[0].role) is none of ours, with what it likely means: prepare's and generate's words. */
 export function roleRefusal(role: unknown, where: string, sharegpt: boolean, reader: 'prepare' | 'generate' = 'prepare'): string {
   const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
-  return `${where} is ${jsonValueText(role ?? null)}; roles are system, user, assistant${roleHint(named, sharegpt, reader)}`;
+  return `${where} is ${boundedJsonText(role ?? null)}; roles are system, user, assistant${roleHint(named, sharegpt, reader)}`;
 }
 
 /**
@@ -185,10 +186,10 @@ export function conversationalPair(prompt: unknown[], completion: unknown[], f: 
 function turnTrained(m: Record<string, unknown>, where: string): boolean | Rejection {
   const weight = ownField(m, 'weight'), training = ownField(m, 'training');
   if (weight !== undefined && weight !== null && weight !== 0 && weight !== 1) {
-    return reject('unknown_shape', `${where}.weight is ${jsonValueText(weight)}; a turn's weight is 0 (not trained) or 1`);
+    return reject('unknown_shape', `${where}.weight is ${boundedJsonText(weight)}; a turn's weight is 0 (not trained) or 1`);
   }
   if (training !== undefined && training !== null && typeof training !== 'boolean') {
-    return reject('unknown_shape', `${where}.training is ${jsonValueText(training)}; it is true or false`);
+    return reject('unknown_shape', `${where}.training is ${boundedJsonText(training)}; it is true or false`);
   }
   if ((weight === 0 && training === true) || (weight === 1 && training === false)) {
     return reject('unknown_shape', `${where} has weight ${weight} and training ${training}: they contradict each other`);

@@ -5,7 +5,7 @@
 // either end with 0s: those tokens are left out (`padding` counts them), as the model never attends to them; trained
 // and attended as text, the pad tokens would teach the model to write them. Other 0s are not padding: refused.
 import { UserError } from '../util/errors.ts';
-import { jsonValueText } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX } from './batch.ts';
 
@@ -14,7 +14,7 @@ export type PretokenizedRow = TokenRow & { padding: number };
 
 /** A bad token id as an error quotes it: a null may be the file's NaN (Python's json writes it; read as a missing value). */
 function idText(x: unknown): string {
-  return x === null ? 'null (a NaN in the file is read as null)' : jsonValueText(x);
+  return x === null ? 'null (a NaN in the file is read as null)' : boundedJsonText(x);
 }
 
 /** Validates one parsed JSON value as a pre-tokenized row; `where` is "file:line". */
@@ -48,7 +48,7 @@ export function parsePretokenized(value: unknown, where: string, vocabSize?: num
   }
   if (v.label !== undefined && v.label !== null) {
     if (typeof v.label !== 'number' || !Number.isInteger(v.label) || v.label < 0) {
-      throw new UserError(`"label" must be a class index ≥ 0, got ${jsonValueText(v.label)}`, where);
+      throw new UserError(`"label" must be a class index ≥ 0, got ${boundedJsonText(v.label)}`, where);
     }
     row.label = v.label;
   }

@@ -1,7 +1,8 @@
 // The keys of an HF config.json that say which head a model has and what it predicts, as transformers 5.17 reads them:
 // architectures (…ForCausalLM or …ForSequenceClassification: the task), problem_type (a classification head's loss),
 // id2label and num_labels (its class names). parseConfig (config.ts) reads them through these.
-import { intKey, jsonValueText } from '../util/json-file.ts';
+import { intKey } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 import { warnOnce } from '../util/log.ts';
 import type { MistralConfig } from './config.ts';
 
@@ -11,7 +12,7 @@ type Json = Record<string, unknown>;
 export function parseProblemType(c: Json, err: (key: string, msg: string) => never): MistralConfig['problemType'] {
   const v = c.problem_type ?? null;
   if (v !== null && v !== 'regression' && v !== 'single_label_classification' && v !== 'multi_label_classification') {
-    err('problem_type', `must be "regression", "single_label_classification", "multi_label_classification" or null, got ${jsonValueText(v)}`);
+    err('problem_type', `must be "regression", "single_label_classification", "multi_label_classification" or null, got ${boundedJsonText(v)}`);
   }
   return v as MistralConfig['problemType'];
 }
@@ -29,11 +30,11 @@ const OTHER_HEADS: Record<string, string> = {
 export function parseTask(c: Json, err: (key: string, msg: string) => never): MistralConfig['task'] {
   const arch = c.architectures;
   if (arch === undefined || arch === null) return null;
-  if (!Array.isArray(arch) || !arch.every((a) => typeof a === 'string')) err('architectures', `must be a list of class names, got ${jsonValueText(arch)}`);
+  if (!Array.isArray(arch) || !arch.every((a) => typeof a === 'string')) err('architectures', `must be a list of class names, got ${boundedJsonText(arch)}`);
   const names = arch as string[];
   for (const name of names) {
     const head = Object.keys(OTHER_HEADS).find((h) => name.endsWith(h));
-    if (head) err('architectures', `${JSON.stringify(name)} (${OTHER_HEADS[head]}) is not supported: only …ForCausalLM (generation) and …ForSequenceClassification (a label for each sequence) are`);
+    if (head) err('architectures', `${boundedJsonText(name)} (${OTHER_HEADS[head]}) is not supported: only …ForCausalLM (generation) and …ForSequenceClassification (a label for each sequence) are`);
   }
   if (names.some((a) => a.endsWith('ForSequenceClassification'))) return 'classification';
   if (names.some((a) => a.endsWith('ForCausalLM'))) return 'generation';
@@ -63,7 +64,7 @@ export function parseLabels(c: Json, where: string, err: (key: string, msg: stri
   if (n === undefined) return named;
   // transformers 5.17's num_labels setter takes range(num_labels): null is a TypeError as the config loads
   if (n === null) err('num_labels', 'must be an integer, got null, which transformers 5.17 refuses as it loads the config (TypeError): give the number of classes, or remove the key');
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) err('num_labels', `must be an integer ≥ 0, got ${jsonValueText(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) err('num_labels', `must be an integer ≥ 0, got ${boundedJsonText(n)}`);
   // each class gets a name here, a row of the head and a row and column of eval's confusion matrix: a mistyped
   // 1e9 would build a billion names (hanging) before any weight is read
   if ((n as number) > MAX_LABELS) err('num_labels', `${n} classes is past what a classification head can be trained for here (at most ${MAX_LABELS}): give the number of classes`);
@@ -85,10 +86,10 @@ function parseId2Label(c: Json, err: (key: string, msg: string) => never): strin
   for (const [k, v] of entries) {
     const i = intKey(k) ?? NaN; // as transformers reads it (" 1", "01"), not as Number() ("", "1.0", "0x1", "1e0")
     if (!Number.isInteger(i) || i < 0 || i >= entries.length || typeof v !== 'string') {
-      err('id2label', `entries must be "0".."${entries.length - 1}" → class name, got ${jsonValueText(k)}: ${JSON.stringify(v)}`);
+      err('id2label', `entries must be "0".."${entries.length - 1}" → class name, got ${boundedJsonText(k)}: ${boundedJsonText(v)}`);
     }
     // transformers' dict keeps the last of two keys for one class, leaving another class without a name
-    if (keyOf[i] !== undefined) err('id2label', `the keys ${JSON.stringify(keyOf[i])} and ${JSON.stringify(k)} are both the class ${i}: give each class one key`);
+    if (keyOf[i] !== undefined) err('id2label', `the keys ${boundedJsonText(keyOf[i])} and ${boundedJsonText(k)} are both the class ${i}: give each class one key`);
     keyOf[i] = k;
     labels[i] = v as string;
   }

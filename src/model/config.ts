@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { GateActivation } from '../backend/backend.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { jsonValueText } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 import { checkpointFolderHint, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { missingCheckpointHint } from '../run/missing-checkpoint.ts';
 import { HF_NAMES } from './names.ts';
@@ -201,7 +201,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (type !== 'mistral' && type !== 'ministral' && type !== 'llama') {
     const what = typeof type === 'string' ? OTHER_MISTRALS[type] : undefined;
     err('model_type', type === undefined ? 'missing (an HF config.json names its model_type: "mistral")'
-      : `${JSON.stringify(type)}${what ? ` (${what})` : ''} is not supported (only "mistral", "ministral" and "llama": dense text models)`);
+      : `${boundedJsonText(type)}${what ? ` (${what})` : ''} is not supported (only "mistral", "ministral" and "llama": dense text models)`);
   }
   // a Llama is the Mistral without a sliding window, with its own defaults (llama-config.ts)
   const c = type === 'llama' ? llamaAsMistral(raw as Json, err) : raw as Json;
@@ -216,7 +216,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   // text model's config and fails on it, whatever it holds (AttributeError: … has no attribute 'to_dict'); refused rather
   // than computed from the top-level keys
   if (c.text_config !== undefined && c.text_config !== null) {
-    const shown = Array.isArray(c.text_config) ? 'a list' : typeof c.text_config === 'object' ? 'an object' : jsonValueText(c.text_config);
+    const shown = Array.isArray(c.text_config) ? 'a list' : typeof c.text_config === 'object' ? 'an object' : boundedJsonText(c.text_config);
     err('text_config', `${shown} in a "${c.model_type as string}" config, which transformers 5.17 fails to load (AttributeError): ` +
       'delete it where the top-level keys are the text model\'s (a multimodal model ("mistral3", "llava"…) is not supported)');
   }
@@ -228,15 +228,15 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   // `fix`: what to write instead, where the key's meaning tells it
   const int = (key: string, dflt: number, min = 1, fix = ''): number => {
     const v = given(key, dflt);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${jsonValueText(v)}${fix}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${boundedJsonText(v)}${fix}`);
     // 1e300 is an integer to JSON, but sizes past 2^53 lose digits in every product the memory plan forms
-    if (!Number.isSafeInteger(v)) err(key, `must be an integer from ${min} to 2^53 − 1, got ${jsonValueText(v)}`);
+    if (!Number.isSafeInteger(v)) err(key, `must be an integer from ${min} to 2^53 − 1, got ${boundedJsonText(v)}`);
     return v as number;
   };
   const optId = (key: string, dflt: number | null): number | null => {
     const v = key in c ? c[key] : dflt;
     if (v === null || v === undefined) return null;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) err(key, `must be a token id or null, got ${jsonValueText(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) err(key, `must be a token id or null, got ${boundedJsonText(v)}`);
     return v as number;
   };
   const hidden = int('hidden_size', 4096);
@@ -254,7 +254,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const headDim = parseHeadDim(c, hidden, heads, err);
   const act = given('hidden_act', 'silu');
   if (typeof act !== 'string' || !Object.hasOwn(HIDDEN_ACTS, act)) {
-    err('hidden_act', `${JSON.stringify(act)} is not supported (supported: ${Object.keys(HIDDEN_ACTS).map((a) => JSON.stringify(a)).join(', ')})`);
+    err('hidden_act', `${boundedJsonText(act)} is not supported (supported: ${Object.keys(HIDDEN_ACTS).map((a) => JSON.stringify(a)).join(', ')})`);
   }
   // attention_bias and mlp_bias are not MistralConfig's: transformers builds Mistral's projections without biases whatever
   // they say, and so do we (a checkpoint that holds biases is refused as its weights load: weights.ts)
@@ -262,27 +262,27 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const llamaNoDropout = type === 'llama' && c.attention_dropout === null;
   const attentionDropout = llamaNoDropout ? null : given('attention_dropout', 0);
   if (!llamaNoDropout && (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1))) {
-    err('attention_dropout', `must be a number in [0, 1), got ${jsonValueText(attentionDropout)}`);
+    err('attention_dropout', `must be a number in [0, 1), got ${boundedJsonText(attentionDropout)}`);
   }
   // loaded as transformers 5.17 loads it (0 and negative too): it only matters where a new matrix is drawn (init-std.ts);
   // LlamaConfig's interval(min=0.0, max=1.0) refuses one past 1 (its min 0.0 reads as no bound: a negative loads)
   const range = given('initializer_range', 0.02);
-  if (typeof range !== 'number') err('initializer_range', `must be a number, got ${jsonValueText(range)}`);
-  if (type === 'llama' && (range as number) > 1) err('initializer_range', `${jsonValueText(range)} is past 1.0, which transformers 5.17's LlamaConfig refuses (its range is 0.0 to 1.0): write the model's (0.02 is the default)`);
+  if (typeof range !== 'number') err('initializer_range', `must be a number, got ${boundedJsonText(range)}`);
+  if (type === 'llama' && (range as number) > 1) err('initializer_range', `${boundedJsonText(range)} is past 1.0, which transformers 5.17's LlamaConfig refuses (its range is 0.0 to 1.0): write the model's (0.02 is the default)`);
   const eps = given('rms_norm_eps', 1e-6);
-  if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${jsonValueText(eps)}`);
+  if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${boundedJsonText(eps)}`);
   // transformers: absent → 4096 (MistralConfig's default), null → no window
   const sw = c.sliding_window === undefined ? 4096 : c.sliding_window;
   if (sw !== null && (typeof sw !== 'number' || !Number.isInteger(sw) || sw < 1)) {
-    err('sliding_window', `must be null or an integer ≥ 1, got ${jsonValueText(sw)}`);
+    err('sliding_window', `must be null or an integer ≥ 1, got ${boundedJsonText(sw)}`);
   }
   const layerTypes = parseLayerTypes(c, int('num_hidden_layers', 32), sw as number | null, err);
   const tie = given('tie_word_embeddings', false);
-  if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${jsonValueText(tie)}`);
+  if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${boundedJsonText(tie)}`);
   const eosRaw = c.eos_token_id === undefined ? 2 : c.eos_token_id;
   const eosBad = eosRaw === null ? null : notATokenId(eosRaw, true); // a list's bad item by its place: token-id-list.ts
   if (eosBad !== null) {
-    err('eos_token_id', eosBad.item !== null ? `item ${eosBad.item} must be a token id, got ${jsonValueText(eosBad.got)}` : `must be a token id, a list of them or null, got ${jsonValueText(eosRaw)}`);
+    err('eos_token_id', eosBad.item !== null ? `item ${eosBad.item} must be a token id, got ${boundedJsonText(eosBad.got)}` : `must be a token id, a list of them or null, got ${boundedJsonText(eosRaw)}`);
   }
   const eosTokenIdIsList = Array.isArray(eosRaw);
   const eosList = (eosRaw === null ? [] : eosTokenIdIsList ? eosRaw : [eosRaw]) as number[];
@@ -346,7 +346,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
 function parseHeadDim(c: Json, hidden: number, heads: number, err: (key: string, msg: string) => never): number {
   const v = c.head_dim;
   const derived = v === undefined || v === null || v === 0;
-  if (!derived && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) err('head_dim', `must be an integer ≥ 1 (below 2^53), 0 or null, got ${jsonValueText(v)}`);
+  if (!derived && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) err('head_dim', `must be an integer ≥ 1 (below 2^53), 0 or null, got ${boundedJsonText(v)}`);
   const headDim = derived ? Math.floor(hidden / heads) : (v as number);
   if (headDim % 2 !== 0 || headDim === 0) {
     const why = derived ? ` (hidden_size ${hidden} // num_attention_heads ${heads}, as head_dim is ${v === undefined ? 'absent' : JSON.stringify(v)})` : '';
@@ -371,7 +371,7 @@ function checkDType(c: Json, err: (key: string, msg: string) => never): void {
     const v = c[key];
     if (v === undefined || v === null) continue;
     if (typeof v !== 'string' || !FLOAT_DTYPES.includes(v)) {
-      err(key, `${JSON.stringify(v)} is not supported: the weights must be float32, bfloat16 or float16 (or float64); use the model's unquantized weights`);
+      err(key, `${boundedJsonText(v)} is not supported: the weights must be float32, bfloat16 or float16 (or float64); use the model's unquantized weights`);
     }
   }
 }

@@ -4,7 +4,7 @@
 // fails to draw with (torch: "normal expects std >= 0.0"), is refused here, where it is used, naming the key; so is
 // one past float64's range (1e400 in the file), which would draw infinities.
 import { UserError } from '../util/errors.ts';
-import { jsonValueText } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 import type { MistralConfig } from './config.ts';
 
 /** The std `what` (e.g. "a new classification head") is drawn with; `where`: the config.json (or config key) it came from. */
@@ -14,7 +14,7 @@ export function initStd(cfg: Pick<MistralConfig, 'initializerRange'>, what: stri
     throw new UserError(`initializer_range: ${range} is negative, and it is the standard deviation ${what} is drawn with (transformers fails there too: "normal expects std >= 0.0"): write a positive number (0.02 is transformers' default)`, where);
   }
   if (!Number.isFinite(range)) {
-    throw new UserError(`initializer_range: ${jsonValueText(range)} is not a finite number, and it is the standard deviation ${what} is drawn with: write a positive number (0.02 is transformers' default)`, where);
+    throw new UserError(`initializer_range: ${boundedJsonText(range)} is not a finite number, and it is the standard deviation ${what} is drawn with: write a positive number (0.02 is transformers' default)`, where);
   }
   return range || 0.02;
 }

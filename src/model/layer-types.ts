@@ -3,6 +3,8 @@
 // sliding window) or "full_attention" (plain causal); without layer_types every layer has sliding_window's. Ministral
 // reads head_dim as given (no `or hidden_size // num_attention_heads`), so these configs need an explicit one, and
 // builds the sliding-window mask whatever the layers are, so they need a sliding_window too.
+import { boundedJsonText } from '../util/bounded-json.ts';
+
 type Json = Record<string, unknown>;
 type Err = (key: string, msg: string) => never;
 
@@ -20,13 +22,13 @@ export function parseLayerTypes(c: Json, layers: number, window: number | null, 
   if (types === undefined && !ministral) return null;
   const why = ministral ? 'model_type "ministral"' : types === null ? 'layer_types (null here)' : 'layer_types';
   if (typeof c.head_dim !== 'number' || c.head_dim === 0) {
-    err('head_dim', `${JSON.stringify(c.head_dim ?? null)} with ${why}: transformers runs such a config as Ministral, which reads head_dim as given and fails without it; give the head size`);
+    err('head_dim', `${boundedJsonText(c.head_dim ?? null)} with ${why}: transformers runs such a config as Ministral, which reads head_dim as given and fails without it; give the head size`);
   }
   if (window === null) err('sliding_window', `null with ${why}: transformers runs such a config as Ministral, which builds a sliding-window mask for every model and fails without one`);
   if (types === undefined || types === null) return null;
-  if (!Array.isArray(types) || types.length !== layers) err('layer_types', `must be a list of num_hidden_layers = ${layers} attention types, got ${JSON.stringify(types)}`);
+  if (!Array.isArray(types) || types.length !== layers) err('layer_types', `must be a list of num_hidden_layers = ${layers} attention types, got ${boundedJsonText(types)}`);
   for (const t of types as unknown[]) {
-    if (t !== 'sliding_attention' && t !== 'full_attention') err('layer_types', `${JSON.stringify(t)} is not an attention type ("sliding_attention" or "full_attention")`);
+    if (t !== 'sliding_attention' && t !== 'full_attention') err('layer_types', `${boundedJsonText(t)} is not an attention type ("sliding_attention" or "full_attention")`);
   }
   return types as LayerType[];
 }

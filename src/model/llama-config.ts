@@ -2,7 +2,7 @@
 // the Mistral config that computes the same: transformers 5.17's Llama is its Mistral without the sliding window (its
 // attention, MLP, RMSNorm, rotary embedding and weight names are the same code), with LlamaConfig's own defaults and
 // checks, and biases where attention_bias or mlp_bias says so (refused: the Mistral we compute has none).
-import { jsonValueText } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 type Json = Record<string, unknown>;
 type Err = (key: string, msg: string) => never;
@@ -19,7 +19,7 @@ export function llamaAsMistral(c: Json, err: Err): Json {
   for (const key of ['attention_bias', 'mlp_bias']) {
     const v = c[key];
     if (v === undefined || v === false) continue;
-    if (v !== true) err(key, `must be true or false, got ${jsonValueText(v)}`);
+    if (v !== true) err(key, `must be true or false, got ${boundedJsonText(v)}`);
     err(key, `true is not supported: Llama's ${key === 'mlp_bias' ? 'MLP projections' : 'attention projections'} then have biases, which the Mistral architecture computed here has not`);
   }
   // absent: LlamaConfig's defaults; null is refused by parseConfig as a size (LlamaConfig's strict int), not read as them

@@ -6,7 +6,8 @@
 // same product) and folding each module's own scaling into its B (peft.ts), so that one r and one scaling compute it.
 
 import type { Projection } from './weights.ts';
-import { isRecord, jsonValueText } from '../util/json-file.ts';
+import { isRecord } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 import { firstMatches, pythonRegex, tooSlow } from './module-regex.ts';
 import { hfModuleName, hfModuleNames } from './names.ts';
 
@@ -45,13 +46,13 @@ export function rankPatterns(c: Readonly<Record<string, unknown>>, r: number, al
 function patternOf(c: Readonly<Record<string, unknown>>, key: string, valid: (v: unknown) => boolean, what: string, names: readonly string[], err: Err): { keys: number; byName: Map<string, number> } {
   const p = c[key];
   if (p === undefined || p === null) return { keys: 0, byName: new Map() };
-  if (!isRecord(p)) err(key, `must be an object of module names or patterns, got ${JSON.stringify(p)}`);
+  if (!isRecord(p)) err(key, `must be an object of module names or patterns, got ${boundedJsonText(p)}`);
   const entries = Object.entries(p);
   if (entries.length === 0) return { keys: 0, byName: new Map() };
   // PEFT's pattern, its groups included (a key's \1 is the prefix there too)
   const pattern = (k: string): string => `^(.*\\.)?(${pythonRegex(k)})$`;
   for (const [k, v] of entries) {
-    if (!valid(v)) err(`${key}["${k}"]`, `must be ${what}, got ${jsonValueText(v)}`);
+    if (!valid(v)) err(`${key}["${k}"]`, `must be ${what}, got ${boundedJsonText(v)}`);
     try {
       new RegExp(pattern(k));
     } catch (e) {

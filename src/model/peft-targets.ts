@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { familyOfType } from './family.ts';
-import { jsonValueText } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 import { firstMatches, pythonRegex, tooSlow } from './module-regex.ts';
 import { hfModuleName, hfModuleNames } from './names.ts';
 import { PROJECTIONS, type Projection } from './weights.ts';
@@ -49,19 +49,19 @@ function matcher(key: string, value: unknown, where: string, names: readonly str
     try {
       new RegExp(pythonRegex(value));
     } catch (e) {
-      return fail(`${JSON.stringify(value)} is not a regular expression (${(e as Error).message})`);
+      return fail(`${boundedJsonText(value)} is not a regular expression (${(e as Error).message})`);
     }
     // PEFT's re.fullmatch; the pattern comes from a file, so a backtracking one ("(.*)*Z") is stopped at a deadline
     const reply = firstMatches([value], (k) => `^(?:${pythonRegex(k)})$`, names);
     if (reply === null) return fail(tooSlow([value]));
-    if (!reply.ok) return fail(`${JSON.stringify(value)}: ${reply.message}`);
+    if (!reply.ok) return fail(`${boundedJsonText(value)}: ${reply.message}`);
     const hits = reply.value.map((i) => i === 0);
     const selected = new Set(names.filter((_, i) => hits[i]));
-    if (mustMatch && selected.size === 0) fail(`${JSON.stringify(value)} matches ${none}`);
+    if (mustMatch && selected.size === 0) fail(`${boundedJsonText(value)} matches ${none}`);
     return (name) => selected.has(name);
   }
   if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
-    return fail(`must be a list of module names or a string, got ${jsonValueText(value)}`);
+    return fail(`must be a list of module names or a string, got ${boundedJsonText(value)}`);
   }
   const entries = value as string[];
   const matches = (entry: string) => (name: string): boolean => name === entry || name.endsWith(`.${entry}`);
@@ -85,7 +85,7 @@ function selectedLayers(c: Readonly<Record<string, unknown>>, numLayers: number,
   const given = (v: unknown): boolean => v !== undefined && v !== null;
   if (typeof c.target_modules === 'string') {
     for (const key of ['layers_to_transform', 'layers_pattern']) {
-      if (given(c[key])) fail(key, `cannot be used with target_modules ${JSON.stringify(c.target_modules)}, a string (PEFT refuses it too)`);
+      if (given(c[key])) fail(key, `cannot be used with target_modules ${boundedJsonText(c.target_modules)}, a string (PEFT refuses it too)`);
     }
   }
   const patterns = typeof pattern === 'string' ? [pattern] : pattern;
@@ -94,7 +94,7 @@ function selectedLayers(c: Readonly<Record<string, unknown>>, numLayers: number,
   const list = typeof value === 'number' ? [value] : value;
   if (!given(list) || (Array.isArray(list) && list.length === 0)) return null; // PEFT: an empty list selects no layer, so all are adapted
   if (!Array.isArray(list) || !list.every((i) => Number.isInteger(i) && i >= 0 && i < numLayers)) {
-    fail('layers_to_transform', `must be layer indices below ${numLayers}, got ${jsonValueText(value)}`);
+    fail('layers_to_transform', `must be layer indices below ${numLayers}, got ${boundedJsonText(value)}`);
   }
   const chosen = new Set(list as number[]);
   if (!nonEmpty(pattern)) return (i) => chosen.has(i);
@@ -104,14 +104,14 @@ function selectedLayers(c: Readonly<Record<string, unknown>>, numLayers: number,
   // and hyphens are matched so here (Mistral's names hold one number, the layer's, so any index found is it); other
   // expressions are refused, not guessed at (PEFT's own "layers|h" finds none: the alternation takes in its anchors).
   if (!Array.isArray(patterns) || !patterns.every((p): p is string => typeof p === 'string')) {
-    return fail('layers_pattern', `must be a string or a list of strings, got ${jsonValueText(pattern)}`);
+    return fail('layers_pattern', `must be a string or a list of strings, got ${boundedJsonText(pattern)}`);
   }
   const odd = patterns.find((p) => !/^[\w.-]*$/.test(p));
-  if (odd !== undefined) fail('layers_pattern', `${JSON.stringify(odd)} is a regular expression, which is not read here: write "layers", the name of Mistral's list of layers`);
+  if (odd !== undefined) fail('layers_pattern', `${boundedJsonText(odd)} is a regular expression, which is not read here: write "layers", the name of Mistral's list of layers`);
   const res = patterns.map((p) => new RegExp(`^(?:.*?\\.)?${p}\\.\\d+\\.`));
   const finds = (name: string): boolean => res.some((re) => re.test(name));
   if (!hfModuleNames(numLayers).some(finds)) {
-    fail('layers_pattern', `${JSON.stringify(pattern)} finds no layer index in Mistral's module names (${hfModuleName(0, 'q_proj')}, …): PEFT would adapt no module by it; write "layers"`);
+    fail('layers_pattern', `${boundedJsonText(pattern)} finds no layer index in Mistral's module names (${hfModuleName(0, 'q_proj')}, …): PEFT would adapt no module by it; write "layers"`);
   }
   return (i, name) => chosen.has(i) && finds(name);
 }
@@ -148,11 +148,11 @@ export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers:
     whyNot(i, p) {
       const name = hfModuleName(i, p);
       if (!include(name)) {
-        const given = c.target_modules === undefined || c.target_modules === null ? ` (none given: PEFT's default for ${familyOfType(modelType)}, ${JSON.stringify(targets)})` : ` ${JSON.stringify(targets)}`;
+        const given = c.target_modules === undefined || c.target_modules === null ? ` (none given: PEFT's default for ${familyOfType(modelType)}, ${boundedJsonText(targets)})` : ` ${boundedJsonText(targets)}`;
         return `${file}'s target_modules${given} does not select`;
       }
-      if (!inLayers(i, name)) return `${file}'s layers_to_transform ${JSON.stringify(c.layers_to_transform)} leaves out`;
-      return `${file}'s exclude_modules ${JSON.stringify(c.exclude_modules)} leaves out`;
+      if (!inLayers(i, name)) return `${file}'s layers_to_transform ${boundedJsonText(c.layers_to_transform)} leaves out`;
+      return `${file}'s exclude_modules ${boundedJsonText(c.exclude_modules)} leaves out`;
     },
   };
 }

@@ -5,6 +5,7 @@
 // (PiSSA, OLoRA, CorDA, LoftQ, LoRA-GA: PEFT loads them onto W − s·B₀A₀, not W). Measured against PEFT by
 // scripts/hf-check/adapter_fuzz.py: each of these, loaded as plain LoRA, gives other logits than PEFT's. (Per-module
 // ranks and alphas are read: peft-patterns.ts.)
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 /** Python's truthiness of a JSON value: how PEFT decides that a variant's key turns it on. */
 function truthy(v: unknown): boolean {
@@ -32,13 +33,13 @@ const BASE_CHANGING_INITS = ['pissa', 'olora', 'corda', 'loftq', 'lora_ga'];
 /** Throws through `err` (key, message) at the first key of `c` that makes PEFT compute what we do not. */
 export function refuseUnsupportedKeys(c: Readonly<Record<string, unknown>>, err: (key: string, msg: string) => never): void {
   for (const [key, what] of UNSUPPORTED) {
-    if (truthy(c[key])) err(key, `${JSON.stringify(c[key])}: ${what}`);
+    if (truthy(c[key])) err(key, `${boundedJsonText(c[key])}: ${what}`);
   }
   const init = c.init_lora_weights;
   if (typeof init === 'string') {
     const lower = init.toLowerCase();
     if (BASE_CHANGING_INITS.some((p) => lower.startsWith(p))) {
-      err('init_lora_weights', `${JSON.stringify(init)} is not supported: PEFT re-runs this initialisation when it loads the adapter, which changes ` +
+      err('init_lora_weights', `${boundedJsonText(init)} is not supported: PEFT re-runs this initialisation when it loads the adapter, which changes ` +
         'the base weights; save it converted to plain LoRA (save_pretrained with path_initial_model_for_weight_conversion) and load that');
     }
     if (lower === 'mica') err('init_lora_weights', '"mica": MiCA adapters are not supported');
@@ -48,5 +49,5 @@ export function refuseUnsupportedKeys(c: Readonly<Record<string, unknown>>, err:
   // adapter ("Unknown initialization"), so it is refused here too, not read as a plain LoRA it may not be (a newer
   // PEFT's initialisation may rewrite the base weights as PiSSA's does)
   const plain = !truthy(init) || init === true || init === 'eva' || init === 'orthogonal' || (typeof init === 'string' && init.toLowerCase() === 'gaussian');
-  if (!plain) err('init_lora_weights', `${JSON.stringify(init)} is not an initialisation PEFT 0.21 knows (true, false, "gaussian", "eva", "orthogonal", …): PEFT refuses it as it loads the adapter`);
+  if (!plain) err('init_lora_weights', `${boundedJsonText(init)} is not an initialisation PEFT 0.21 knows (true, false, "gaussian", "eva", "orthogonal", …): PEFT refuses it as it loads the adapter`);
 }

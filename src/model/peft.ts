@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
-import { isRecord, jsonValueText, readJsonFile } from '../util/json-file.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 import { Rng } from '../util/rng.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { allocateLora, freeLora, freePair, LORA_BIASES, loraScaling, type LoraAdapter, type LoraBias, type LoraSpec } from './lora.ts';
@@ -125,25 +126,25 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   const err = (key: string, msg: string): never => {
     throw new UserError(`${key}: ${msg}`, cfgPath);
   };
-  if (c.peft_type !== 'LORA') err('peft_type', `${JSON.stringify(c.peft_type)} is not supported (only "LORA")`);
+  if (c.peft_type !== 'LORA') err('peft_type', `${boundedJsonText(c.peft_type)} is not supported (only "LORA")`);
   const task = c.task_type ?? 'CAUSAL_LM';
-  if (task !== 'CAUSAL_LM' && task !== 'SEQ_CLS') err('task_type', `${JSON.stringify(task)} is not supported (CAUSAL_LM or SEQ_CLS)`);
+  if (task !== 'CAUSAL_LM' && task !== 'SEQ_CLS') err('task_type', `${boundedJsonText(task)} is not supported (CAUSAL_LM or SEQ_CLS)`);
   const r = c.r ?? 8; // PEFT's LoraConfig defaults, as lora_alpha's and lora_dropout's below
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) err('r', `must be an integer ≥ 1, got ${jsonValueText(r)}`);
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) err('r', `must be an integer ≥ 1, got ${boundedJsonText(r)}`);
   const alpha = c.lora_alpha ?? 8;
   // finite too: 1e309 (read as infinity) scaled every update to NaN, which the loss then blamed on the weights
-  if (typeof alpha !== 'number' || !(alpha > 0 && Number.isFinite(alpha))) err('lora_alpha', `must be a finite positive number, got ${jsonValueText(alpha)}`);
+  if (typeof alpha !== 'number' || !(alpha > 0 && Number.isFinite(alpha))) err('lora_alpha', `must be a finite positive number, got ${boundedJsonText(alpha)}`);
   const dropout = c.lora_dropout ?? 0;
-  if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${jsonValueText(dropout)}`);
+  if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${boundedJsonText(dropout)}`);
   // "all" and "lora_only" train the biases of the base and adapted linears: Mistral's have none, so PEFT saves and adds
   // none (a bias tensor in the file is refused below as not a LoRA factor); kept in the spec, so that an adapter
   // continued is saved with it, as PEFT's save_pretrained of an adapter it loaded keeps its config's bias
   const bias = (c.bias ?? 'none') as LoraBias;
-  if (!LORA_BIASES.includes(bias)) err('bias', `${JSON.stringify(c.bias)} is not one of PEFT's "none", "all", "lora_only"`);
+  if (!LORA_BIASES.includes(bias)) err('bias', `${boundedJsonText(c.bias)} is not one of PEFT's "none", "all", "lora_only"`);
   // PEFT reads these switches by truthiness (use_rslora: 1 is rsLoRA there): anything but a boolean is refused, not read as false
   const flag = (key: string): boolean => {
     const v = c[key] ?? false;
-    if (typeof v !== 'boolean') err(key, `must be true or false, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'boolean') err(key, `must be true or false, got ${boundedJsonText(v)}`);
     return v as boolean;
   };
   // once: the adapter is read before the weights load (train, eval) and again as they do
@@ -155,7 +156,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   const ranks = rankPatterns(c, r as number, alpha as number, numLayers, err);
   const modulesToSave = c.modules_to_save ?? [];
   if (!Array.isArray(modulesToSave) || !modulesToSave.every((m): m is string => typeof m === 'string')) {
-    err('modules_to_save', `must be a list of module names, got ${JSON.stringify(modulesToSave)}`);
+    err('modules_to_save', `must be a list of module names, got ${boundedJsonText(modulesToSave)}`);
   }
   for (const m of modulesToSave as string[]) {
     if (m === 'score' || m === 'classifier') continue;
@@ -241,11 +242,11 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   if (missing.length > 0) {
     const init = c.init_lora_weights === undefined ? true : c.init_lora_weights;
     if (!init || init === 'orthogonal') {
-      err('init_lora_weights', `${jsonValueText(init)}, and ${missing.length} LoRA module(s) that this config selects have no tensors in ` +
+      err('init_lora_weights', `${boundedJsonText(init)}, and ${missing.length} LoRA module(s) that this config selects have no tensors in ` +
         `adapter_model.safetensors, e.g. "${missing[0]}": PEFT gives those random factors as it loads the adapter (B not zero), so its output ` +
         'differs from load to load; save the adapter with every module it selects, or set init_lora_weights true to leave them unadapted');
     }
-    warnOnce(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same, and leaves them so: its init_lora_weights ${jsonValueText(init)} makes B zero)`);
+    warnOnce(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same, and leaves them so: its init_lora_weights ${boundedJsonText(init)} makes B zero)`);
   }
   // kept as the bias is: PEFT's save_pretrained of an adapter it loaded keeps its init_lora_weights (false stayed false)
   const initLoraWeights = (c.init_lora_weights === undefined ? true : c.init_lora_weights) as LoraSpec['initLoraWeights']; // refuseUnsupportedKeys: a plain one
@@ -297,7 +298,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable?
   // PEFT's is_trainable was let be, loading the adapter frozen; a dropout of 2 or '0.1' trained with it
   refuseMisspelledKeys('loadAdapter', 'options', opts, ['trainable', 'dropout'], { is_trainable: "write options.trainable (PEFT's is_trainable)" });
   if (opts.dropout !== undefined && !(typeof opts.dropout === 'number' && opts.dropout >= 0 && opts.dropout < 1)) {
-    throw new UserError(`options.dropout is ${JSON.stringify(opts.dropout)}: give a number in [0, 1) (the adapter's own lora_dropout where left out)`, 'loadAdapter');
+    throw new UserError(`options.dropout is ${boundedJsonText(opts.dropout)}: give a number in [0, 1) (the adapter's own lora_dropout where left out)`, 'loadAdapter');
   }
   needModel('loadAdapter', model);
   needNoLora('loadAdapter', model);
@@ -387,7 +388,7 @@ export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng | nu
   needArg('createAdapter', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
   checkLoraSpec('createAdapter', spec);
   if (typeof rng === 'number' && !(Number.isSafeInteger(rng) && rng >= 0)) throw new UserError(`seed is ${rng}: give a non-negative integer`, 'createAdapter');
-  if (typeof rng !== 'number' && !(rng instanceof Rng)) throw new UserError(`seed is ${JSON.stringify(rng)}: give a non-negative integer (or an Rng)`, 'createAdapter');
+  if (typeof rng !== 'number' && !(rng instanceof Rng)) throw new UserError(`seed is ${boundedJsonText(rng)}: give a non-negative integer (or an Rng)`, 'createAdapter');
   // taken by its truthiness: 'false' allocated gradients
   needArg('createAdapter', 'trainable (fourth argument)', trainable, 'boolean', { hint: 'true or false' });
   needModel('createAdapter', model);

@@ -6,7 +6,7 @@
 // transformers recomputes its frequencies only for an input that reaches past it (and keeps them for later ones), so
 // below it they are plain rope's; the model refuses a batch that reaches past it (dynamicRopeRefusal).
 import { isDeepStrictEqual } from 'node:util';
-import { jsonValueText } from '../util/json-file.ts';
+import { boundedJsonText, boundedListText } from '../util/bounded-json.ts';
 
 /** A scaled rope's parameters, defaults filled in as transformers computes them. */
 export type RopeScaling =
@@ -48,7 +48,7 @@ const SUPPORTED = '"default", "linear", "dynamic", "yarn", "longrope" or "llama3
 export function parseRope(c: Json, headDim: number, maxPositions: number, err: Err, note: (key: string, msg: string) => void): RopeConfig {
   for (const key of ['rope_scaling', 'rope_parameters']) {
     const v = c[key];
-    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) err(key, `must be an object or null, got ${JSON.stringify(v)}`);
+    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) err(key, `must be an object or null, got ${boundedJsonText(v)}`);
   }
   const scaling = c.rope_scaling as Json | null | undefined;
   const key = ropeDictKey(c);
@@ -57,7 +57,7 @@ export function parseRope(c: Json, headDim: number, maxPositions: number, err: E
   const type = 'rope_type' in dict ? dict.rope_type : 'type' in dict ? dict.type : 'default';
   const theta = 'rope_theta' in dict ? dict.rope_theta : 'rope_theta' in c ? c.rope_theta : 10000;
   if (typeof theta !== 'number' || !(theta > 0)) {
-    err(dict.rope_theta !== undefined ? name('rope_theta') : 'rope_theta', `must be a positive number, got ${jsonValueText(theta)}`);
+    err(dict.rope_theta !== undefined ? name('rope_theta') : 'rope_theta', `must be a positive number, got ${boundedJsonText(theta)}`);
   }
   // transformers 5's form of a rope per layer type ({"sliding_attention": {…}, "full_attention": {…}}, Gemma 3's): its
   // Mistral reads one dict for every layer. It fails on this form when a key is one of the config's layer types (its
@@ -73,14 +73,14 @@ export function parseRope(c: Json, headDim: number, maxPositions: number, err: E
   }
   const typeKey = key === 'rope_scaling' ? key : name('rope_type');
   if (type === 'default') return { theta: theta as number, scaling: null };
-  if (type !== 'linear' && type !== 'dynamic' && type !== 'yarn' && type !== 'longrope' && type !== 'llama3') err(typeKey, `${JSON.stringify(type)} rope scaling is not supported (supported: ${SUPPORTED})`);
+  if (type !== 'linear' && type !== 'dynamic' && type !== 'yarn' && type !== 'longrope' && type !== 'llama3') err(typeKey, `${boundedJsonText(type)} rope scaling is not supported (supported: ${SUPPORTED})`);
   // transformers' scaled ropes (not Mistral's plain one) rotate only partial_rotary_factor of each head, and then fail
   // on the shapes: refused unless it is 1
   const [prfKey, prf] = dict.partial_rotary_factor !== undefined ? [name('partial_rotary_factor'), dict.partial_rotary_factor] : ['partial_rotary_factor', c.partial_rotary_factor];
-  if (prf !== undefined && prf !== null && prf !== 1) err(prfKey, `${JSON.stringify(prf)} is not supported with ${type} rope scaling (transformers' Mistral rotates whole heads; only 1)`);
+  if (prf !== undefined && prf !== null && prf !== 1) err(prfKey, `${boundedJsonText(prf)} is not supported with ${type} rope scaling (transformers' Mistral rotates whole heads; only 1)`);
   const num = (k: string, what: string, ok: (v: number) => boolean): number => {
     const v = dict[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) err(name(k), `must be ${what}, got ${jsonValueText(v)}${v === undefined ? ` (${type} rope scaling needs it)` : ''}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) err(name(k), `must be ${what}, got ${boundedJsonText(v)}${v === undefined ? ` (${type} rope scaling needs it)` : ''}`);
     return v as number;
   };
   const optNum = (k: string, what: string, ok: (v: number) => boolean): number | null => (dict[k] === undefined || dict[k] === null ? null : num(k, what, ok));
@@ -92,7 +92,7 @@ export function parseRope(c: Json, headDim: number, maxPositions: number, err: E
     const factors = (k: string): number[] => {
       const v = dict[k];
       if (!Array.isArray(v) || v.length !== headDim / 2 || !v.every((x) => typeof x === 'number' && x > 0)) {
-        err(name(k), `must be a list of head_dim / 2 = ${headDim / 2} positive numbers, got ${jsonValueText(v)}${v === undefined ? ' (longrope rope scaling needs it)' : ''}`);
+        err(name(k), `must be a list of head_dim / 2 = ${headDim / 2} positive numbers, got ${boundedListText(v, (x) => typeof x === 'number' && x > 0)}${v === undefined ? ' (longrope rope scaling needs it)' : ''}`);
       }
       return v as number[];
     };
@@ -118,7 +118,7 @@ export function parseRope(c: Json, headDim: number, maxPositions: number, err: E
   const betaSlow = optNum('beta_slow', 'a number', () => true) || 1;
   // transformers reads `rope_parameters.get("truncate", True)` as a truth value: a null given is false
   const truncate = dict.truncate === undefined ? true : dict.truncate === null ? false : dict.truncate;
-  if (typeof truncate !== 'boolean') err(name('truncate'), `must be true, false or null, got ${JSON.stringify(truncate)}`);
+  if (typeof truncate !== 'boolean') err(name('truncate'), `must be true, false or null, got ${boundedJsonText(truncate)}`);
   return { theta: theta as number, scaling: { type, factor, originalMaxPositionEmbeddings: original, attentionFactor, betaFast, betaSlow, truncate: truncate as boolean } };
 }
 
@@ -135,7 +135,7 @@ function originalMaxPositions(c: Json, dict: Json, maxPositions: number, name: (
   const [key, v] = c.original_max_position_embeddings !== undefined ? ['original_max_position_embeddings', c.original_max_position_embeddings]
     : dict.original_max_position_embeddings !== undefined ? [name('original_max_position_embeddings'), dict.original_max_position_embeddings]
       : ['max_position_embeddings', maxPositions];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) err(key, `must be an integer ≥ 1, got ${jsonValueText(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) err(key, `must be an integer ≥ 1, got ${boundedJsonText(v)}`);
   return v as number;
 }
 

@@ -9,6 +9,7 @@ import { warnOnce } from '../util/log.ts';
 import { DEFAULT_NAMED_TEMPLATE, NAMED_TEMPLATES_DIR, TOOL_USE_NAMED_TEMPLATE, namedTemplateFiles } from './named-templates.ts';
 import { intKey, isRecord, readJsonFile, readUtf8File } from '../util/json-file.ts';
 import { isBpeModel, type TokenizerJson } from './tokenizer-json.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 export interface TokenizerConfig {
   bosToken: string | null;
@@ -206,9 +207,9 @@ function checkAddedTokensDecoder(v: unknown, where: string): void {
   if (v === undefined || v === null) return;
   if (!isRecord(v)) throw new UserError('expected an object {"<token id>": {"content": ..., ...}}', where);
   for (const [key, entry] of Object.entries(v)) {
-    if (intKey(key) === null) throw new UserError(`the key ${JSON.stringify(key)} is not a token id (a non-negative integer such as "32000")`, where);
+    if (intKey(key) === null) throw new UserError(`the key ${boundedJsonText(key)} is not a token id (a non-negative integer such as "32000")`, where);
     if (!isRecord(entry) || typeof entry['content'] !== 'string') {
-      throw new UserError(`expected an object with a string "content", got ${JSON.stringify(entry)}`, `${where}[${JSON.stringify(key)}]`);
+      throw new UserError(`expected an object with a string "content", got ${boundedJsonText(entry)}`, `${where}[${boundedJsonText(key)}]`);
     }
   }
 }
@@ -218,7 +219,7 @@ function truncationSide(doc: Record<string, unknown>, where: string): 'left' | '
   if (!Object.hasOwn(doc, 'truncation_side')) return 'right';
   const v = doc['truncation_side'];
   if (v === 'left' || v === 'right') return v;
-  throw new UserError(`expected "left" or "right", got ${JSON.stringify(v)}`, where);
+  throw new UserError(`expected "left" or "right", got ${boundedJsonText(v)}`, where);
 }
 
 /** A special token is written either as its text or as an AddedToken object {content, ...}; null: none. */

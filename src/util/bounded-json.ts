@@ -11,7 +11,9 @@ export const SHOWN_JSON_CHARS = 160;
  * anything else to its first `max` characters.
  */
 export function boundedJsonText(v: unknown, max = SHOWN_JSON_CHARS): string {
-  const whole = jsonValueText(v);
+  // JSON.stringify(undefined) is undefined: an absent key is said "undefined", as a template says it
+  const whole = jsonValueText(v) as string | undefined;
+  if (whole === undefined) return String(v);
   if (whole.length <= max) return whole;
   // never half a surrogate pair at the cut
   if (!Array.isArray(v)) return `${whole.slice(0, /[\uD800-\uDBFF]/.test(whole[max - 1]!) ? max - 1 : max)}… (${whole.length} characters)`;

@@ -67,3 +67,21 @@ test('a refused value of a key nothing here reads is said cut, not echoed whole 
     });
   }
 });
+
+test('a refused value of a key config.ts reads is said cut, not echoed whole (hidden_size a list of 100,000 ints, model_type a long string, …)', () => {
+  // each was quoted whole by jsonValueText / JSON.stringify: a hidden_size of 10^6 ints was a multi-MB error line
+  const dir = path.join(root, 'long-read-values');
+  fs.mkdirSync(dir);
+  const long = Array.from({ length: 100_000 }, (_, i) => i);
+  const cases: [string, unknown][] = [['hidden_size', long], ['rms_norm_eps', long], ['tie_word_embeddings', long], ['eos_token_id', { ids: long }],
+    ['model_type', 'x'.repeat(100_000)], ['hidden_act', long], ['dtype', long], ['head_dim', long], ['rope_scaling', long]];
+  for (const [key, value] of cases) {
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'mistral', ...REF.base, [key]: value }));
+    assert.throws(() => loadConfig(dir), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.ok(e.message.length < 600, `${key}: ${e.message.length} characters: ${e.message.slice(0, 200)}`);
+      assert.match(e.message, new RegExp(`: ${key}: .*(characters|items)\\)`));
+      return true;
+    });
+  }
+});

@@ -27,3 +27,7 @@ test('boundedJsonText never cuts a surrogate pair in half', () => {
   assert.equal(text.slice(0, 160), `"${'a'.repeat(158)}…`);
   assert.doesNotMatch(text, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
 });
+
+test('an absent value (undefined) is said "undefined", as a template says it, not a TypeError', () => {
+  assert.equal(boundedJsonText(undefined), 'undefined');
+});

@@ -6,7 +6,7 @@
 // do_sample says, as gguf-py writes them; config.json's generation keys are not read (gguf-py reads only this file).
 import { generationConfigJson } from '../../model/generation-config.ts';
 import { UserError } from '../../util/errors.ts';
-import { jsonValueText } from '../../util/json-file.ts';
+import { boundedJsonText } from '../../util/bounded-json.ts';
 import { requireGgufValues, type GgufValue } from './gguf-file.ts';
 
 type Kind = 'i32' | 'f32' | 'string';
@@ -45,7 +45,7 @@ export function samplingMetadata(modelDir: string): Map<string, GgufValue> {
     const fits = kind === 'string' ? typeof v === 'string' : typeof v === 'number' && (kind === 'f32' || Number.isInteger(v));
     if (!fits) {
       const want = kind === 'string' ? 'a string' : kind === 'i32' ? 'an integer' : 'a number';
-      throw new UserError(`${name} is ${jsonValueText(v)}: ${key} of a GGUF export needs ${want}`, file);
+      throw new UserError(`${name} is ${boundedJsonText(v)}: ${key} of a GGUF export needs ${want}`, file);
     }
     m.set(key, kind === 'string' ? { type: 'string', value: v as string } : { type: kind, value: v as number });
   }
