@@ -24,6 +24,7 @@ import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { counted } from '../util/plural.ts';
 import { Progress } from '../util/progress.ts';
+import { maxOf } from '../util/reduce.ts';
 import type { ClassifyArgs } from './classify-flags.ts';
 
 /** The refusal of weights with no score head, said before a backend starts where the adapter's files show it. */
@@ -137,9 +138,9 @@ function classifyWith(a: ClassifyArgs, target: EvalTarget, weightsRead: () => vo
       ...(f.data !== undefined ? [`"line":${t.line}`, ...(t.record !== undefined ? [`"record":${t.record}`] : [])] : []), ...(t.id !== undefined ? [`"id":${t.id}`] : []),
       `"label":${JSON.stringify(classes[p.label])}`, `"probs":${probsJson(classes, p.probs)}`,
     ].join(',') + '}';
-    const width = Math.max(...classes.map((c) => c.length));
+    const plain = plainPrediction(classes);
     const line = (t: TextToClassify, p: ClassPrediction): string => f.json || f.out !== undefined ? record(t, p)
-      : `${f.data !== undefined ? `${recordPlace(f.data, t)}  ` : ''}${classes[p.label]!.padEnd(width)}  ${p.probs[p.label]!.toFixed(4)}`;
+      : `${f.data !== undefined ? `${recordPlace(f.data, t)}  ` : ''}${plain(p)}`;
     // each prediction is written once those before it are, batch by batch (not all at the end of a long file). A
     // progress bar only where the lines go to a file: on a terminal (or through a pipe, most often to one: `| tee`) they
     // are the progress, and a bar on the same screen would be drawn among them
@@ -173,6 +174,15 @@ function stdoutIsFile(): boolean {
   } catch {
     return false; // closed
   }
+}
+
+/**
+ * A prediction as a plain line shows it: its class name, padded to the longest name, and its probability. The width
+ * by maxOf, not Math.max(...names): 600,000 class names overflowed the call stack (a RangeError's stack trace).
+ */
+export function plainPrediction(classes: readonly string[]): (p: ClassPrediction) => string {
+  const width = maxOf(classes, (c) => c.length);
+  return (p) => `${classes[p.label]!.padEnd(width)}  ${p.probs[p.label]!.toFixed(4)}`;
 }
 
 /**
