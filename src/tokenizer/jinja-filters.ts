@@ -389,6 +389,9 @@ export const FILTERS: Record<string, Filter> = {
     const m = method ? pyStr(method) : 'common';
     if (m !== 'common' && m !== 'ceil' && m !== 'floor') throw new Error('method must be common, ceil or floor');
     const integer = isInt(v) || v.type === 'BooleanValue';
+    const intDigits = precision === undefined || isInt(precision) || precision.type === 'BooleanValue';
+    // Python's round(x, ndigits) takes ndigits as an int (a bool is one); a float was read as a BigInt's digits
+    if (m === 'common' && !intDigits) throw new Error(`'${pyType(precision!)}' object cannot be interpreted as an integer`);
     // Python's round(int, ndigits): the int itself for ndigits >= 0, else to tens, hundreds, … (halves to even), exact
     if (m === 'common' && integer) {
       if (p >= 0) return boolAsInt(v);
@@ -402,10 +405,21 @@ export const FILTERS: Record<string, Filter> = {
       if (!Number.isFinite(x) || p > 323) return V.float(x);
       return V.float(p < -308 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : roundEven(x, p));
     }
-    // math.ceil and math.floor make an int: of inf an OverflowError, of nan a ValueError
+    // jinja2's func(value * 10**precision) / 10**precision: 10**int an exact int (past float's range an OverflowError as
+    // a float value meets it; an int value comes back whole), 10**-int and 10**float a float (10.0**400.5 an OverflowError; 10**-400 0.0, divided by:
+    // a ZeroDivisionError, where JavaScript's 0 / 0 was nan); math.ceil and math.floor make an int: of inf an
+    // OverflowError, of nan a ValueError
+    if (integer && intDigits && p >= 0) {
+      // an int times 10**int is an exact int, floored as it is and divided back: the int as the nearest float
+      const f = Number(BigInt(boolAsInt(v).value as number | bigint));
+      if (!Number.isFinite(f)) throw new Error('integer division result too large for a float');
+      return V.float(f);
+    }
     const scale = 10 ** p;
+    if (scale === Infinity) throw new Error(intDigits ? 'int too large to convert to float' : "(34, 'Numerical result out of range')");
     const scaled = x * scale;
     if (!Number.isFinite(scaled)) throw new Error(`cannot convert float ${Number.isNaN(scaled) ? 'NaN' : 'infinity'} to integer`);
+    if (scale === 0) throw new Error('float division by zero');
     return V.float(((m === 'ceil' ? Math.ceil(scaled) : Math.floor(scaled)) + 0) / scale); // an int: no -0 (math.ceil(-1e-20) is 0)
   },
   title: (v) => V.str(titleFilter(pyStr(v))),

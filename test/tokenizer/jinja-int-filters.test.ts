@@ -60,6 +60,10 @@ const CASES: [string, string][] = [
   ['(-x - 5) | round(-1)', '-12345678901234567900'],
   ['x | round(-2)', '12345678901234567900'],
   ['9007199254740993 | round(-1)', '9007199254740990'],
+  ["1.5 | round(0.5, 'floor')", '1.2649110640673518'], // jinja2's math.floor(1.5 * 10**0.5) / 10**0.5: a float precision is taken there
+  ["5 | round(400, 'floor')", '5.0'],
+  ["x | round(2, 'ceil')", '1.2345678901234567e+19'],
+  ["true | round(3, 'floor')", '1.0'],
   // float, max, min, sort and the comparison tests see every digit
   ['x | float', '1.2345678901234567e+19'],
   ['[x, 1] | max', '12345678901234567890'],
@@ -138,6 +142,15 @@ test('what Python refuses of such ints fails here too', () => {
     ["1e308 | round(1, 'floor')", /cannot convert float infinity to integer/],
     ["((x*1e300)*0) | round(1, 'ceil')", /cannot convert float NaN to integer/],
     ["1.5 | round(0, 'trunc')", /method must be common, ceil or floor/],
+    // a float precision (Python's round takes an int: was "The number 0.5 cannot be converted to a BigInt"), and ceil or
+    // floor's 10**precision past float's range either way (was nan for 10**-10**9: jinja2's 0 / 0.0)
+    ['1.5 | round(0.5)', /'float' object cannot be interpreted as an integer/],
+    ['5 | round(0.5)', /'float' object cannot be interpreted as an integer/],
+    ["1.5 | round(-10**9, 'floor')", /float division by zero/],
+    ["1.5 | round(-400.5, 'ceil')", /float division by zero/],
+    ["1.5 | round(309, 'floor')", /int too large to convert to float/],
+    ["1.5 | round(400.5, 'floor')", /\(34, 'Numerical result out of range'\)/],
+    ["(10**400) | round(2, 'floor')", /integer division result too large for a float/],
     // str.format takes no precision for an int (printf does), nor 's' for anything but a str
     ['"{:.3}".format(x)', /Precision not allowed in integer format specifier/],
     ['"{:.3d}".format(5)', /Precision not allowed in integer format specifier/],
