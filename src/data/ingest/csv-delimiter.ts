@@ -43,8 +43,8 @@ function agreeing(d: string, header: string, rows: readonly string[]): number {
   return rows.filter((r) => fieldCount(d, r) === want).length;
 }
 
-/** How many fields `d` splits `line` into, counted outside quotes. */
-function fieldCount(d: string, line: string): number {
+/** How many fields `d` splits `line` into, counted outside double quotes (a doubled quote, "", is two toggles: no change). */
+export function fieldCount(d: string, line: string): number {
   let n = 1, quoted = false;
   for (const ch of line) {
     if (ch === '"') quoted = !quoted;

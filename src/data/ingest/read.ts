@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { UserError, isUserError } from '../../util/errors.ts';
 import { windows1252Hint } from '../../util/utf8-defects.ts';
 import { readCsv } from './csv.ts';
+import { fieldCount } from './csv-delimiter.ts';
 import { readJson, readJsonLinesFile } from './json.ts';
 import { pythonReadingNote } from './python-json.ts';
 import { readText } from './text.ts';
@@ -164,17 +165,7 @@ function headerDelimiter(header: string, row: string): '\t' | ',' | ';' | null {
   for (const d of ['\t', ',', ';'] as const) {
     const names = header.split(d).map((c) => c.trim().replace(/^"(.*)"$/, '$1')); // R's write.csv quotes them
     if (names.length < 2 || names.every((c) => c === '') || names.some((c) => /[{}[\]"]/.test(c))) continue;
-    return cellCount(row, d) === names.length ? d : null;
+    return fieldCount(d, row) === names.length ? d : null;
   }
   return null;
-}
-
-/** How many cells `line` has split at `d` outside double quotes (a doubled quote, "", is two toggles: no change). */
-function cellCount(line: string, d: string): number {
-  let n = 1, quoted = false;
-  for (const ch of line) {
-    if (ch === '"') quoted = !quoted;
-    else if (ch === d && !quoted) n++;
-  }
-  return n;
 }
