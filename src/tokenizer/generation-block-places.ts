@@ -3,9 +3,9 @@
 // block runs. The output of a macro call, a {% call %}, a {% filter %} or a {% set %}…{% endset %} body is written only
 // once it ends, wherever the template puts it: the marks follow a block in a macro only where the macro's output is
 // written where it is called, as the whole of a {{ … }} outside any such body (or with `| trim`, `| safe`, `| string`,
-// parentheses, `if … else …`; by its name or a {% set f = turn %}'s) — not a macro called by another (passed to it
-// too), by {% call %}, stored with {% set %} and written later, or joined to other text ({{ '<A>' ~ turn(m) }}), nor a
-// block inside one of those bodies:
+// `| default`, `| join`, parentheses, `if … else …`; by its name or a {% set f = turn %}'s) — not a macro called by
+// another (passed to it too), by {% call %}, stored with {% set %} and written later, or joined to other text
+// ({{ '<A>' ~ turn(m) }}), nor a block inside one of those bodies:
 // there the blocks are counted from where the template ran the call, which the marks do not see, and are not followed
 // (train_on assistant is refused, as docs/data.md says). Only code is read: a `{% macro %}` in a comment or raw block,
 // a `turn(` in the text around tags or in a string literal is none.
@@ -22,21 +22,50 @@ const BUFFERING = new RegExp(String.raw`{%-?\s*(end)?(call|filter|set)\b(${TAG_I
 
 // what may follow a macro's call in its {{ … }} with the output still written whole where it is called, as the
 // tracker counts it: the filters that give its text back unchanged — `| safe`, `| string` (transformers 5.17 marks the
-// same characters as without them) and `| trim` (the marks keep its ends from being trimmed: where it trims some, the
-// chat's text with the marks left out is not the chat's, and generationSpans gives null) —, the parentheses opened
-// before the call closed, and an ` if … else …` that writes the call or not. Not `| upper` (ß → SS), `| e`, …: they
-// change the text
-const SAME_TEXT_FILTER = /^\s*\|\s*(?:trim|safe|string)\b\s*(?:\(\s*\)\s*)?/;
+// same characters as without them), `| default` with one argument (a macro's output is never undefined; with a second,
+// `true`, an empty output would be replaced), `| join` with no separator or '' (a string joined by its characters) and
+// `| trim` (the marks keep its ends from being trimmed: where it trims some, the chat's text with the marks left out is
+// not the chat's, and generationSpans gives null) —, the parentheses opened before the call closed, and an
+// ` if … else …` that writes the call or not. Not `| upper` (ß → SS), `| e`, `| join(', ')`, …: they change the text
+const SAME_TEXT_FILTER = /^\s*\|\s*(trim|safe|string|default|d|join)\b\s*/;
 const CLOSE_PAREN = /^\s*\)/;
 const IF_ELSE_END = new RegExp(String.raw`^\s*(?:if\b(?:${STRING}|[^'"{}])*)?-?}}`);
+
+/**
+ * True where `filter` given `args` (the text between its parentheses, string literals blanked: codeOnly) gives a
+ * macro's output back unchanged.
+ */
+function keepsText(filter: string, args: string): boolean {
+  if (filter === 'join') return /^\s*(?:''|"")?\s*$/.test(args);
+  if (filter !== 'default' && filter !== 'd') return args.trim() === '';
+  // one argument: no comma outside brackets (the strings' insides are blanked)
+  let depth = 0;
+  for (const c of args) {
+    if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+    else if (c === ',' && depth === 0) return false;
+  }
+  return true;
+}
 
 /** True where `after`, the text after a macro call's ")" whose {{ opened `parens` parentheses before it, writes its output whole. */
 function writtenWhole(after: string, parens: number): boolean {
   let rest = after;
   let open = parens;
-  for (let step = SAME_TEXT_FILTER.exec(rest) ?? CLOSE_PAREN.exec(rest); step !== null; step = SAME_TEXT_FILTER.exec(rest) ?? CLOSE_PAREN.exec(rest)) {
-    if (!step[0].includes('|') && --open < 0) return false;
-    rest = rest.slice(step[0].length);
+  for (;;) {
+    const paren = CLOSE_PAREN.exec(rest);
+    if (paren !== null) {
+      if (--open < 0) return false;
+      rest = rest.slice(paren[0].length);
+      continue;
+    }
+    const filter = SAME_TEXT_FILTER.exec(rest);
+    if (filter === null) break;
+    rest = rest.slice(filter[0].length);
+    if (!rest.startsWith('(')) continue;
+    const close = closingParen(rest, 1);
+    if (close < 0 || !keepsText(filter[1]!, rest.slice(1, close))) return false;
+    rest = rest.slice(close + 1);
   }
   return open === 0 && IF_ELSE_END.test(rest);
 }
@@ -46,8 +75,8 @@ function writtenWhole(after: string, parens: number): boolean {
  * way out of both refusals (chat-template.ts generationMarkerProblem, data/turn-spans.ts).
  */
 export const FOLLOWABLE_BLOCKS_WAY_OUT = 'write each {% generation %} block outside {% call %}, {% filter %} and {% set %} bodies, and each call of a macro '
-  + 'holding one as the whole of a {{ … }} ({{ turn(m) }}; `| safe`, `| string`, parentheses, `if … else …` and a `| trim` that cuts none '
-  + 'of its output may stand with it), or train with train_on: all';
+  + 'holding one as the whole of a {{ … }} ({{ turn(m) }}; `| safe`, `| string`, `| default(…)`, `| join` with no separator, parentheses, '
+  + '`if … else …` and a `| trim` that cuts none of its output may stand with it), or train with train_on: all';
 
 /**
  * The most (characters that start a scan) × characters that unfollowedBlock scans: each "{" (a macro, a tag, a

@@ -13,7 +13,8 @@
 // the EOS and "</A>" after it (all trained, not stopped at the EOS as a turn found without blocks is), a macro written
 // as {{ turn(m) | trim }}, {{ turn(m) | safe }}, {{ turn(m)|string() }}, in parentheses (with both, and `if … else …`), as
 // {{- turn(m) if loop.last else … -}} and as {{ f(m) }} after {% set f = turn %} (counted from the call's start too:
-// those filters give the text back unchanged; refused before, as `| upper` is), a macro whose body writes '{% endmacro %}' as a string (ours ended the macro there and
+// those filters give the text back unchanged; refused before, as `| upper` is), as {{ turn(m) | default('') }} and
+// {{ (turn(m) | join) | d | join('') }} (the same: refused before too), a macro whose body writes '{% endmacro %}' as a string (ours ended the macro there and
 // failed to parse the marked template), a macro beside a {# comment #} holding a {% macro %} of its name (ours read the
 // comment's as a macro and found the turns without the blocks), a block ending in two spaces (the chat's "▁", "▁</" where the text up to the block's
 // end encodes as "▁▁": "▁</" holds its last character, and is trained), blocks ending in a character written as its
@@ -230,6 +231,9 @@ test('a block whose place transformers counts from where a call ran (a macro cal
     stored: ['{% macro turn(m) %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% endmacro %}', '{% set x = turn(m) %}<pre>{{ x }}'],
     joined: ['{% macro turn(m) %}{% generation %}{{ m.content }}{% endgeneration %}{% endmacro %}', "{{ '<A>' ~ turn(m) }}</A>"],
     piped: [M, '<p>{{ turn(m) | upper }}'],
+    // a separator between its characters; a second argument to `default` (true: an empty output replaced)
+    joinedBySeparator: [M, "<p>{{ turn(m) | join(', ') }}"],
+    defaultIfEmpty: [M, "<p>{{ turn(m) | default('<A></A>', true) }}"],
     // after filters that keep the text (followed alone), one that changes it; in parentheses, joined to text
     pipedAfterSafe: [M, '<p>{{ (turn(m) | safe) | string | e }}'],
     parenthesesJoined: [M, "<p>{{ ((turn(m)) ~ '') }}"],
