@@ -3,6 +3,7 @@
 // rendered up to it.
 import { UserError } from '../util/errors.ts';
 import { FOLLOWABLE_BLOCKS_WAY_OUT } from '../tokenizer/generation-block-places.ts';
+import { generationMarks, MARK_SETS } from '../tokenizer/generation-blocks.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { changedSpan, commonPrefix } from './changed-span.ts';
 import { renderChat, templateMessages, type ChatGiven } from './chat-render.ts';
@@ -17,15 +18,18 @@ import type { ChatTurn } from './record-shape.ts';
  * sorted by end, empty ones left out) — but where an assistant turn has weight 0, which those cannot leave out, and
  * where the template has none (or `withBlocks` is false) — turnSpan's (`blocks` null; the first turn's alone with
  * `firstOnly`). With `refuseUnfollowed` (train_on assistant), a chat whose blocks the marks cannot follow
- * (generationSpans null: a trim cut the output, a message holds a mark's character) is refused, not found so.
+ * (generationSpans null: a trim cut the output, the chat holds a character of every set of marks) is refused, not found so.
  */
 export function turnSpans(messages: readonly ChatTurn[], turns: readonly number[], given: ChatGiven, rendered: string, ids: readonly number[], tok: Tokenizer, names: FieldNames, firstOnly = false, withBlocks = true, refuseUnfollowed = false): { spans: Array<[number, number]>; blocks: 'turns' | 'union' | null } {
   const blockSpans = withBlocks ? tok.generationSpans?.(templateMessages(messages), given, rendered) ?? null : null;
   if (blockSpans === null && withBlocks && refuseUnfollowed && tok.followsGenerationBlocks?.(given.tools) === true) {
-    // the marks' text is not the chat's here: the turns found without the blocks would be another mask than TRL's
+    // the turns found without the blocks would be another mask than TRL's
+    if (generationMarks(rendered) === null) {
+      throw new UserError(`the chat holds a character of each of the ${MARK_SETS} sets of noncharacters (U+FDD0–U+FDEF, four a set) that mark the chat `
+        + 'template\'s {% generation %} blocks, so none can mark them in it: remove those noncharacters from the chat, or train with train_on: all');
+    }
     throw new UserError('the chat template\'s {% generation %} blocks cannot be followed in this chat as transformers marks them: the chat rendered with '
-      + 'their marks left out is not the chat (a `| trim` that cuts some of a block\'s macro output, or a message holding one of U+FDD0–U+FDD3); '
-      + FOLLOWABLE_BLOCKS_WAY_OUT);
+      + 'their marks left out is not the chat (a `| trim` that cuts some of a block\'s macro output); ' + FOLLOWABLE_BLOCKS_WAY_OUT);
   }
   const found = blockTokens(blockSpans, messages, rendered, ids, tok);
   if (found?.kind === 'turns') return { spans: turns.map((i) => found.turns.get(i)!), blocks: 'turns' };

@@ -24,7 +24,7 @@ import { strftime } from './jinja-strftime.ts';
 import { pythonRange } from './jinja-globals.ts';
 import { TemplateLimit, withRoom } from './jinja-room.ts';
 import { parseJinja } from './jinja-test-arguments.ts';
-import { generationSpans, hasGenerationBlocks, markGenerationBlocks, textOnlyGenerationMarker } from './generation-blocks.ts';
+import { generationMarks, generationSpans, hasGenerationBlocks, markGenerationBlocks, textOnlyGenerationMarker } from './generation-blocks.ts';
 import { FOLLOWABLE_BLOCKS_WAY_OUT, followWorkProblem, unfollowedBlock } from './generation-block-places.ts';
 import { inputValue, type Value } from './jinja-values.ts';
 import { LITERAL_NAMES } from './template-kwargs.ts';
@@ -205,9 +205,10 @@ export class ChatTemplate {
   readonly tokens: Readonly<Record<string, string>>;
   /** Renders that ran the Jinja interpreter (the default template's are mostly direct: default-chat.ts). */
   readonly stats = { interpreted: 0 };
-  /** The template with its {% generation %} blocks marked (generation-blocks.ts), null where it has none or the marks cannot follow them; compiled on first use. */
-  private readonly markedText: string | null;
-  private marked: ChatTemplate | undefined;
+  /** The template's text where it has {% generation %} blocks that the marks follow (generation-blocks.ts), else null. */
+  private readonly blocksText: string | null;
+  /** The template with its blocks marked, by the set of marks (generationMarks: one the chat holds none of); each compiled on first use. */
+  private readonly marked = new Map<number, ChatTemplate>();
   /** The line of a {% generation %} that is only text (a comment, a string literal) in a template without blocks, or null. */
   private readonly textOnlyMarker: number | null;
   /** Where a {% generation %} block stands that the marks do not follow (generation-block-places.ts), or null. */
@@ -222,7 +223,7 @@ export class ChatTemplate {
     const tooMuch = blocks ? followWorkProblem(text) : null;
     if (tooMuch !== null) throw new UserError(tooMuch, ctx.source);
     this.unfollowed = blocks ? unfollowedBlock(text) : null;
-    this.markedText = blocks && this.unfollowed === null ? markGenerationBlocks(text) : null;
+    this.blocksText = blocks && this.unfollowed === null ? text : null;
     this.textOnlyMarker = text !== null && !blocks ? textOnlyGenerationMarker(text) : null;
     const named = { bos_token: ctx.bosToken, eos_token: ctx.eosToken, unk_token: ctx.unkToken, pad_token: ctx.padToken };
     this.tokens = { ...ctx.otherTokens, ...Object.fromEntries(Object.entries(named).filter((e): e is [string, string] => typeof e[1] === 'string')) };
@@ -282,18 +283,24 @@ export class ChatTemplate {
 
   /** True where the template has {% generation %} blocks that generationSpans follows. */
   get followsGenerationBlocks(): boolean {
-    return this.markedText !== null;
+    return this.blocksText !== null;
   }
 
   /**
    * The [start, end) character spans of the template's {% generation %} blocks in `plain`, the chat rendered with these
    * messages and options; null where the template has no such block, where the marks cannot follow its blocks
-   * (generation-block-places.ts), or where a message holds a mark's character.
+   * (generation-block-places.ts), where the chat holds a character of every set of marks, or where the marks left out
+   * of the marked rendering do not give `plain` (a `| trim` cut some of a macro's output).
    */
   generationSpans(messages: readonly TemplateMessage[], opts: ChatTemplateOptions, plain: string): Array<[number, number]> | null {
-    if (this.markedText === null) return null;
-    this.marked ??= new ChatTemplate(this.markedText, this.ctx);
-    return generationSpans(this.marked.render(messages, opts), plain);
+    const chosen = this.blocksText === null ? null : generationMarks(plain);
+    if (this.blocksText === null || chosen === null) return null;
+    let marked = this.marked.get(chosen.set);
+    if (marked === undefined) {
+      marked = new ChatTemplate(markGenerationBlocks(this.blocksText, chosen.marks), this.ctx);
+      this.marked.set(chosen.set, marked);
+    }
+    return generationSpans(marked.render(messages, opts), plain, chosen.marks);
   }
 
   private renderOnWorker(worker: SyncWorker<RenderRequest, Outcome>, req: RenderRequest): Outcome {

@@ -14,7 +14,8 @@
 // as {{ turn(m) | trim }}, {{ turn(m) | safe }}, {{ turn(m)|string() }}, in parentheses (with both, and `if … else …`), as
 // {{- turn(m) if loop.last else … -}} and as {{ f(m) }} after {% set f = turn %} (counted from the call's start too:
 // those filters give the text back unchanged; refused before, as `| upper` is), as {{ turn(m) | default('') }} and
-// {{ (turn(m) | join) | d | join('') }} (the same: refused before too), a macro whose body writes '{% endmacro %}' as a string (ours ended the macro there and
+// {{ (turn(m) | join) | d | join('') }} (the same: refused before too), chats holding U+FDD0–U+FDD3 (marked with
+// another set of noncharacters: refused before, the marks' characters), a macro whose body writes '{% endmacro %}' as a string (ours ended the macro there and
 // failed to parse the marked template), a macro beside a {# comment #} holding a {% macro %} of its name (ours read the
 // comment's as a macro and found the turns without the blocks), a block ending in two spaces (the chat's "▁", "▁</" where the text up to the block's
 // end encodes as "▁▁": "▁</" holds its last character, and is trained), blocks ending in a character written as its
@@ -33,6 +34,7 @@ import { prepare } from '../../src/data/prepare.ts';
 import { fullyMaskedWithin, tokenizeRecord } from '../../src/data/tokenize.ts';
 import type { DataRecord } from '../../src/data/record.ts';
 import { FOLLOWABLE_BLOCKS_WAY_OUT } from '../../src/tokenizer/generation-block-places.ts';
+import { MARK_SETS } from '../../src/tokenizer/generation-blocks.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { loadNotes } from '../../src/train/data.ts';
@@ -270,13 +272,12 @@ test('a block whose place transformers counts from where a call ran (a macro cal
   }
 });
 
-test('a chat whose blocks the marks cannot follow (a `| trim` that cuts some of the macro\'s output, a message holding a mark\'s character): train_on assistant refused, train_on all as without blocks', () => {
+test('a chat whose blocks the marks cannot follow (a `| trim` that cuts some of the macro\'s output): train_on assistant refused, train_on all as without blocks', () => {
   // transformers counts the trimmed block from the untrimmed output, off the text: the turns found as without blocks,
   // as before, were another mask than TRL's
   const tail = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}ASSISTANT{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
   const trimmed = '{% macro turn(m) %} <A>{% generation %}{{ m.content }}{% endgeneration %}</A> {% endmacro %}' + tail.replace('ASSISTANT', '{{ turn(m) | trim }}');
-  const plain = '<A>{% generation %}{{ m.content }}{% endgeneration %}</A>';
-  const cases: Array<[string, string, string]> = [['trimmed', trimmed, 'b'], ['markCharacter', tail.replace('ASSISTANT', plain), 'b\uFDD1']];
+  const cases: Array<[string, string, string]> = [['trimmed', trimmed, 'b']];
   const dir = tempDir('mt-gen-blocks-');
   try {
     for (const [name, template, content] of cases) {
@@ -391,5 +392,31 @@ test("a template whose only {% generation %} is in a comment or a string literal
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+});
+
+test('a chat holding a character of each set of marks (U+FDD0–U+FDEF): train_on assistant refused saying so, train_on all as without blocks', () => {
+  // a chat holding U+FDD0–U+FDD3 is marked with the next set (the fixture's mark_characters, as TRL trains it); one
+  // holding a character of every set leaves none to mark it: refused before at U+FDD0–U+FDD3 alone, with train_on: all the only way out
+  const template = "{{ bos_token }}{% for m in messages %}{% if m.role == 'assistant' %}<A>{% generation %}{{ m.content }}{% endgeneration %}</A>{% else %}<U>{{ m.content }}</U>{% endif %}{% endfor %}";
+  const every = Array.from({ length: MARK_SETS }, (_, set) => String.fromCharCode(0xfdd0 + 4 * set + (set % 4))).join('');
+  const record: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: every }, { role: 'assistant', content: 'b' }] };
+  const dir = tempDir('mt-gen-blocks-');
+  try {
+    const rowOf = (t: string) => {
+      const { row } = tokenizeRecord(record, loadTokenizer(modelWith(dir, t)), { trainOn: 'all' });
+      return { ids: Array.from(row!.inputIds), labels: Array.from(row!.labels!) };
+    };
+    assert.throws(() => tokenizeRecord(record, loadTokenizer(modelWith(dir, template))), (e: Error) => e instanceof UserError && !e.message.includes('\n')
+      && e.message.startsWith(`the chat holds a character of each of the ${MARK_SETS} sets of noncharacters (U+FDD0–U+FDEF, four a set)`)
+      && e.message.endsWith('remove those noncharacters from the chat, or train with train_on: all'));
+    assert.deepEqual(rowOf(template), rowOf(template.replace(/{%-?\s*(end)?generation\s*-?%}/g, '')));
+    // one set left free: followed
+    const fewer: DataRecord = { shape: 'chat', messages: [{ role: 'user', content: every.slice(1) }, { role: 'assistant', content: 'b' }] };
+    const { row } = tokenizeRecord(fewer, loadTokenizer(modelWith(dir, template)));
+    const trained = Array.from(row!.inputIds).filter((_, t) => row!.labels![t] !== -100);
+    assert.equal(loadTokenizer(modelWith(dir, template)).decode(trained), 'b</A>');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
