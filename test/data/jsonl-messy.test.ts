@@ -158,4 +158,13 @@ test('a .json file\'s pretty-printed record that a quote left open, a `/* */` ov
   assert.match(closed[0]!.error!.detail, /line 4, a "}" indented as its "{", ends it/);
   const oneLine = writeFiles(dir, { 'comment-then-brace.json': '{\n  "text": "broken,\n/* end */ }\n{"text": "c"}\n' })['comment-then-brace.json']!;
   assert.deepEqual(lines([...readJson(oneLine)]), [[1, 'invalid_json'], [4, { text: 'c' }]]);
+  // a nested object's "}" after a comment's end at the "{" indent (`*/  },`), a member below it: that "}" closed the
+  // nested object, not this one (it ended the record there, and the member and the real "}" were rejections of their own: 3)
+  const nested = writeFiles(dir, { 'comment-end-nested.json': '{\n  "text": "broken,\n  "meta": {\n    /* a note\n*/  },\n  "label": "x"\n}\n{"text": "c"}\n' })['comment-end-nested.json']!;
+  const items2 = [...readJson(nested)];
+  assert.deepEqual(lines(items2), [[1, 'invalid_json'], [8, { text: 'c' }]]);
+  assert.match(items2[0]!.error!.detail, /line 7, a "}" indented as its "{", ends it/);
+  // with the object's own "}" right below it, that one ends it too (line 5's ended it, and line 6 was a stray "}")
+  const nestedLast = writeFiles(dir, { 'comment-end-nested-last.json': '{\n  "text": "broken,\n  "meta": {\n    /* a note\n*/  }\n}\n{"text": "c"}\n' })['comment-end-nested-last.json']!;
+  assert.deepEqual(lines([...readJson(nestedLast)]), [[1, 'invalid_json'], [7, { text: 'c' }]]);
 });

@@ -73,36 +73,42 @@ export function unclosedArray(line: number): RawItem {
  * or a line of it is no text (each line is judged by its own bytes then); `rest` then the lines read, to be read again.
  * `tooLong`: it was given up past maxRawChars (`why` says of what): the record is too_long, its head kept. `jsonc`: a .json
  * file's lines (comments allowed): a comment after the "}" (`}  // end`) or before it (`*\/}`, the end of one over lines)
- * does not keep it from closing the object, and the lines of a `/* *\/` over lines are its text (a "}" in it closes
- * nothing; BlockComments).
+ * does not keep it from closing the object — but where a line after such a "}" goes on deeper, it closed a nested object
+ * (`*\/  },`) —, and the lines of a `/* *\/` over lines are its text (a "}" in it closes nothing; BlockComments).
  */
 export function closedAtIndent(open: Line, indent: number, ahead: readonly Line[], next: () => Line | undefined, why: string, maxChars: number, tooLong = false, jsonc = false): { item?: RawItem; rest: Line[] } {
   const read = [...ahead];
   const comment = new BlockComments();
   let chars = open.text.length + 1;
+  // a "}" at the "{" indent only where a comment's end before it stands (`*/}`, `/* c */ }`; its column deeper): the
+  // object's end where no line after it goes on deeper, a nested object's (`*/  },` over a member below) where one does
+  let afterComment: number | undefined;
+  const closedAt = (i: number): { item: RawItem; rest: Line[] } => {
+    const l = read[i]!;
+    const raw = [open, ...read.slice(0, i + 1)].map((r) => r.text).join('\n').trim();
+    const lines = `lines ${open.lineNo}–${l.lineNo} are this record`;
+    const error = tooLong ? { reason: 'too_long' as const, detail: `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it (${lines}, rejected unparsed; the lines after it are read)` }
+      : { reason: 'invalid_json' as const, detail: `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it: a quote or a bracket left open inside it? (${lines}; the lines after it are read)` };
+    return { item: { line: open.lineNo, raw: tooLong ? raw.slice(0, 1 << 16) : raw, error }, rest: read.slice(i + 1) };
+  };
+  const notClosed = () => (afterComment === undefined ? { rest: read } : closedAt(afterComment));
   for (let i = 0; ; i++) {
     const l = i < read.length ? read[i]! : next();
-    if (l === undefined) return { rest: read };
+    if (l === undefined) return notClosed();
     if (i === read.length) read.push(l);
     chars += l.text.length + 1;
-    if (l.defect || l.binary !== undefined || chars > maxChars) return { rest: read };
+    if (l.defect || l.binary !== undefined || chars > maxChars) return notClosed();
     // with `jsonc`, a comment after its "}" (`}  // end`), or a line of a comment only, as blank: neither is JSON; a
     // `/* */` over lines too (a "}" or a line indented no deeper inside it is its text)
     const text = jsonc ? comment.blank(l.text) : l.text;
     const t = text.trim();
     if (t === '') continue;
     const lead = text.length - text.trimStart().length;
-    // a "}" after a comment's end on its line (`*/}`, `/* c */ }`) is at the line's own indent too, where the comment
-    // is, not only at its column once the comment is blanked
-    const own = l.text.length - l.text.trimStart().length;
-    const closes = /^\}\s*,?$/.test(t) && (lead === indent || own === indent);
-    if (!closes && lead > indent) continue;
-    if (!closes) return { rest: read };
-    const raw = [open, ...read.slice(0, i + 1)].map((r) => r.text).join('\n').trim();
-    const lines = `lines ${open.lineNo}–${l.lineNo} are this record`;
-    const error = tooLong ? { reason: 'too_long' as const, detail: `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it (${lines}, rejected unparsed; the lines after it are read)` }
-      : { reason: 'invalid_json' as const, detail: `a line holding only "{" opens an object that is not closed ${why}; line ${l.lineNo}, a "}" indented as its "{", ends it: a quote or a bracket left open inside it? (${lines}; the lines after it are read)` };
-    return { item: { line: open.lineNo, raw: tooLong ? raw.slice(0, 1 << 16) : raw, error }, rest: read.slice(i + 1) };
+    const brace = /^\}\s*,?$/.test(t);
+    if (brace && lead === indent) return closedAt(i);
+    // a "}" after a comment's end on its line is at the line's own indent too, where the comment is
+    if (brace && l.text.length - l.text.trimStart().length === indent) afterComment = i;
+    else if (lead <= indent) return notClosed();
   }
 }
 
