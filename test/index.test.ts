@@ -121,7 +121,7 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['saveModelFolder', [{}, '/nonexistent-dir/m', { sourceDir: null, head: 'causal', dtype: 'fp16' }], /^saveModelFolder: options\.dtype is "fp16": give one of "f32", "bf16", "f16"$/],
     ['saveModelFolder', [{}, '/nonexistent-dir/m', { sourceDir: null, head: 'causal', maxShardBytes: '5GB' }], /^saveModelFolder: options\.maxShardBytes is "5GB": give a number of bytes > 0/],
     ['saveAdapter', [{}, '/nonexistent-dir/a', { task_type: 'SEQ_CLS', baseModel: null }], /^saveAdapter: options\.task_type is no option: write options\.taskType/],
-    ['saveAdapter', [{}, '/nonexistent-dir/a', { taskType: 'causal', baseModel: null }], /^saveAdapter: options\.taskType is "causal": give one of "CAUSAL_LM", "SEQ_CLS"$/],
+    ['saveAdapter', [{}, '/nonexistent-dir/a', { taskType: 'causal', baseModel: null }], /^saveAdapter: options\.taskType is "causal": give one of "CAUSAL_LM", "SEQ_CLS", or null \(no task_type: the LoRA factors alone\)$/],
     ['saveAdapter', [{}, '/nonexistent-dir/a', { taskType: 'CAUSAL_LM' }], /^saveAdapter: options\.baseModel is missing: give the base model's folder/],
     ['encodePrompt', [{}, 'hi'], /^encodePrompt: prompt is "hi": give \{raw: 'text'\}/],
     ['readMessagesFile', [], /^readMessagesFile: file is missing/],

@@ -11,12 +11,17 @@ export interface AdapterCardOptions {
   spec: LoraSpec;
   /** The adapter's target modules as adapter_config.json names them. */
   targetModules: readonly string[];
-  taskType: TaskType;
+  taskType: TaskType | null;
+  /**
+   * taskType null over a classifier: the base model's own classification head scores, frozen in training and not in the
+   * folder, so the card loads the base as a classifier with its own head (its config names the classes).
+   */
+  frozenHead?: boolean;
   /** The base model folder it was trained on; null for random weights (no folder to load). */
   baseModel: string | null;
-  /** SEQ_CLS: the class names in index order (null when the run has none, e.g. integer classes: transformers' LABEL_0, …). */
+  /** SEQ_CLS (or frozenHead): the class names in index order (null when the run has none, e.g. integer classes: transformers' LABEL_0, …). */
   labels: readonly string[] | null;
-  /** SEQ_CLS: the number of classes the score head has. */
+  /** SEQ_CLS (or frozenHead): the number of classes the score head has. */
   numLabels: number | null;
   /** SEQ_CLS: the pad_token_id HF's sequence classifier needs for batches (null: the model's own is set). */
   padTokenId: number | null;
@@ -85,22 +90,23 @@ export function cardClassNames(text: string): CardClassNames {
 
 /** The README.md text of an adapter folder. */
 export function adapterCard(o: AdapterCardOptions): string {
-  const seqCls = o.taskType === 'SEQ_CLS';
+  const seqCls = o.taskType === 'SEQ_CLS', classifier = seqCls || o.frozenHead === true;
   const base = o.baseModel ?? 'BASE_MODEL';
   const front = ['---', ...(o.baseModel ? [`base_model: ${JSON.stringify(o.baseModel)}`] : []), 'library_name: peft',
-    `pipeline_tag: ${seqCls ? 'text-classification' : 'text-generation'}`, 'tags:', '- lora', ...(o.spec.useDora ? ['- dora'] : []), OUR_TAG, '---'];
+    `pipeline_tag: ${classifier ? 'text-classification' : 'text-generation'}`, 'tags:', '- lora', ...(o.spec.useDora ? ['- dora'] : []), OUR_TAG, '---'];
   const rs = o.spec.useRslora ? ', rsLoRA' : '';
   const kind = o.spec.useDora ? 'DoRA' : 'LoRA';
   const lines = [
     ...front, '',
-    `# ${kind} adapter (${seqCls ? 'text classification' : 'text generation'})`, '',
+    `# ${kind} adapter (${classifier ? 'text classification' : 'text generation'})`, '',
     `Trained by mistral-tune: ${kind}${o.spec.useDora ? ' (weight-decomposed LoRA: a trained magnitude per output)' : ''} r=${o.spec.r}, alpha=${o.spec.alpha}${rs}, on ${o.targetModules.join(', ')}` +
-      `${seqCls ? ', with the classification head (score) trained in full' : ''}.`,
+      `${seqCls ? ', with the classification head (score) trained in full' : ''}` +
+      `${o.frozenHead ? ", with the base model's own classification head (score) frozen: this folder holds no head (task_type null, PEFT's plain PeftModel)" : ''}.`,
     o.baseModel ? `Base model: \`${o.baseModel}\`.` : 'Base model: random weights (a benchmark or dry run): there is no base folder to load it on; `BASE_MODEL` below stands for one.',
     '',
   ];
   const names = o.labels ?? defaultLabels(o.numLabels ?? 0); // transformers' names for classes without id2label
-  if (seqCls) lines.push('Classes, in the order of the head\'s outputs:', '', ...names.map((n, i) => `- ${i}: ${n}`), '');
+  if (classifier) lines.push('Classes, in the order of the head\'s outputs:', '', ...names.map((n, i) => `- ${i}: ${n}`), '');
   lines.push('## Load with transformers + PEFT', '', '```python', ...(o.dtype ? ['import torch'] : []), 'from peft import PeftModel');
   // the base's dtype, said once in a comment where the code passes it
   const dtype = o.dtype ? `dtype=torch.${o.dtype}` : null;
@@ -116,11 +122,15 @@ export function adapterCard(o: AdapterCardOptions): string {
       ...dtypeNote,
       `base = AutoModelForSequenceClassification.from_pretrained(${JSON.stringify(base)}, ${headKwargs[0]}`, headKwargs[1]!,
     );
+  } else if (o.frozenHead) {
+    // the base's config.json holds its head's classes; only a pad id it lacks is passed
+    lines.push('from transformers import AutoModelForSequenceClassification, AutoTokenizer', '', ...dtypeNote,
+      `base = AutoModelForSequenceClassification.from_pretrained(${JSON.stringify(base)}${o.padTokenId !== null ? `, pad_token_id=${o.padTokenId}` : ''}${dtype ? `, ${dtype}` : ''})`);
   } else {
     lines.push('from transformers import AutoModelForCausalLM', '', ...dtypeNote, `base = AutoModelForCausalLM.from_pretrained(${JSON.stringify(base)}${dtype ? `, ${dtype}` : ''})`);
   }
   lines.push('model = PeftModel.from_pretrained(base, "PATH/TO/THIS/FOLDER")');
-  if (seqCls && o.scorePadId !== null) {
+  if (classifier && o.scorePadId !== null) {
     lines.push(`tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(base)})`,
       `tokenizer.pad_token_id = ${o.scorePadId}  # pad with the id the classifier skips (its pad_token_id), as training did`);
   }

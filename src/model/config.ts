@@ -447,7 +447,7 @@ export function noClassificationPadNote(c: MistralConfig, made: 'export' | 'adap
   const eos = c.eosTokenIds.length === 0 ? 'no eos_token_id' : `eos_token_id ${c.eosTokenIds.join(', ')}, which names no token (vocab_size ${c.vocabSize})`;
   const [gives, where] = made === 'export'
     ? ["its classification export's config.json has pad_token_id null", 'in that config.json']
-    : ["its SEQ_CLS adapter's README.md loads it with pad_token_id null", "in the loaded model's config"];
+    : ["its classification adapter's README.md loads it with pad_token_id null", "in the loaded model's config"];
   return `pad_token_id: the model has none and ${eos}, so ${gives}, ` +
     'with which transformers classifies one row at a time (a batch of more rows: "Cannot handle batch sizes > 1 if no padding token is defined"); ' +
     `to classify batches there, set pad_token_id ${where}, and the tokenizer's pad token, to an id below ${c.vocabSize} that no row ends with ` +

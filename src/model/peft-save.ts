@@ -21,7 +21,11 @@ import { encodeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 
 export interface SaveAdapterOptions {
-  taskType: TaskType;
+  /**
+   * adapter_config.json's task_type; null for PEFT's plain PeftModel (the LoRA factors alone, run as whichever model loads
+   * them: a classifier with its own head, as a classification run continuing such an adapter keeps that head frozen).
+   */
+  taskType: TaskType | null;
   baseModel: string | null;
   /** SEQ_CLS: the class names in index order, for the README's loading code (null: the indices). */
   labels?: readonly string[] | null;
@@ -40,7 +44,7 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
   needArg('saveAdapter', 'options', opts, 'object', { hint: "an object such as {taskType: 'CAUSAL_LM', baseModel: folder}" });
   refuseMisspelledKeys('saveAdapter', 'options', opts, ['taskType', 'baseModel', 'labels']);
   // a taskType left out or mistyped wrote no SEQ_CLS and so dropped a classifier's score head, without a word
-  needOneOf('saveAdapter', 'options.taskType', opts.taskType, ['CAUSAL_LM', 'SEQ_CLS']);
+  if (opts.taskType !== null) needOneOf('saveAdapter', 'options.taskType', opts.taskType, ['CAUSAL_LM', 'SEQ_CLS'], ', or null (no task_type: the LoRA factors alone)');
   if (opts.baseModel !== null) needArg('saveAdapter', 'options.baseModel', opts.baseModel, 'string', { hint: "the base model's folder or name (adapter_config.json's base_model_name_or_path), or null" });
   needModel('saveAdapter', model, 'a model with an adapter (loadAdapter or createAdapter)');
   const adapter = needLora('saveAdapter', model);
@@ -48,17 +52,19 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
   refuseForeignCard(path.join(dir, 'README.md'));
   makeFolders(dir);
   const seqCls = opts.taskType === 'SEQ_CLS', cfg = model.cfg;
+  // no task_type over a classifier: the card loads the model's own head, which this folder does not hold
+  const frozenHead = opts.taskType === null && model.score !== null, classifier = seqCls || frozenHead;
   writeFileAtomic(path.join(dir, 'adapter_model.safetensors'), ...adapterWeightsFile(model, opts.taskType));
   const modules = adaptedModules(adapter);
   writeFileAtomic(path.join(dir, 'adapter_config.json'), JSON.stringify(peftConfig(adapter.spec, opts, seqCls, modules), null, 2) + '\n');
   writeFileAtomic(path.join(dir, 'README.md'), adapterCard({
-    spec: adapter.spec, targetModules: modules.target_modules, taskType: opts.taskType, baseModel: opts.baseModel,
-    labels: seqCls ? opts.labels ?? null : null, numLabels: seqCls ? model.scoreHead().numLabels : null,
-    padTokenId: seqCls && cfg.padTokenId === null ? classificationPadId(cfg) : null, scorePadId: seqCls ? classificationPadId(cfg) : null,
+    spec: adapter.spec, targetModules: modules.target_modules, taskType: opts.taskType, frozenHead, baseModel: opts.baseModel,
+    labels: classifier ? opts.labels ?? null : null, numLabels: classifier ? model.scoreHead().numLabels : null,
+    padTokenId: classifier && cfg.padTokenId === null ? classificationPadId(cfg) : null, scorePadId: classifier ? classificationPadId(cfg) : null,
     dtype: 'float32', // under bf16 too: its math is f32 (AdapterCardOptions.dtype)
   }));
   // as saveModelFolder says it of a classification export; once, not at every checkpoint of a run
-  const note = seqCls ? noClassificationPadNote(cfg, 'adapter') : null;
+  const note = classifier ? noClassificationPadNote(cfg, 'adapter') : null;
   if (note) warnOnce(note);
 }
 
@@ -66,7 +72,7 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
  * The bytes of the adapter_model.safetensors saveAdapter writes for `model`'s adapter (a SEQ_CLS one with its score
  * head): what a checkpoint's adapter of the restored step is written again from (checkpoint.ts).
  */
-export function adapterWeightsFile(model: MistralModel, taskType: TaskType): Uint8Array[] {
+export function adapterWeightsFile(model: MistralModel, taskType: TaskType | null): Uint8Array[] {
   const adapter = needLora('saveAdapter', model);
   const be = model.backend, cfg = model.cfg;
   const tensors: Record<string, TensorToWrite> = {};

@@ -1,24 +1,50 @@
-// lora.init_from's adapter against the run's task: a SEQ_CLS adapter continues classification only, and classification
-// continues a SEQ_CLS adapter only, as PEFT 0.21 would.
+// lora.init_from's adapter against the run's task, as PEFT 0.21 continues it: a SEQ_CLS adapter continues classification
+// only; classification continues a SEQ_CLS adapter, or one without task_type over a model that has its own head (the
+// head frozen); and the task_type the run's adapter is saved with.
+import type { MistralConfig } from '../model/config.ts';
+import { readAdapterInfo, type TaskType } from '../model/peft.ts';
 import { keyError } from './config-paths.ts';
+import type { TrainConfig } from './config.ts';
 
 /**
  * Refuses an adapter whose task the run cannot continue as PEFT would. `ownTask` is the adapter's task_type (SEQ_CLS where
  * it holds a score head; null for neither). Over a sequence classifier, PEFT 0.21 cannot load a CAUSAL_LM adapter
- * (AttributeError: prepare_inputs_for_generation), and PeftModel.from_pretrained(…, is_trainable=True) of one without
- * task_type keeps the head frozen and its save_pretrained writes the LoRA factors alone (task_type null): over a model
- * without a head (`modelHasHead` false) the new head is lost. Both are refused rather than trained as a SEQ_CLS adapter
- * that PEFT would not make of them.
+ * (AttributeError: prepare_inputs_for_generation). One without task_type PeftModel.from_pretrained(…, is_trainable=True)
+ * trains with the model's head frozen, and its save_pretrained writes the LoRA factors alone (task_type null): that is
+ * trained so (savedTaskType) over a model with a head; over one without (`modelHasHead` false) the head would be new,
+ * random and never trained, and it is refused.
  */
 export function refuseAdapterTask(ownTask: string | null, task: string, dir: string, modelHasHead: () => boolean, place?: (key: string) => string): void {
   if (ownTask === 'SEQ_CLS' && task !== 'classification') {
     throw keyError('lora.init_from', `${dir}: a classification adapter (task_type SEQ_CLS) cannot continue as ${task} (set task: classification)`, place);
   }
   if (ownTask === 'SEQ_CLS' || task !== 'classification') return;
+  if (ownTask === null && modelHasHead()) return;
   const why = ownTask === null
-    ? `an adapter without task_type or score head (PEFT's plain PeftModel) cannot continue as a classification run: PEFT continues it with ` +
-      `the classification head frozen and saves its LoRA factors alone${modelHasHead() ? '' : ', so the new head this model takes (it has none) would be lost'}`
+    ? 'an adapter without task_type or score head (PEFT\'s plain PeftModel) continues a classification run with the model\'s own head frozen, ' +
+      'and this model has none: its new head would be random, never trained, and not saved'
     : `a ${ownTask} adapter cannot continue as a classification run: PEFT cannot load it over a sequence classifier`;
   throw keyError('lora.init_from', `${dir}: ${why}; start a new adapter (leave lora.init_from out), ` +
     'or merge it into the model first (mistral-tune export --merge) and train over that', place);
+}
+
+/**
+ * The task_type the run's adapter is saved with: CAUSAL_LM for generation, SEQ_CLS for classification (its trained head
+ * saved with it), and null for classification continuing an adapter without task_type (`adapterTask`: lora.init_from's
+ * own task, undefined for none), whose head is the model's own, frozen and not saved, as PEFT's plain PeftModel keeps it.
+ */
+export function savedTaskType(task: TrainConfig['task'], adapterTask: TaskType | null | undefined): TaskType | null {
+  if (task !== 'classification') return 'CAUSAL_LM';
+  return adapterTask === null ? null : 'SEQ_CLS';
+}
+
+/** savedTaskType of `cfg`'s run on `model`, from lora.init_from's adapter_config.json and header (no weight read). */
+export function runSavedTaskType(cfg: TrainConfig, model: MistralConfig): TaskType | null {
+  const dir = cfg.method === 'lora' ? cfg.lora.init_from : null;
+  return savedTaskType(cfg.task, dir ? readAdapterInfo(dir, model.numLayers, model).ownTask : undefined);
+}
+
+/** Whether the run trains a classification head: a classification run's, but for one continuing an adapter without task_type. */
+export function trainsScoreHead(cfg: TrainConfig, model: MistralConfig): boolean {
+  return cfg.task === 'classification' && runSavedTaskType(cfg, model) !== null;
 }

@@ -16,6 +16,7 @@ import { packsOf } from '../data/pack.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { readAdapterInfo } from '../model/peft.ts';
 import { PROJECTIONS, projectionShape, type Projection } from '../model/weights.ts';
+import { trainsScoreHead } from './adapter-task.ts';
 import type { TrainConfig } from './config.ts';
 
 /** The largest training micro-batch (B rows of T tokens) and, when evaluating, the largest evaluation batch. */
@@ -130,7 +131,7 @@ function parameterCounts(cfg: TrainConfig, model: MistralConfig): { all: number;
   const checkpointScore = model.task === 'classification' ? (model.labels?.length ?? cfg.labels?.length ?? 0) * C : 0;
   const lmHead = model.task === 'classification' || model.tieWordEmbeddings ? 0 : V * C;
   const all = V * C + model.numLayers * layer + C + lmHead + checkpointScore;
-  const head = classification ? (cfg.labels?.length ?? 0) * C : 0; // the trained classification head
+  const head = trainsScoreHead(cfg, model) ? (cfg.labels?.length ?? 0) * C : 0; // a trained classification head (not one frozen under an untyped adapter)
   if (cfg.method === 'full') {
     const trainedBase = all - checkpointScore - (classification ? lmHead : 0);
     return { all, trained: trainedBase + head, trainedBase, trainedLora: 0, doraNorms: 0 };

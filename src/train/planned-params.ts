@@ -1,5 +1,6 @@
 // The names and shapes of the trainable tensors a run makes (MistralModel.trainableParams, in its order: a layer's LoRA
-// A factors, its B factors, its DoRA magnitudes; a trained classification head; in full fine-tuning every base weight),
+// A factors, its B factors, its DoRA magnitudes; a trained classification head (not the model's own, frozen under an
+// adapter without task_type); in full fine-tuning every base weight),
 // worked out from config.json (and lora.init_from's adapter_config.json and header) without making a backend, and
 // without reading a weight but where config.json ties an lm_head.weight the file holds (tiedAsLoaded): `train --resume
 // --dry-run` checks a checkpoint's tensors against them as the resume does (otherTensorsRefusal).
@@ -10,6 +11,7 @@ import { readAdapterInfo } from '../model/peft.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { PROJECTIONS, projectionShape, tyingAsLoaded, type Projection } from '../model/weights.ts';
 import type { TensorShape } from './checkpoint.ts';
+import { trainsScoreHead } from './adapter-task.ts';
 import type { TrainConfig } from './config.ts';
 
 export function* plannedTrainableShapes(cfg: TrainConfig, model: MistralConfig): Generator<TensorShape> {
@@ -24,7 +26,7 @@ export function* plannedTrainableShapes(cfg: TrainConfig, model: MistralConfig):
       if (dora) for (const p of adapted) yield { name: loraKey(i, p, 'magnitude'), shape: [projectionShape(model, p)[0]] };
     }
   }
-  if (classification) yield { name: SCORE_PARAM, shape: [cfg.labels?.length ?? 0, C] };
+  if (trainsScoreHead(cfg, model)) yield { name: SCORE_PARAM, shape: [cfg.labels?.length ?? 0, C] };
   if (cfg.method !== 'full') return;
   yield { name: HF_NAMES.embed, shape: [model.vocabSize, C] };
   for (let i = 0; i < model.numLayers; i++) {

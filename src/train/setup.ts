@@ -17,7 +17,7 @@ import { sourceFilesOf, type SourceFiles } from './source-files.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
 import { initStd } from '../model/init-std.ts';
 import { fromCheckpointHeader, type SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
-import { hostFloats, storedName } from '../model/weights.ts';
+import { storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, readAdapterInfo, refuseMissingTraining, refusePatternedTraining, type TaskType } from '../model/peft.ts';
 import { folderClassNames, givenLabels, namedByBase } from '../eval/target.ts';
@@ -34,7 +34,8 @@ import { loraScaling } from '../model/lora.ts';
 import { loadSplit, unknownLabelFix, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { keyError } from './config-paths.ts';
-import { refuseAdapterTask } from './adapter-task.ts';
+import { refuseAdapterTask, savedTaskType } from './adapter-task.ts';
+import { setupScoreHead } from './score-head.ts';
 import { shownAs } from './config-issues.ts';
 import { AdamW } from './optimizer.ts';
 import { warmupStepsOf, type Schedule } from './schedule.ts';
@@ -46,7 +47,8 @@ export interface RunSetup {
   tokenizer: Tokenizer | null;
   backend: Backend;
   model: MistralModel;
-  taskType: TaskType;
+  /** The task_type the run's adapter is saved with (adapter-task.ts savedTaskType): null for PEFT's plain PeftModel. */
+  taskType: TaskType | null;
   train: TokenRow[];
   val: TokenRow[] | null;
   test: TokenRow[] | null;
@@ -132,11 +134,14 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   const rng = new Rng(cfg.seed);
+  let adapterTask: TaskType | null | undefined; // lora.init_from's own task, undefined for none
   if (cfg.method === 'lora') {
     const spec = { r: cfg.lora.r, alpha: cfg.lora.alpha, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules, useRslora: cfg.lora.use_rslora, useDora: cfg.lora.use_dora };
     if (cfg.lora.init_from) {
       const adapterInfo = loadAdapter(model, cfg.lora.init_from, { trainable: true, dropout: cfg.lora.dropout });
-      info(`adapter: continuing from ${cfg.lora.init_from} (r ${adapterInfo.spec.r}, alpha ${adapterInfo.spec.alpha}${adapterInfo.spec.useDora ? ', DoRA' : ''})`);
+      adapterTask = adapterInfo.ownTask;
+      const frozen = classification && adapterTask === null ? "; the model's own classification head stays frozen and is not saved (no task_type: PEFT's plain PeftModel)" : '';
+      info(`adapter: continuing from ${cfg.lora.init_from} (r ${adapterInfo.spec.r}, alpha ${adapterInfo.spec.alpha}${adapterInfo.spec.useDora ? ', DoRA' : ''})${frozen}`);
     } else {
       createAdapter(model, spec, rng, true);
     }
@@ -145,7 +150,8 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   }
   const folder = modelFolder(cfg);
   const sourceFiles = cfg.method === 'full' && folder !== null ? sourceFilesOf(folder) : null;
-  if (classification) setupScoreHead(model, cfg, rng, place);
+  const taskType = savedTaskType(cfg.task, adapterTask);
+  if (classification) setupScoreHead(model, cfg, taskType !== null, rng);
 
   const params = model.trainableParams();
   const optimizer = new AdamW(backend, params, {
@@ -158,7 +164,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   const steps = planSteps(cfg, loader, place, v);
   warnUnusedSettings(cfg, model.cfg, steps, train, v);
   return {
-    cfg, tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
+    cfg, tokenizer, backend, model, taskType, train, val, test, params, loader, optimizer, ...steps,
     batchRows, loaded, sourceFiles,
   };
 }
@@ -369,27 +375,6 @@ export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, to
   if ((patience + 1) * stepsPerEpoch < totalSteps) return null;
   return `${counted} × ${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
     `≥ max_steps ${v('max_steps')}: ${never} ${fix}`;
-}
-
-/**
- * The classification head: from lora.init_from when its adapter carries one, else a trainable copy of the model checkpoint's
- * own score.weight where it has one, else new, initialised as transformers does (normal(0, initializer_range) of the model's
- * config.json, 0.02 when absent or 0.0: initStd); trained with the adapter (PEFT's modules_to_save) or the base.
- */
-function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng, place?: (key: string) => string): void {
-  const numLabels = cfg.labels!.length;
-  const loaded = model.score; // its classes checked against labels before the model loaded (checkAdapterAndHead)
-  const fromAdapter = cfg.lora.init_from !== null && loaded !== null && loaded.grad !== null;
-  if (fromAdapter) return;
-  const C = model.cfg.hiddenSize;
-  const weight = model.backend.alloc(model.dtype, numLabels * C);
-  if (loaded) {
-    model.backend.copy(weight, loaded.weight, numLabels * C);
-  } else {
-    const std = initStd(model.cfg, 'a new classification head', modelConfigPlace(cfg)), init = new Float32Array(numLabels * C).map(() => rng.normal() * std);
-    model.backend.upload(weight, hostFloats(init, model.dtype));
-  }
-  model.setScoreHead(weight, true);
 }
 
 /** The config of the run's model, read without touching a weight: its folder's config.json, or `model.config`. */

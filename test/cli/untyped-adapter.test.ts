@@ -165,3 +165,33 @@ test('export --format gguf-lora: an adapter over a sequence classifier is refuse
     assert.equal(fs.existsSync(out), false);
   }
 });
+
+test('train: continuing an adapter without task_type over a classifier saves one (task_type null, no head) whose card loads the base\'s own head, and classify --run scores it so', async () => {
+  // PEFT 0.21 trains it so (test/train/hf-trainer-more.test.ts untyped_cls holds the numbers to HF's Trainer)
+  const named = path.join(root, 'named.jsonl');
+  fs.writeFileSync(named, Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9], label: `LABEL_${i % 3}` })).join('\n') + '\n');
+  const run = path.join(root, 'untyped-run'), config = path.join(root, 'untyped-run.yaml');
+  fs.writeFileSync(config, [`model: ${cls}`, 'task: classification', 'labels: [LABEL_0, LABEL_1, LABEL_2]', `data: {train: ${named}}`,
+    `lora: {init_from: ${untyped}}`, 'batch_size: 3', 'optimizer: {lr: 0.01}', 'eval: {samples: 0}', `output_dir: ${run}`].join('\n') + '\n');
+  const t = await cli(['train', config]);
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.err, /adapter: continuing from .*; the model's own classification head stays frozen and is not saved \(no task_type: PEFT's plain PeftModel\)/);
+  const saved = path.join(run, 'adapter');
+  const adapterConfig = JSON.parse(fs.readFileSync(path.join(saved, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(adapterConfig.task_type, null);
+  assert.equal(adapterConfig.modules_to_save, null);
+  const file = SafetensorsFile.open(path.join(saved, 'adapter_model.safetensors'));
+  try {
+    assert.ok(file.names().every((n) => n.includes('lora_')), file.names().join(', '));
+  } finally {
+    file.close();
+  }
+  const card = fs.readFileSync(path.join(saved, 'README.md'), 'utf8');
+  assert.match(card, /pipeline_tag: text-classification/);
+  assert.match(card, /with the base model's own classification head \(score\) frozen: this folder holds no head/);
+  assert.ok(card.includes(`base = AutoModelForSequenceClassification.from_pretrained(${JSON.stringify(cls)}, dtype=torch.float32)`), card);
+  assert.doesNotMatch(card, /num_labels|^labels = /m); // the base's config.json holds its head's classes
+  const trained = await probs(['--run', run]);
+  assert.deepEqual(trained, await probs(['--model', cls, '--adapter', saved]));
+  assert.notDeepEqual(trained, await probs(['--model', cls, '--adapter', untyped]), 'the adapter trained');
+});

@@ -95,7 +95,7 @@ test('a SEQ_CLS adapter of a model whose only EOS is past vocab_size (and no pad
   const out = path.join(tempDir('mt-cls-pad-eos-past-adapter-'), 'adapter');
   const { stderr } = captureStderr(() => saveAdapter(model, out, { taskType: 'SEQ_CLS', baseModel: null, labels: ['x', 'y'] }));
   assert.doesNotMatch(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), /pad_token_id/);
-  assert.match(stderr, /pad_token_id: the model has none and eos_token_id 64, which names no token \(vocab_size 64\), so its SEQ_CLS adapter's README\.md loads it with pad_token_id null, with which transformers classifies one row at a time/);
+  assert.match(stderr, /pad_token_id: the model has none and eos_token_id 64, which names no token \(vocab_size 64\), so its classification adapter's README\.md loads it with pad_token_id null, with which transformers classifies one row at a time/);
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
   // a causal LM adapter of it has no classifier: nothing to say
   const lm = captureStderr(() => saveAdapter(model, path.join(path.dirname(out), 'lm'), { taskType: 'CAUSAL_LM', baseModel: null }));
