@@ -30,12 +30,13 @@ export function refuseAdapterTask(ownTask: string | null, task: string, dir: str
 
 /**
  * The task_type the run's adapter is saved with: CAUSAL_LM for generation, SEQ_CLS for classification (its trained head
- * saved with it), and null for classification continuing an adapter without task_type (`adapterTask`: lora.init_from's
- * own task, undefined for none), whose head is the model's own, frozen and not saved, as PEFT's plain PeftModel keeps it.
+ * saved with it), and null for a run continuing an adapter without task_type (`adapterTask`: lora.init_from's own task,
+ * undefined for none), as PEFT's save_pretrained of its plain PeftModel writes it again; in classification that head is
+ * the model's own, frozen and not saved.
  */
 export function savedTaskType(task: TrainConfig['task'], adapterTask: TaskType | null | undefined): TaskType | null {
-  if (task !== 'classification') return 'CAUSAL_LM';
-  return adapterTask === null ? null : 'SEQ_CLS';
+  if (adapterTask === null) return null;
+  return task === 'classification' ? 'SEQ_CLS' : 'CAUSAL_LM';
 }
 
 /** savedTaskType of `cfg`'s run on `model`, from lora.init_from's adapter_config.json and header (no weight read). */

@@ -195,3 +195,16 @@ test('train: continuing an adapter without task_type over a classifier saves one
   assert.deepEqual(trained, await probs(['--model', cls, '--adapter', saved]));
   assert.notDeepEqual(trained, await probs(['--model', cls, '--adapter', untyped]), 'the adapter trained');
 });
+
+test('train: a generation run continuing an adapter without task_type saves it without one, as PEFT\'s save_pretrained of its plain PeftModel does', async () => {
+  // PEFT 0.21 (checked with the venv): PeftModel.from_pretrained(causal LM, untyped, is_trainable=True) is a plain
+  // PeftModel, and its save_pretrained writes task_type null again
+  const run = path.join(root, 'untyped-lm-run'), config = path.join(root, 'untyped-lm-run.yaml');
+  fs.writeFileSync(config, [`model: ${lm}`, 'task: generation', `data: {train: ${path.join(root, 'ids.jsonl')}}`, `lora: {init_from: ${adapter(lm, 'untyped-lm', null)}}`,
+    'batch_size: 2', 'eval: {samples: 0}', `output_dir: ${run}`].join('\n') + '\n');
+  fs.writeFileSync(path.join(root, 'ids.jsonl'), [[1, 5, 9, 4], [1, 7, 3], [1, 8, 6, 2]].map((ids) => JSON.stringify({ input_ids: ids })).join('\n') + '\n');
+  const t = await cli(['train', config]);
+  assert.equal(t.code, 0, t.err);
+  assert.equal((JSON.parse(fs.readFileSync(path.join(run, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>).task_type, null);
+  assert.match(fs.readFileSync(path.join(run, 'adapter', 'README.md'), 'utf8'), /pipeline_tag: text-generation[^]*AutoModelForCausalLM\.from_pretrained/);
+});
