@@ -5,6 +5,16 @@ import { jsonValueText } from './json-file.ts';
 /** Characters of a value a message shows, about. */
 export const SHOWN_JSON_CHARS = 160;
 
+/** Characters of a file's path a message shows: more than a value's, as its file name is at its end. */
+export const SHOWN_PATH_CHARS = 1024;
+
+/** `text`, where longer than `max` characters cut to its first `max` and its length ("abc… (1000000 characters)"). */
+export function boundedText(text: string, max = SHOWN_JSON_CHARS): string {
+  if (text.length <= max) return text;
+  // never half a surrogate pair at the cut
+  return `${text.slice(0, /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max)}… (${text.length} characters)`;
+}
+
 /**
  * jsonValueText(`v`), where longer than `max` characters cut: a list to its first items ("[[5],[7,8],…] (100000
  * items)", an item itself cut where it alone is too long: a list of one such item is that item cut, in brackets),
@@ -14,9 +24,7 @@ export function boundedJsonText(v: unknown, max = SHOWN_JSON_CHARS): string {
   // JSON.stringify(undefined) is undefined: an absent key is said "undefined", as a template says it
   const whole = jsonValueText(v) as string | undefined;
   if (whole === undefined) return String(v);
-  if (whole.length <= max) return whole;
-  // never half a surrogate pair at the cut
-  if (!Array.isArray(v)) return `${whole.slice(0, /[\uD800-\uDBFF]/.test(whole[max - 1]!) ? max - 1 : max)}… (${whole.length} characters)`;
+  if (whole.length <= max || !Array.isArray(v)) return boundedText(whole, max);
   const shown: string[] = [];
   let used = 1;
   for (const item of v) {
@@ -40,8 +48,29 @@ export function boundedListText(v: unknown, itemOk: (item: unknown) => boolean, 
   return bad < 0 ? shown : `${shown}, whose item ${bad} is ${boundedJsonText(v[bad], max)}`;
 }
 
-/** Items said in a list ("-1, -2, -3"), past the first `shown` cut to their count ("… and 92 more"). */
-export function boundedItemsText(items: readonly unknown[], shown = 8): string {
-  const first = items.slice(0, shown).map(String).join(', ');
-  return items.length > shown ? `${first} and ${items.length - shown} more` : first;
+/** How boundedItemsText says a list. */
+export interface ItemsTextOptions<T> {
+  /** Items named before the rest is counted (8). */
+  shown?: number;
+  /** An item's text (String(item)), cut to `itemChars` characters as boundedText cuts. */
+  say?: (item: T) => string;
+  /** Characters of an item's text shown (SHOWN_JSON_CHARS; a path's, SHOWN_PATH_CHARS). */
+  itemChars?: number;
+  /** Between two items (", "). */
+  separator?: string;
+  /** What the items not named are, after their count ("and 3 more files"). */
+  noun?: string;
+  /** Whether the count of all follows ("and 95 more (100 in all)"). */
+  total?: boolean;
+}
+
+/**
+ * Items said in a list ("-1, -2, -3"), past the first `shown` cut to their count ("… and 92 more"), each item's text cut
+ * to `itemChars`: the one way a message names what it found (a 1 MB token or class name was echoed whole).
+ */
+export function boundedItemsText<T>(items: readonly T[], opts: ItemsTextOptions<T> = {}): string {
+  const { shown = 8, say = String, itemChars = SHOWN_JSON_CHARS, separator = ', ', noun, total = false } = opts;
+  const first = items.slice(0, shown).map((item) => boundedText(say(item), itemChars)).join(separator);
+  if (items.length <= shown) return first;
+  return `${first} and ${items.length - shown} more${noun === undefined ? '' : ` ${noun}`}${total ? ` (${items.length} in all)` : ''}`;
 }

@@ -2,7 +2,7 @@
 // itself) is closed as it is, not said to go on: it was "[…,…] (1 items)", a "…" for items that are not there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundedJsonText, boundedListText } from '../../src/util/bounded-json.ts';
+import { boundedItemsText, boundedJsonText, boundedListText } from '../../src/util/bounded-json.ts';
 
 test('a list cut to its first items says how many it holds', () => {
   const ids = Array.from({ length: 1000 }, (_, i) => [i]);
@@ -30,4 +30,15 @@ test('boundedJsonText never cuts a surrogate pair in half', () => {
 
 test('an absent value (undefined) is said "undefined", as a template says it, not a TypeError', () => {
   assert.equal(boundedJsonText(undefined), 'undefined');
+});
+
+test('boundedItemsText names the first items and counts the rest, each item cut to its start', () => {
+  const items = Array.from({ length: 100 }, (_, i) => i);
+  assert.equal(boundedItemsText(items), '0, 1, 2, 3, 4, 5, 6, 7 and 92 more');
+  assert.equal(boundedItemsText(items, { shown: 2, noun: 'files', total: true }), '0, 1 and 98 more files (100 in all)');
+  assert.equal(boundedItemsText(['a', 'b'], { say: (t) => JSON.stringify(t), separator: '; ' }), '"a"; "b"');
+  // a megabyte item was echoed whole
+  const huge = boundedItemsText(['x'.repeat(1 << 20), 'y'], { say: (t) => JSON.stringify(t) });
+  assert.match(huge, /^"x+… \(1048578 characters\), "y"$/);
+  assert.ok(huge.length < 200, huge);
 });
