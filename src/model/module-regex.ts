@@ -3,6 +3,7 @@
 // are untrusted input: one that backtracks ("(.*)*Z") takes minutes on a 24-character name and years on
 // "model.layers.0.self_attn.q_proj", so the matching runs on a worker thread that is stopped at a deadline.
 import { SyncWorker, type WorkerReply } from '../util/sync-worker.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 
 /** How long an adapter config's patterns together may take to match all the model's module names. */
 export const REGEX_MS = 2000;
@@ -81,9 +82,9 @@ export function matchedHere(keys: readonly string[], names: number): boolean {
 /** What an adapter config's pattern that passed the deadline is refused with (after its key). */
 export function tooSlow(patterns: readonly string[]): string {
   // the worker is stopped at the deadline, not told which pattern it was in: the quantified ones are named first
-  const quantified = patterns.filter((p) => !/^[\w.-]*$/.test(p)), shown = [...quantified, ...patterns.filter((p) => /^[\w.-]*$/.test(p))].slice(0, 3);
-  const which = patterns.length === 1 ? `the regular expression ${JSON.stringify(patterns[0])}`
-    : `the ${patterns.length} regular expressions ${shown.map((p) => JSON.stringify(p)).join(', ')}${patterns.length > shown.length ? ` and ${patterns.length - shown.length} more` : ''}`;
+  const quantified = patterns.filter((p) => !/^[\w.-]*$/.test(p)), plain = patterns.filter((p) => /^[\w.-]*$/.test(p));
+  const shown = boundedItemsText([...quantified, ...plain], { shown: 3, say: (p) => JSON.stringify(p) });
+  const which = patterns.length === 1 ? `the regular expression ${shown}` : `the ${patterns.length} regular expressions ${shown}`;
   return `${which} took longer than ${REGEX_MS} ms to match the module names (nested quantifiers such as "(.*)*"? that many keys?)`;
 }
 

@@ -6,6 +6,7 @@
 // F16 included).
 import { needArg, needOneOf, needPath, refuseMisspelledKeys } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
@@ -83,7 +84,7 @@ export function modelTensors(model: MistralModel, head: SaveModelOptions['head']
 function refuseModelFilesThere(dir: string): void {
   const there = withIo(dir, 'read', () => modelFilesIn(dir));
   if (there.length === 0) return;
-  throw new UserError(`the output folder ${JSON.stringify(dir)} holds ${there.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}${there.length > 3 ? ` and ${there.length - 3} more` : ''} already, which saveModelFolder would ` +
+  throw new UserError(`the output folder ${JSON.stringify(dir)} holds ${boundedItemsText(there, { shown: 3, say: (n) => JSON.stringify(n) })} already, which saveModelFolder would ` +
     'write over (it replaces no file): save into a new or empty folder, or move them (nothing was written)', 'saveModelFolder');
 }
 

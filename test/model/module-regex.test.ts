@@ -18,6 +18,13 @@ test('the refusal names at most three keys, the quantified ones first, and count
   assert.equal(tooSlow(['(.*)*Z']), 'the regular expression "(.*)*Z" took longer than 2000 ms to match the module names (nested quantifiers such as "(.*)*"? that many keys?)');
   const many = ['q_proj', 'k_proj', 'layers\\.1\\..*', '(.*)*Z', 'v_proj', 'o_proj'];
   assert.match(tooSlow(many), /^the 6 regular expressions "layers\\\\\.1\\\\\.\.\*", "\(\.\*\)\*Z", "q_proj" and 3 more took longer than/);
+  // a megabyte pattern was echoed whole, alone or among others
+  const huge = `(a|${'b'.repeat(1 << 20)})*Z`;
+  for (const keys of [[huge], [huge, 'q_proj']]) {
+    const said = tooSlow(keys);
+    assert.match(said, /^the (\d+ )?regular expressions? "\(a\|b+… \(1048584 characters\)(, "q_proj")? took longer than/);
+    assert.ok(said.length < 400, `${said.length} characters`);
+  }
 });
 
 // Python 3.11's re.fullmatch of each pattern over the names (PEFT matches target_modules so), printed by Python itself
