@@ -56,6 +56,8 @@ export interface ItemsTextOptions<T> {
   say?: (item: T) => string;
   /** Characters of an item's text shown (SHOWN_JSON_CHARS; a path's, SHOWN_PATH_CHARS). */
   itemChars?: number;
+  /** The message's own words after an item's text, not cut ("pos" (train 3)): a long item does not lose them. */
+  after?: (item: T) => string;
   /** Between two items (", "). */
   separator?: string;
   /** What the items not named are, after their count ("and 3 more files"). */
@@ -69,8 +71,8 @@ export interface ItemsTextOptions<T> {
  * to `itemChars`: the one way a message names what it found (a 1 MB token or class name was echoed whole).
  */
 export function boundedItemsText<T>(items: readonly T[], opts: ItemsTextOptions<T> = {}): string {
-  const { shown = 8, say = String, itemChars = SHOWN_JSON_CHARS, separator = ', ', noun, total = false } = opts;
-  const first = items.slice(0, shown).map((item) => boundedText(say(item), itemChars)).join(separator);
+  const { shown = 8, say = String, itemChars = SHOWN_JSON_CHARS, after, separator = ', ', noun, total = false } = opts;
+  const first = items.slice(0, shown).map((item) => boundedText(say(item), itemChars) + (after?.(item) ?? '')).join(separator);
   if (items.length <= shown) return first;
   return `${first} and ${items.length - shown} more${noun === undefined ? '' : ` ${noun}`}${total ? ` (${items.length} in all)` : ''}`;
 }

@@ -41,4 +41,6 @@ test('boundedItemsText names the first items and counts the rest, each item cut 
   const huge = boundedItemsText(['x'.repeat(1 << 20), 'y'], { say: (t) => JSON.stringify(t) });
   assert.match(huge, /^"x+… \(1048578 characters\), "y"$/);
   assert.ok(huge.length < 200, huge);
+  // the message's own words after an item stay
+  assert.equal(boundedItemsText(['x'.repeat(200)], { after: () => ' (id 5)' }), `${'x'.repeat(160)}… (200 characters) (id 5)`);
 });
