@@ -4,6 +4,7 @@
 // round, an embedding with rows past the tokenizer's ids, is a model as it may be: what it generates there is skipped.
 import type { Tokenizer } from './types.ts';
 import { warnOnce } from '../util/log.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 
 /** What to do about tokens past the embedding's rows. */
 export const NO_RESIZE_FIX = "mistral-tune does not resize a model's embedding: use the tokenizer the model was trained with, " +
@@ -15,17 +16,14 @@ export const NO_RESIZE_FIX = "mistral-tune does not resize a model's embedding: 
  * the model's 32000 embedding rows (vocab_size): "<|im_end|>" (32000), "<|im_start|>" (32001)".
  */
 export function tokensPastRows(size: number, rows: number, tokenAt: (id: number) => string | null | undefined): string {
-  const named: string[] = [];
-  let count = 0;
+  const ids: number[] = [];
   for (let id = rows; id < size; id++) {
     const token = tokenAt(id);
-    if (token === null || token === undefined) continue;
-    count++;
-    if (named.length < 3) named.push(`${JSON.stringify(token)} (${id})`);
+    if (token !== null && token !== undefined) ids.push(id);
   }
-  const more = count > named.length ? ` and ${count - named.length} more, up to id ${size - 1}` : '';
-  const which = count === 1 ? 'a token of the tokenizer has an id' : `${count} tokens of the tokenizer have ids`;
-  return `${which} past the model's ${rows} embedding rows (vocab_size): ${named.join(', ')}${more}`;
+  const named = boundedItemsText(ids, { shown: 3, say: (id) => JSON.stringify(tokenAt(id)), after: (id) => ` (${id})` });
+  const which = ids.length === 1 ? 'a token of the tokenizer has an id' : `${ids.length} tokens of the tokenizer have ids`;
+  return `${which} past the model's ${rows} embedding rows (vocab_size): ${named}${ids.length > 3 ? `, up to id ${size - 1}` : ''}`;
 }
 
 /**

@@ -4,6 +4,7 @@
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { warnOnce } from '../util/log.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 import { AddedIds } from './added-ids.ts';
 import { specialIdsAround, templateSpecialIds, templateSpecialName } from './post-processor-ids.ts';
 import { checkTextGrowth } from './text-growth.ts';
@@ -121,8 +122,8 @@ function addedTokenIds(tokens: AddedTokenSpec[], model: Record<string, unknown>)
 export function warnRenumbered(json: TokenizerJson, file: string): void {
   const moved = json.renumbered;
   if (moved.length === 0) return;
-  const list = moved.slice(0, 5).map((t) => `${JSON.stringify(t.content)} ${t.id}, not ${t.written}`).join('; ');
-  warnOnce(`${file}: added_tokens: HF tokenizers (and transformers) give ${list}${moved.length > 5 ? ` and ${moved.length - 5} more` : ''} ` +
+  const list = boundedItemsText(moved, { shown: 5, say: (t) => JSON.stringify(t.content), after: (t) => ` ${t.id}, not ${t.written}`, separator: '; ' });
+  warnOnce(`${file}: added_tokens: HF tokenizers (and transformers) give ${list} ` +
     '(a vocabulary entry keeps its id, a new token takes the next one): their ids are used; write them so in the file to silence this');
 }
 
