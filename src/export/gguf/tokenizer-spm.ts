@@ -13,6 +13,7 @@ import type { TokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import type { Vocab } from '../../tokenizer/vocab.ts';
 import { UserError } from '../../util/errors.ts';
+import { boundedItemsText } from '../../util/bounded-json.ts';
 import { warn } from '../../util/log.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { warnJoinsNoMergeMakes } from './spm-joins.ts';
@@ -114,8 +115,7 @@ function requireByteTokens(tokens: readonly string[], file: string): void {
     if (!have.has(byte) && !(b < 0x80 && have.has(String.fromCharCode(b)))) missing.push(byte);
   }
   if (missing.length === 0) return;
-  const more = missing.length > 3 ? ` and ${missing.length - 3} more` : '';
-  throw new UserError(`byte_fallback without the byte token${missing.length > 1 ? 's' : ''} ${missing.slice(0, 3).join(', ')}${more}: ` +
+  throw new UserError(`byte_fallback without the byte token${missing.length > 1 ? 's' : ''} ${boundedItemsText(missing, { shown: 3 })}: ` +
     'llama.cpp\'s SentencePiece tokenizer aborts (std::out_of_range) on a text needing a byte it has no token for, where transformers gives <unk>; ' +
     'a GGUF needs the vocabulary to hold <0x00>…<0xF4>', `${file}: model.vocab`);
 }

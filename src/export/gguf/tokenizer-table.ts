@@ -5,6 +5,7 @@
 // id, as HF tokenizers gives it, tokenizer-json.ts) and for a text that holds a NUL character (llama.cpp reads a
 // token's text up to its first NUL: "a\u0000" would be "a" twice there; warned).
 import { UserError } from '../../util/errors.ts';
+import { boundedItemsText, boundedJsonText } from '../../util/bounded-json.ts';
 import { warn } from '../../util/log.ts';
 import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import type { Vocab } from '../../tokenizer/vocab.ts';
@@ -58,12 +59,13 @@ export function tokenTable(json: TokenizerJson, vocab: Vocab, vocabSize: number,
   const firstId = new Map<string, number>();
   tokens.forEach((text, id) => {
     const other = firstId.get(text);
-    if (other !== undefined) throw new UserError(`ids ${other} and ${id} are both ${JSON.stringify(text)}: llama.cpp needs each token text once`, file);
+    if (other !== undefined) throw new UserError(`ids ${other} and ${id} are both ${boundedJsonText(text)}: llama.cpp needs each token text once`, file);
     firstId.set(text, id);
   });
   if (withNul.length > 0) {
-    const n = withNul.length, id = withNul[0]!;
-    warn(`gguf: llama.cpp reads a token's text only up to a NUL character: ${n} token${n > 1 ? 's' : ''} holding one (id ${id} ${JSON.stringify(vocab.idToToken[id])}${n > 1 ? ` and ${n - 1} more` : ''}) ` +
+    const n = withNul.length;
+    const first = boundedItemsText(withNul, { shown: 1, say: (id) => `id ${id} ${JSON.stringify(vocab.idToToken[id])}` });
+    warn(`gguf: llama.cpp reads a token's text only up to a NUL character: ${n} token${n > 1 ? 's' : ''} holding one (${first}) ` +
       `${n > 1 ? 'are' : 'is'} written as [UNUSED<id>], which llama.cpp never gives, so text with ${n > 1 ? 'them' : 'it'} tokenizes differently there (${file})`);
   }
   return { tokens, types, unused };

@@ -16,7 +16,7 @@ import { stopIds } from '../../model/generate.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../../tokenizer/vocab.ts';
 import { NO_RESIZE_FIX, tokensPastRows } from '../../tokenizer/model-fit.ts';
-import { boundedItemsText } from '../../util/bounded-json.ts';
+import { boundedItemsText, boundedJsonText, boundedText } from '../../util/bounded-json.ts';
 import { UserError } from '../../util/errors.ts';
 import { warn } from '../../util/log.ts';
 import { chatTemplateMetadata } from './chat-templates.ts';
@@ -128,10 +128,9 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   return m;
 }
 
-/** The first five of `tokens` as `describe` puts them, "; "-separated, and how many more. */
-function named<T>(tokens: readonly T[], describe: (t: T) => string): string {
-  const more = tokens.length > 5 ? ` and ${tokens.length - 5} more` : '';
-  return tokens.slice(0, 5).map(describe).join('; ') + more;
+/** The first five of `tokens` as `say` puts them (each cut, `after` it kept), "; "-separated, and how many more. */
+function named<T>(tokens: readonly T[], say: (t: T) => string, after?: (t: T) => string): string {
+  return boundedItemsText(tokens, { shown: 5, say, after, separator: '; ' });
 }
 
 /**
@@ -141,7 +140,7 @@ function named<T>(tokens: readonly T[], describe: (t: T) => string): string {
 function warnStrippedAddedTokens(added: ReadonlyArray<{ content: string; lstrip: boolean; rstrip: boolean }>, file: string): void {
   const stripping = added.filter((t) => t.lstrip || t.rstrip);
   if (stripping.length === 0) return;
-  const list = named(stripping, (t) => `${t.content} ${[t.lstrip ? 'lstrip' : '', t.rstrip ? 'rstrip' : ''].filter(Boolean).join(', ')}`);
+  const list = named(stripping, (t) => t.content, (t) => ` ${[t.lstrip ? 'lstrip' : '', t.rstrip ? 'rstrip' : ''].filter(Boolean).join(', ')}`);
   warn(`gguf: llama.cpp does not strip the spaces beside an added token as this tokenizer.json does (${list}): text with spaces next to it tokenizes differently there (${file})`);
 }
 
@@ -174,9 +173,9 @@ function warnSingleWordAddedTokens(added: ReadonlyArray<{ content: string; singl
 function warnSpaceMarkAddedTokens(added: ReadonlyArray<{ content: string }>, file: string): void {
   const marked = added.filter((t) => t.content.includes('\u2581'));
   if (marked.length === 0) return;
-  const first = marked[0]!.content;
+  const first = boundedJsonText(marked[0]!.content), spaced = boundedJsonText(marked[0]!.content.replaceAll('\u2581', ' '));
   warn(`gguf: llama.cpp shows an added token's text as it is, where transformers decodes each "▁" in it as a space (${named(marked, (t) => JSON.stringify(t.content))}): ` +
-    `${JSON.stringify(first)} decodes as ${JSON.stringify(first)} there, ${JSON.stringify(first.replaceAll('\u2581', ' '))} here and in transformers; the ids are the same (${file})`);
+    `${first} decodes as ${first} there, ${spaced} here and in transformers; the ids are the same (${file})`);
 }
 
 /**
@@ -190,7 +189,7 @@ function warnSpaceMarkAddedTokens(added: ReadonlyArray<{ content: string }>, fil
 function warnNormalizedAddedTokens(added: ReadonlyArray<{ content: string; normalized: boolean; special: boolean }>, file: string): void {
   const normalized = added.filter((t) => t.normalized && !t.special);
   if (normalized.length === 0) return;
-  const first = normalized[0]!.content;
+  const first = boundedText(normalized[0]!.content);
   warn(`gguf: transformers matches an added token of normalized true after its normalizer, taking the space before it, and decodes it with that space, where llama.cpp matches and shows its text as it is (${named(normalized, (t) => JSON.stringify(t.content))}): ` +
     `"a ${first}" decodes as "a${first}" there from the same ids, and text with it tokenizes differently around it (${file})`);
 }
