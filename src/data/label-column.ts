@@ -10,6 +10,7 @@
 import { BOOLEAN_CELLS, NO_CLASS_LIST, NO_LABEL, canonicalLabel, integerCell, labelKey, labelText, type LabelReading, type LabelValue } from './labels.ts';
 import { recordAt, recordLine, recordPlace, type Format, type RawItem, type RecordAt } from './ingest/types.ts';
 import { UserError } from '../util/errors.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 
 /** The dtype pandas gives a label column: numbers (int64, float64), booleans, text (object), or no value at all. */
 export type LabelColumnKind = 'numbers' | 'booleans' | 'text' | 'empty';
@@ -186,7 +187,7 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
  */
 function textColumnNotes(field: string, { texts, minusOne }: LabelColumnScan, what: 'column' | 'field', why: string): string[] {
   if (texts.size === 0 && minusOne === undefined) return [];
-  const shown = [...(texts.size > 0 ? texts : [minusOne!])].slice(0, 3).map((t) => JSON.stringify(t)).join(', ') + (texts.size > 3 ? ` and ${texts.size - 3} more` : '');
+  const shown = boundedItemsText([...(texts.size > 0 ? texts : [minusOne!])], { shown: 3, say: (t) => JSON.stringify(t) });
   return [`labels ${shown} of ${what} ${JSON.stringify(field)} are class names as written, not numbers or booleans: ${why}; ` +
     'the classes are sorted as text ("10" before "9"); give --labels to name and order them otherwise' +
     (minusOne === undefined ? '' : `; ${JSON.stringify(minusOne)} is a class here, not Hugging Face's "no label" as -1 is in a ${what} of numbers ` +

@@ -2,6 +2,7 @@
 // names), classes no split trains or evaluates, and labels read as no label (-1, a word the class list lacks). Split from
 // labels.ts (the label values and class lists themselves).
 import type { OptionWords } from '../util/option-words.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 import { SPLITS } from './split.ts';
 import { typoClassWarnings } from './label-typos.ts';
 import { labelsIs, MORE, NAME, sortLabels, type ClassEntry, type LabelSet, type LabelValue } from './labels.ts';
@@ -18,7 +19,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
   if (present.size < 2) out.push(`the kept records have ${present.size} class${present.size === 1 ? '' : 'es'}: a classifier needs at least 2`);
   const empty = labels.filter((l) => !present.has(String(l)));
   if (empty.length > 0 && present.size > 0) {
-    const shown = empty.slice(0, 10).map((l) => JSON.stringify(l)).join(', ') + (empty.length > 10 ? ` and ${empty.length - 10} more` : '');
+    const shown = boundedItemsText(empty, { shown: 10, say: (l) => JSON.stringify(l) });
     const ints = inferred && labels.every((l) => typeof l === 'number');
     const why = ints
       ? `: integer labels are class indices 0 … ${labels.length - 1}${empty[0] === 0 ? ` (labels that start at 1 are 1-based: name them with ${labelsIs(optionWords, [{ name: NAME, code: 1 }, { name: NAME, code: 2 }, MORE])})` : ''}; the model gets a class for each`
@@ -41,7 +42,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     const how = same.every((l) => spaced(l) === spaced(same[0]!)) ? 'white space'
       : same.every((l) => l.toLowerCase() === same[0]!.toLowerCase()) ? 'case'
         : `case${same.every((l) => l.normalize('NFKC').toLowerCase() === same[0]!.normalize('NFKC').toLowerCase()) ? '' : ', white space'} or character form (full-width letters, ligatures)`;
-    out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in ${how}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
+    out.push(`classes ${boundedItemsText(same, { say: (l) => JSON.stringify(l), separator: ' and ' })} differ only in ${how}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
   }
   for (const w of typoClassWarnings([...byForm.keys()], byForm, optionWords)) out.push(w); // no spread: thousands of lines would overflow the stack
   return out;
@@ -97,10 +98,11 @@ export function unevaluatedClassWarning(counts: readonly ReadonlyMap<string, num
 
 /** Classes as the warnings name them, each with its records in the splits that have some ("pos" (train 3, test 1)): the first 10, then how many more. */
 function withCounts(classes: readonly LabelValue[], counts: readonly ReadonlyMap<string, number>[], more: (l: LabelValue) => string = () => ''): string {
-  return classes.slice(0, 10).map((l) => {
-    const where = SPLITS.flatMap((s, k) => (counts[k]!.has(String(l)) ? [`${s} ${counts[k]!.get(String(l))}`] : []));
-    return `${JSON.stringify(l)} (${where.join(', ')}${more(l)})`;
-  }).join(', ') + (classes.length > 10 ? ` and ${classes.length - 10} more` : '');
+  return boundedItemsText(classes, {
+    shown: 10,
+    say: (l) => JSON.stringify(l),
+    after: (l) => ` (${SPLITS.flatMap((s, k) => (counts[k]!.has(String(l)) ? [`${s} ${counts[k]!.get(String(l))}`] : [])).join(', ')}${more(l)})`,
+  });
 }
 
 /** From this share of the records read, records dropped for the label -1 or a placeholder word are said in a warning: it may be a class. */

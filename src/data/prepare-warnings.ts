@@ -2,6 +2,7 @@
 // from the splits, never trained or never evaluated, labels that mean "no label", inputs not UTF-8, all rejected or holding no record, the notes
 // gathered while reading, and how records were read (ReadTally's).
 import type { LabelSet } from './labels.ts';
+import { boundedItemsText, SHOWN_PATH_CHARS } from '../util/bounded-json.ts';
 import { classWarnings, minusOneWarning, unevaluatedClassWarning, untrainedClassWarning, wordLabelWarning } from './label-warnings.ts';
 import type { ReadTally } from './read-tally.ts';
 import type { FieldMap } from './record.ts';
@@ -128,7 +129,7 @@ export function prepareWarnings(facts: WarningFacts): string[] {
   }
   const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
   if (empty.length > 0) {
-    warnings.push(`no records in ${empty.slice(0, FILES_NAMED).join(', ')}${empty.length > FILES_NAMED ? ` and ${empty.length - FILES_NAMED} more files` : ''}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
+    warnings.push(`no records in ${boundedItemsText(empty, { shown: FILES_NAMED, noun: 'files', itemChars: SHOWN_PATH_CHARS })}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
   }
   warnings.push(...tally.warnings(fields.text, words));
   return warnings;
@@ -147,14 +148,19 @@ const EVALUATION_NAME = /^(?:val|valid|validation|dev|eval|evaluation|test|testi
  * --val/--test keep each its split.
  */
 function evaluationNamedInputs(sources: readonly Source[], wrappedKeys: ReadonlyArray<string | undefined>, words: OptionWords): string | null {
-  const named = sources.flatMap((s, k) => {
+  const named = sources.flatMap((s, k): Array<{ name: string; key?: string }> => {
     if (s.role !== 'input') return [];
-    if (EVALUATION_NAME.test(path.basename(s.name).replace(/\..*$/, ''))) return [s.name];
+    if (EVALUATION_NAME.test(path.basename(s.name).replace(/\..*$/, ''))) return [{ name: s.name }];
     const key = wrappedKeys[k];
-    return key !== undefined && EVALUATION_NAME.test(key) ? [`${s.name} (its records under ${JSON.stringify(key)})`] : [];
+    return key !== undefined && EVALUATION_NAME.test(key) ? [{ name: s.name, key }] : [];
   });
   if (named.length === 0) return null;
-  const shown = named.slice(0, FILES_NAMED).join(', ') + (named.length > FILES_NAMED ? ` and ${named.length - FILES_NAMED} more` : '');
+  const shown = boundedItemsText(named, {
+    shown: FILES_NAMED,
+    say: (n) => n.name,
+    itemChars: SHOWN_PATH_CHARS,
+    after: (n) => (n.key === undefined ? '' : ` (its records under ${JSON.stringify(n.key)})`), // a key EVALUATION_NAME matches: short
+  });
   const one = named.length === 1;
   return `${shown}: named as ${one ? 'an evaluation split' : 'evaluation splits'}, yet read as ${one ? 'an input' : 'inputs'}: ${one ? 'its' : 'their'} records are split ` +
     `over train/val/test with the others (some of a test set trained on); give ${one ? 'it' : 'each'} as ${aOption(words, 'test')} or ${aOption(words, 'val')} file to keep ${one ? 'it' : 'each'} that split`;

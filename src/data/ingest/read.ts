@@ -5,6 +5,7 @@
 // read as their rows (viewer-rows.ts). A CSV or TSV file read as JSON (Lines) is said to be one (notingCsv).
 import * as path from 'node:path';
 import { UserError, isUserError } from '../../util/errors.ts';
+import { boundedItemsText, SHOWN_PATH_CHARS } from '../../util/bounded-json.ts';
 import { windows1252Hint } from '../../util/utf8-defects.ts';
 import { readCsv } from './csv.ts';
 import { fieldCount } from './csv-delimiter.ts';
@@ -56,7 +57,7 @@ export function formatsOf(files: readonly string[], override?: Format): Format[]
   const refused = files.filter((f) => containerRefusal(f) !== null);
   if (refused.length > 1) {
     const more = refused.slice(1);
-    const shown = more.length > 5 ? `${more.slice(0, 5).join(', ')} and ${more.length - 5} more` : more.join(', ');
+    const shown = boundedItemsText(more, { shown: 5, itemChars: SHOWN_PATH_CHARS });
     throw new UserError(`${containerRefusal(refused[0]!)}; ${more.length} more input ${more.length === 1 ? 'file is' : 'files are'} not text either: ${shown}`, refused[0]);
   }
   return files.map((f) => formatOf(f, override));
