@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 import { emptyPath } from '../util/empty-path.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { capConnections, serverTimeouts } from './connections.ts';
@@ -245,7 +246,7 @@ export async function startDashboard(opts: DashboardOptions, words: OptionWords 
   // said once it listens: a --host refused (no address of this machine) is its one error line, not a warning first
   if (!isLoopback(host)) {
     warn(`dashboard: listening on ${host}, so the runs' files are readable by anyone on the network who can reach this machine; ` +
-      `it answers only requests addressed to ${[...allowed].slice(0, 6).join(', ')}${allowed.size > 6 ? ', …' : ''} (${words.say('allowHosts')} adds a name)`);
+      `it answers only requests addressed to ${boundedItemsText([...allowed], { shown: 6 })} (${words.say('allowHosts')} adds a name)`);
   }
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;

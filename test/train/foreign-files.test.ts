@@ -89,7 +89,7 @@ test('a run folder as train writes it holds nothing foreign; files of the user a
     'checkpoints/step-0000001/eval.txt', 'model/'];
   assert.deepEqual(foreignPaths(run, runSpecOf(run)), named);
   assert.throws(() => RunDir.create(run, true), (e: unknown) => e instanceof UserError &&
-    e.message === `${run}: --overwrite would delete ${named.slice(0, 5).join(', ')}, … (7 in all), which train did not make: ` +
+    e.message === `${run}: --overwrite would delete ${named.slice(0, 5).join(', ')} and 2 more (7 in all), which train did not make: ` +
       'move them out of the run folder, or delete them yourself');
   for (const f of mine) assert.equal(fs.readFileSync(path.join(run, f), 'utf8'), `${f}\n`, f);
   assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')), 'nothing of the run is deleted either');
