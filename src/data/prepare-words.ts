@@ -31,6 +31,13 @@ export function noInputToTrain(sources: readonly { role: SourceRole }[], perSour
   return `the ${kept === 1 ? `1 kept ${input} record repeats ${aFile} record` : `${kept} kept ${input} records repeat ${files} records`} and went with ${kept === 1 ? 'it' : 'them'} (${optionIs(words, 'dedup', 'none')} keeps copies together)`;
 }
 
+/** The warning for `n` --test records that repeat --val records, kept in both splits by --dedup none. */
+export function testRepeatsVal(n: number, words: OptionWords): string {
+  const test = words.say('test'), val = words.say('val');
+  return `${n === 1 ? `1 ${test} record repeats ${aOption(words, 'val')} record` : `${n} ${test} records repeat ${val} records`} (${optionIs(words, 'dedup', 'none')} keeps every copy in its file's split): ` +
+    `val and test share ${n === 1 ? 'it' : 'them'}, so test does not measure what val did not see; ${optionIs(words, 'dedup', 'exact')} rejects the ${test} copies`;
+}
+
 /** Why nothing was kept, in one line: the rejection reasons, most frequent first, and the first record rejected (`first`). */
 export function nothingKept(r: PrepareReport, first: string | null): string {
   if (r.input_records === 0) return 'the inputs hold no records';

@@ -37,12 +37,12 @@ import { claimOutDir } from './out-dir.ts';
 import { placeOutputs } from './prepare-pending.ts';
 import { libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
-import { clip, describeLabel, encodingHint, nothingKept, readTogether, specialTexts } from './prepare-words.ts';
+import { clip, describeLabel, encodingHint, nothingKept, readTogether, specialTexts, testRepeatsVal } from './prepare-words.ts';
 import { KeptTable, renderingKey, type Deferred, type Placing } from './prepare-kept.ts';
 import { prepareWarnings } from './prepare-warnings.ts';
 import { DEFAULTS, needPrepareOptions, reportOptions, validateOptions, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 import { OUTPUT_FILES, listSources, statListedSource, type SourceRole } from './sources.ts';
-import { SPLITS, assignSplits, splitDraw } from './split.ts';
+import { SPLITS, assignSplits, splitDraw, testRecordsInVal } from './split.ts';
 import { pythonJson } from './python-numbers.ts';
 import { parseWrittenJson } from './ingest/python-json.ts';
 import { tokenVerdict } from './token-limits.ts';
@@ -400,6 +400,8 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     }
     const provided: [boolean, boolean, boolean] = [false, (opts.val ?? []).length > 0, (opts.test ?? []).length > 0];
     const assigned = assignSplits({ n, group, stratum, fixed, ratios: split, provided, draw });
+    const testInVal = testRecordsInVal(group, fixed); // only --dedup none keeps such copies
+    if (testInVal > 0) notes.push(testRepeatsVal(testInVal, words));
 
     // Pass 2: stream the spool into the split files (and late rejections into rejected.jsonl).
     const splitCounts = [0, 0, 0], splitTokens = [0, 0, 0];

@@ -87,6 +87,15 @@ export function assignSplits(s: SplitInput): Int8Array {
   return out;
 }
 
+/** How many records of a --test file share their group with a --val file's record: copies kept (--dedup none) in both splits. */
+export function testRecordsInVal(group: Int32Array, fixed: Int8Array): number {
+  const inVal = new Set<number>();
+  for (let i = 0; i < group.length; i++) if (fixed[i] === 1) inVal.add(group[i]!);
+  let n = 0;
+  for (let i = 0; i < group.length; i++) if (fixed[i] === 2 && inVal.has(group[i]!)) n++;
+  return n;
+}
+
 /** Shares of train, val, test among the input records: a split given by a file takes none. */
 function inputShares(ratios: readonly number[], provided: readonly boolean[]): number[] {
   const r = ratios.map((x, i) => (provided[i] ? 0 : x));

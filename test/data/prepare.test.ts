@@ -600,3 +600,20 @@ test('an input named as an evaluation split (a dataset folder of train/validatio
   const wrappedGiven = run('wrapped-given', { inputs: [path.join(dir, 'wrapped', 'rows.json')], test: [path.join(dir, 'wrapped', 'data.json')] });
   assert.deepEqual(wrappedGiven.report.warnings.filter((w) => /evaluation split/.test(w)), []);
 });
+
+test('--dedup none: a record both a --val and a --test file hold is in both splits, and a warning says so', () => {
+  // before: the shared record was written to val.jsonl and test.jsonl without a word (--dedup exact rejects the test copy)
+  const f = writeFiles(dir, {
+    'shared-in.jsonl': '{"text": "an input record"}\n{"text": "another input record, quite different"}\n{"text": "an evaluation record"}\n',
+    'shared-val.jsonl': '{"text": "an evaluation record"}\n{"text": "a record of val only, unlike the rest"}\n',
+    'shared-test.jsonl': '{"text": "a test record of its own"}\n{"text": "an evaluation record"}\n{"text": "an evaluation record"}\n',
+  });
+  const { report, splits } = run('shared-eval', { inputs: [f['shared-in.jsonl']!], val: [f['shared-val.jsonl']!], test: [f['shared-test.jsonl']!], dedup: 'none' });
+  const evaluation = (s: Kept[]) => s.filter((r) => r.text === 'an evaluation record').map((r) => r.source.file);
+  assert.deepEqual(evaluation(splits.val), ['shared-val.jsonl', 'shared-in.jsonl']);
+  assert.deepEqual(evaluation(splits.test), ['shared-test.jsonl', 'shared-test.jsonl']);
+  assert.ok(report.warnings.includes("2 options.test records repeat options.val records (options.dedup 'none' keeps every copy in its file's split): " +
+    "val and test share them, so test does not measure what val did not see; options.dedup 'exact' rejects the options.test copies"), report.warnings.join('; '));
+  const exact = run('shared-eval-exact', { inputs: [f['shared-in.jsonl']!], val: [f['shared-val.jsonl']!], test: [f['shared-test.jsonl']!], dedup: 'exact' }).report;
+  assert.ok(!exact.warnings.some((w) => w.includes('repeat options.val records')), exact.warnings.join('; '));
+});
