@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { LabelSet, canonicalLabel, classList, labelText, labelsIs, parseLabelsOption, readClassNames, sortLabels } from '../../src/data/labels.ts';
-import { unevaluatedClassWarning } from '../../src/data/label-warnings.ts';
+import { classWarnings, unevaluatedClassWarning } from '../../src/data/label-warnings.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { isUserError } from '../../src/util/errors.ts';
@@ -412,6 +412,13 @@ test('prepare: labels that differ only in the white space inside ("very  bad", "
   const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'spaced'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
   assert.deepEqual(report.labels, ['good', 'very  bad', 'very bad']);
   assert.ok(report.warnings.some((w) => w.includes('classes "very  bad" and "very bad" differ only in white space')), report.warnings.join('\n'));
+});
+
+test('classWarnings: classes that differ only in a white space the eye cannot tell from a space (a no-break space) are told apart', () => {
+  // before: 'classes "very  bad" and "very bad" and "very bad" differ only in white space': the last two looked the same
+  const labels = ['very  bad', 'very bad', 'very\u00a0bad', 'very\u3000bad'];
+  const w = classWarnings(new Set(labels), labels, true, FLAG_WORDS).filter((x) => x.includes('differ only in white space'));
+  assert.deepEqual(w, ['classes "very  bad" and "very bad" and "very\\u00a0bad" and "very\\u3000bad" differ only in white space: they are separate classes (give --labels, or fix the data)']);
 });
 
 test('readClassNames: a name list holding "-1" (a CSV word column\'s class) is read as text, each name as written; by value otherwise', () => {
