@@ -21,6 +21,8 @@ export type DetectResult = {
   padding?: number;
   /** A text field held a number or boolean, read as its JSON text (record-fields.ts textValue): the last such field. */
   stringified?: Stringified;
+  /** A chat with a system turn of its own beside a system prompt field of other words: the field's key, left out (record.ts withSystem). */
+  systemLeftOut?: string;
   /** An instruction pair's input or context (or its instruction, beside an input) that stood for a missing one ("nan", "<noinput>"), left out of its user turn. */
   noInput?: { key: string; text: string };
 } | Rejection;

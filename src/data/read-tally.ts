@@ -5,8 +5,10 @@
 // stripped with --strip-html, else counted so that the report can say how to, and the records whose text fields held
 // numbers or booleans, read as their JSON text (record-fields.ts textValue), and the pre-tokenized rows whose padding
 // (attention_mask 0) was left out (pretokenized.ts), and the records with a key that names a field read but for case or
-// spaces ("Text" beside "text") holding something else: that key is not read, and nothing else would say so.
+// spaces ("Text" beside "text") holding something else: that key is not read, and nothing else would say so; and the
+// chats whose own system turn won over a system prompt field of other words beside them (record.ts withSystem).
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
+import type { DetectResult } from './detect-result.ts';
 import type { Stringified } from './record-fields.ts';
 import type { FieldMap } from './record.ts';
 import { optionIs, type OptionWords } from '../util/option-words.ts';
@@ -23,10 +25,12 @@ export class ReadTally {
   private leading = { chats: 0, turns: 0 };
   private readonly stringified = new Map<string, { records: number; example: Stringified }>(); // per field key
   private trailing = { chats: 0, turns: 0 };
+  private readonly systemLeftOut = new Map<string, number>(); // per key of the system prompt field, the chats whose own system turn won
   private padded = { records: 0, tokens: 0 };
   private readonly shadowed = new Map<string, { role: string; key: string; field: string; records: number; first: string }>(); // per key and field
 
-  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; mojibake?: true; noInput?: { key: string; text: string }; stringified?: Stringified; padding?: number }): void {
+  count(det: Omit<Extract<DetectResult, { record: unknown }>, 'record'>): void {
+    if (det.systemLeftOut !== undefined) this.systemLeftOut.set(det.systemLeftOut, (this.systemLeftOut.get(det.systemLeftOut) ?? 0) + 1);
     if (det.padding) {
       this.padded.records++;
       this.padded.tokens += det.padding;
@@ -132,6 +136,12 @@ export class ReadTally {
       const n = this.trailing.turns;
       const what = n === 1 ? 'that user turn was left out (nothing after it is trained)' : `those ${n} user turns were left out (nothing after them is trained)`;
       lines.push(`${chats(this.trailing.chats)} went on after the last assistant turn: ${what}`);
+    }
+    if (this.systemLeftOut.size > 0) {
+      const n = [...this.systemLeftOut.values()].reduce((a, b) => a + b, 0);
+      const keys = [...this.systemLeftOut].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, c]) => `"${k}" ${c}`).join(', ');
+      lines.push(`${n === 1 ? '1 chat has' : `${chats(n)} have`} a system prompt field (${keys}) beside a system turn of ${n === 1 ? 'its' : 'their'} own, of other words: ` +
+        'the turn was read and the field left out, as LLaMA-Factory reads them; remove one, or make them agree');
     }
     return lines;
   }

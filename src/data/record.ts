@@ -58,13 +58,17 @@ function openAssistantItem(v: Record<string, unknown>, f: FieldMap): string | nu
   return null;
 }
 
-/** A chat given the system prompt beside its turns (`system`), normalised, unless it is empty or the chat has its own. */
+/**
+ * A chat given the system prompt beside its turns (`system`), normalised, unless it is empty or the chat has its own
+ * (which wins, as in LLaMA-Factory; where its words differ, the field left out is noted for the report's warnings).
+ */
 function withSystem(det: DetectResult, system: SystemBeside | undefined): DetectResult {
   const content = normalizeText(system?.text ?? '');
-  if (content !== '' && 'record' in det && det.record.shape === 'chat' && det.record.messages[0]!.role !== 'system') {
-    det.record.messages.unshift({ role: 'system', content });
-    turnNamesOf(det.record.messages)?.unshift({ turn: `"${system!.key}"`, content: `"${system!.key}"` });
-  }
+  if (content === '' || !('record' in det) || det.record.shape !== 'chat') return det;
+  const first = det.record.messages[0]!;
+  if (first.role === 'system') return first.content === content ? det : { ...det, systemLeftOut: system!.key };
+  det.record.messages.unshift({ role: 'system', content });
+  turnNamesOf(det.record.messages)?.unshift({ turn: `"${system!.key}"`, content: `"${system!.key}"` });
   return det;
 }
 

@@ -617,3 +617,20 @@ test('--dedup none: a record both a --val and a --test file hold is in both spli
   const exact = run('shared-eval-exact', { inputs: [f['shared-in.jsonl']!], val: [f['shared-val.jsonl']!], test: [f['shared-test.jsonl']!], dedup: 'exact' }).report;
   assert.ok(!exact.warnings.some((w) => w.includes('repeat options.val records')), exact.warnings.join('; '));
 });
+
+test('a "system" field beside a chat\'s own system turn of other words: the turn is read, and a warning counts the field left out', () => {
+  // before: the field ("Field system") was dropped without a word; the same words in both, or no turn, say nothing
+  const u = { role: 'user', content: 'q' }, a = { role: 'assistant', content: 'a' };
+  const rows = [
+    { system: 'Field system', messages: [{ role: 'system', content: 'Turn system' }, u, a] },
+    { system_prompt: 'Another field', conversations: [{ from: 'system', value: 'Its turn' }, { from: 'human', value: 'q2' }, { from: 'gpt', value: 'a2' }] },
+    { system: 'Same words', messages: [{ role: 'system', content: 'Same words ' }, { role: 'user', content: 'q3' }, a] },
+    { system: 'Only a field', messages: [{ role: 'user', content: 'q4' }, a] },
+  ];
+  const f = writeFiles(dir, { 'system-beside.jsonl': rows.map((r) => JSON.stringify(r)).join('\n') + '\n' });
+  const { report, kept } = run('system-beside', { inputs: [f['system-beside.jsonl']!], split: [1, 0, 0] });
+  assert.deepEqual(kept.map((r) => (r.messages as Array<{ role: string; content: string }>)[0]!.content), ['Turn system', 'Its turn', 'Same words', 'Only a field']);
+  const said = report.warnings.filter((w) => w.includes('beside a system turn'));
+  assert.deepEqual(said, ['2 chats have a system prompt field ("system" 1, "system_prompt" 1) beside a system turn of their own, of other words: ' +
+    'the turn was read and the field left out, as LLaMA-Factory reads them; remove one, or make them agree']);
+});

@@ -496,6 +496,7 @@ test('LLaMA-Factory ShareGPT: a record-level "system" is the chat\'s system turn
   assert.deepEqual(gen({ conversations: [{ from: 'system', value: 'S' }, ...conversations], system: 'ignored' }), {
     record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] },
     layout: 'sharegpt',
+    systemLeftOut: 'system', // counted in prepare's warnings
   });
   assert.deepEqual(gen({ conversations, system: 'S \ud800' }), { reason: 'invalid_utf8', detail: '"system" holds a lone surrogate \\ud800 at character 3: not Unicode text' });
   assert.deepEqual(gen({ conversations, system: { text: 'S' } }), { reason: 'unknown_shape', detail: '"system" is an object, not a string' });
@@ -567,7 +568,9 @@ test('a record-level "system" beside OpenAI-format messages is the chat\'s syste
     { record: { shape: 'chat', messages: [{ role: 'system', content: 'You are terse.' }, ...messages] } });
   assert.deepEqual(gen({ system_prompt: ' Be brief. ', messages }), { record: { shape: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, ...messages] } });
   assert.deepEqual(gen({ system: 'ignored', messages: [{ role: 'system', content: 'S' }, ...messages] }),
-    { record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, ...messages] } });
+    { record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, ...messages] }, systemLeftOut: 'system' });
+  assert.deepEqual(gen({ system: ' S', messages: [{ role: 'system', content: 'S' }, ...messages] }),
+    { record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, ...messages] } }, 'the same words: nothing left out');
   assert.deepEqual(gen({ system: '', messages }), { record: { shape: 'chat', messages } });
   assert.deepEqual(gen({ system: ['S'], messages }), { reason: 'unknown_shape', detail: '"system" is an array, not a string' });
   // in a CSV: the messages cell holds JSON, the system prompt its own column
