@@ -13,11 +13,19 @@ function quotedClass(l: LabelValue): string {
   return JSON.stringify(l).replace(/(?! )\s/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** Sentence punctuation and quotes at a class name's ends, which a hand- or LLM-written label may carry ("positive."). */
+const END_PUNCTUATION = /^[\s.,;:!?…"'`“”‘’«»„‚]+|[\s.,;:!?…"'`“”‘’«»„‚]+$/gu;
+
+/** A class name without the punctuation and quotes at its ends. */
+function bared(l: string): string {
+  return l.replace(END_PUNCTUATION, '');
+}
+
 /**
  * What a classification run's kept classes may hide, in warnings: fewer than 2 present; classes with no kept
  * record (integer labels 1 … 5 make classes 0 … 5, class 0 empty; a --labels class the data never uses); classes
- * found in the data (`inferred`) that differ only in case or character form ("Pos", "ｐｏｓ" and "pos"), or by one letter
- * ("positive" and "postive"), which are separate classes.
+ * found in the data (`inferred`) that differ only in case or character form ("Pos", "ｐｏｓ" and "pos"), in the punctuation
+ * or quotes at their ends ("positive." and "positive"), or by one letter ("positive" and "postive"), which are separate classes.
  * `present` holds String(label) of every class the kept records have; `optionWords` name the class list option.
  */
 export function classWarnings(present: ReadonlySet<string>, labels: readonly LabelValue[], inferred: boolean, optionWords: OptionWords): string[] {
@@ -42,15 +50,29 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     const k = l.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ');
     byForm.set(k, [...(byForm.get(k) ?? []), l]);
   }
-  for (const same of byForm.values()) {
-    if (same.length < 2) continue;
+  // grouped again without the punctuation and quotes at their ends: an LLM's labels "positive." and "\"positive\"" beside
+  // "positive" (not "+" or "C++": signs are names of their own)
+  const byBare = new Map<string, string[]>(); // a form bared → the forms (keys of byForm)
+  for (const k of byForm.keys()) {
+    const b = bared(k);
+    if (b !== '') byBare.set(b, [...(byBare.get(b) ?? []), k]);
+  }
+  const sameBare = [...byBare.values()].filter((forms) => forms.length > 1);
+  const saidBare = new Set(sameBare.flat()); // said so, with their case or white space, not again below
+  for (const [k, same] of byForm) {
+    if (same.length < 2 || saidBare.has(k)) continue;
     const spaced = (l: string): string => l.replace(/\s+/g, ' ');
     const how = same.every((l) => spaced(l) === spaced(same[0]!)) ? 'white space'
       : same.every((l) => l.toLowerCase() === same[0]!.toLowerCase()) ? 'case'
         : `case${same.every((l) => l.normalize('NFKC').toLowerCase() === same[0]!.normalize('NFKC').toLowerCase()) ? '' : ', white space'} or character form (full-width letters, ligatures)`;
     out.push(`classes ${boundedItemsText(same, { say: quotedClass, separator: ' and ' })} differ only in ${how}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
   }
-  for (const w of typoClassWarnings([...byForm.keys()], byForm, optionWords)) out.push(w); // no spread: thousands of lines would overflow the stack
+  for (const forms of sameBare) {
+    const same = forms.flatMap((k) => byForm.get(k)!);
+    const more = same.every((l) => bared(l) === bared(same[0]!)) ? '' : ', and in case, white space or character form';
+    out.push(`classes ${same.map(quotedClass).join(' and ')} differ only in the punctuation or quotes at their ends${more}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
+  }
+  for (const w of typoClassWarnings([...byForm.keys()].filter((k) => !saidBare.has(k)), byForm, optionWords)) out.push(w); // no spread: thousands of lines would overflow the stack
   return out;
 }
 

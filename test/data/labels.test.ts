@@ -421,6 +421,16 @@ test('classWarnings: classes that differ only in a white space the eye cannot te
   assert.deepEqual(w, ['classes "very  bad" and "very bad" and "very\\u00a0bad" and "very\\u3000bad" differ only in white space: they are separate classes (give --labels, or fix the data)']);
 });
 
+test('classWarnings: classes that differ only in the punctuation or quotes at their ends ("positive.", "\\"positive\\"") are named', () => {
+  // before: an LLM's labels "positive.", "Negative." and "\"positive\"" beside "positive" and "negative" made five classes
+  // without a word ("negative!" was said to differ "by one letter")
+  const labels = ['"positive"', 'Negative.', 'negative', 'negative!', 'positive', 'positive.', 'C', 'C++', '+', '-'];
+  assert.deepEqual(classWarnings(new Set(labels), labels, true, FLAG_WORDS), [
+    'classes "\\"positive\\"" and "positive" and "positive." differ only in the punctuation or quotes at their ends: they are separate classes (give --labels, or fix the data)',
+    'classes "Negative." and "negative" and "negative!" differ only in the punctuation or quotes at their ends, and in case, white space or character form: they are separate classes (give --labels, or fix the data)',
+  ]);
+});
+
 test('readClassNames: a name list holding "-1" (a CSV word column\'s class) is read as text, each name as written; by value otherwise', () => {
   // before: { at: 0, problem: '"-1" is not a class name' }: "-1" read by value is HF's "no label"
   assert.deepEqual(readClassNames(['-1', 'neg', 'pos']), { labels: ['-1', 'neg', 'pos'] });
