@@ -5,20 +5,12 @@ import type { OptionWords } from '../util/option-words.ts';
 import { boundedItemsText } from '../util/bounded-json.ts';
 import { SPLITS } from './split.ts';
 import { typoClassWarnings } from './label-typos.ts';
-import { labelsIs, MORE, NAME, sortLabels, type ClassEntry, type LabelSet, type LabelValue } from './labels.ts';
+import { labelsIs, MORE, NAME, sortLabels, withoutEndPunctuation, type ClassEntry, type LabelSet, type LabelValue } from './labels.ts';
 
 /** A class name quoted as JSON, with white space other than the space spelled (`"very\\u00a0bad"`): a no-break space
  * or an ideographic one looks like a space, and the classes that differ only by it were named alike. */
 function quotedClass(l: LabelValue): string {
   return JSON.stringify(l).replace(/(?! )\s/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Sentence punctuation and quotes at a class name's ends, which a hand- or LLM-written label may carry ("positive."). */
-const END_PUNCTUATION = /^[\s.,;:!?…"'`“”‘’«»„‚]+|[\s.,;:!?…"'`“”‘’«»„‚]+$/gu;
-
-/** A class name without the punctuation and quotes at its ends. */
-function bared(l: string): string {
-  return l.replace(END_PUNCTUATION, '');
 }
 
 /**
@@ -54,7 +46,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
   // "positive" (not "+" or "C++": signs are names of their own)
   const byBare = new Map<string, string[]>(); // a form bared → the forms (keys of byForm)
   for (const k of byForm.keys()) {
-    const b = bared(k);
+    const b = withoutEndPunctuation(k);
     if (b !== '') byBare.set(b, [...(byBare.get(b) ?? []), k]);
   }
   const sameBare = [...byBare.values()].filter((forms) => forms.length > 1);
@@ -69,7 +61,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
   }
   for (const forms of sameBare) {
     const same = forms.flatMap((k) => byForm.get(k)!);
-    const more = same.every((l) => bared(l) === bared(same[0]!)) ? '' : ', and in case, white space or character form';
+    const more = same.every((l) => withoutEndPunctuation(l) === withoutEndPunctuation(same[0]!)) ? '' : ', and in case, white space or character form';
     out.push(`classes ${same.map(quotedClass).join(' and ')} differ only in the punctuation or quotes at their ends${more}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
   }
   for (const w of typoClassWarnings([...byForm.keys()].filter((k) => !saidBare.has(k)), byForm, optionWords)) out.push(w); // no spread: thousands of lines would overflow the stack

@@ -176,12 +176,27 @@ const MINUS_ONE = { label: null, why: NO_LABEL_WHY, noLabel: { kind: 'minus_one'
 
 /**
  * The class of `classes` that `label` (not one of them) differs from only in case or character form ("Pos", full-width
- * "ｐｏｓ" for pos), said with its rejection as what it may mean: ` (it differs only in … from "pos")`, else ''.
+ * "ｐｏｓ" for pos), or in the punctuation or quotes at its ends ("pos.", "\"pos\""), said with its rejection as what it
+ * may mean: ` (it differs only in … from "pos")`, else ''.
  */
 export function nearClassHint(label: LabelValue, classes: readonly LabelValue[]): string {
   const fold = (l: LabelValue): string => String(l).normalize('NFKC').toLowerCase();
   const near = classes.find((l) => fold(l) === fold(label));
-  return near === undefined ? '' : ` (it differs only in case or character form from ${JSON.stringify(near)})`;
+  if (near !== undefined) return ` (it differs only in case or character form from ${JSON.stringify(near)})`;
+  // "pos." or "\"pos\"" for pos
+  const bare = withoutEndPunctuation(fold(label));
+  const nearBare = bare === '' ? undefined : classes.find((l) => withoutEndPunctuation(fold(l)) === bare);
+  if (nearBare === undefined) return '';
+  const cased = withoutEndPunctuation(String(label)) === withoutEndPunctuation(String(nearBare)) ? '' : ', and in case or character form,';
+  return ` (it differs only in the punctuation or quotes at its ends${cased} from ${JSON.stringify(nearBare)})`;
+}
+
+/** Sentence punctuation and quotes at a class name's ends, which a hand- or LLM-written label may carry ("positive."). */
+const END_PUNCTUATION = /^[\s.,;:!?…"'`“”‘’«»„‚]+|[\s.,;:!?…"'`“”‘’«»„‚]+$/gu;
+
+/** A class name without the sentence punctuation and quotes at its ends (a sign stays: "C++", "+"). */
+export function withoutEndPunctuation(l: string): string {
+  return l.replace(END_PUNCTUATION, '');
 }
 
 export function labelKey(label: LabelValue): string {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { LabelSet, canonicalLabel, classList, labelText, labelsIs, parseLabelsOption, readClassNames, sortLabels } from '../../src/data/labels.ts';
+import { LabelSet, canonicalLabel, classList, labelText, labelsIs, nearClassHint, parseLabelsOption, readClassNames, sortLabels } from '../../src/data/labels.ts';
 import { classWarnings, unevaluatedClassWarning } from '../../src/data/label-warnings.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
@@ -429,6 +429,15 @@ test('classWarnings: classes that differ only in the punctuation or quotes at th
     'classes "\\"positive\\"" and "positive" and "positive." differ only in the punctuation or quotes at their ends: they are separate classes (give --labels, or fix the data)',
     'classes "Negative." and "negative" and "negative!" differ only in the punctuation or quotes at their ends, and in case, white space or character form: they are separate classes (give --labels, or fix the data)',
   ]);
+});
+
+test('nearClassHint: a label that differs from a class only in the punctuation or quotes at its ends says which class', () => {
+  // before: 'label "pos." is not one of --labels neg,neutral,pos', with no hint, where "Pos" got one
+  assert.equal(nearClassHint('pos.', ['neg', 'pos']), ' (it differs only in the punctuation or quotes at its ends from "pos")');
+  assert.equal(nearClassHint('"Positive"', ['negative', 'positive']), ' (it differs only in the punctuation or quotes at its ends, and in case or character form, from "positive")');
+  assert.equal(nearClassHint('Pos', ['neg', 'pos']), ' (it differs only in case or character form from "pos")');
+  assert.equal(nearClassHint('C++', ['C', 'D']), '');
+  assert.equal(nearClassHint('?', ['!', 'x']), '');
 });
 
 test('readClassNames: a name list holding "-1" (a CSV word column\'s class) is read as text, each name as written; by value otherwise', () => {
