@@ -62,7 +62,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
   for (const forms of sameBare) {
     const same = forms.flatMap((k) => byForm.get(k)!);
     const more = same.every((l) => withoutEndPunctuation(l) === withoutEndPunctuation(same[0]!)) ? '' : ', and in case, white space or character form';
-    out.push(`classes ${same.map(quotedClass).join(' and ')} differ only in the punctuation or quotes at their ends${more}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
+    out.push(`classes ${boundedItemsText(same, { say: quotedClass, separator: ' and ' })} differ only in the punctuation or quotes at their ends${more}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
   }
   for (const w of typoClassWarnings([...byForm.keys()].filter((k) => !saidBare.has(k)), byForm, optionWords)) out.push(w); // no spread: thousands of lines would overflow the stack
   return out;

@@ -453,3 +453,15 @@ test('word labels sort by code point, as run_classification.py sorts them (Pytho
   // Python: sorted(['😀', '！', 'b', 'a']) == ['a', 'b', '！', '😀']
   assert.deepEqual(sortLabels(['😀', '！', 'b', 'a', 2, 0]), [0, 2, 'a', 'b', '！', '😀']);
 });
+
+test("train's and eval's reader name a model's many classes cut, with how many there are in all", () => {
+  const dir = tempDir();
+  const classes = Array.from({ length: 5000 }, (_, i) => `class-${i}-${'x'.repeat(200)}`);
+  const f = writeFiles(dir, { 'many.jsonl': '{"text": "good", "label": "unknown"}\n' })['many.jsonl']!;
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: classes }), (e) => {
+    assert.ok(isUserError(e));
+    assert.match(e.message, /label "unknown" is not one of the classes \["class-0-x+.*"class-19-x+.* and 4980 more \(5000 in all\)\]$/);
+    assert.ok(e.message.length < 5000, `${e.message.length} characters`);
+    return true;
+  });
+});
