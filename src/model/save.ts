@@ -11,7 +11,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
-import { copyJsonFile, isRecord } from '../util/json-file.ts';
+import { copyJsonFile, isRecord, readJsonFile } from '../util/json-file.ts';
+import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
+import { loadableGenerationConfig } from './generation-loadable.ts';
 import { familyOfType } from './family.ts';
 import { writeTokenizerFiles } from './save-tokenizer.ts';
 export { MODEL_FOLDER_SPEC, writesModelFile } from './folder-files.ts';
@@ -160,15 +162,29 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   writeFileAtomic(path.join(dir, 'config.json'), hfJson(withoutGenerationKeys(configJson), forms));
   const cfg = model.cfg;
   // the source's generation settings (extra stop tokens, sampling defaults) are kept, as transformers' save does
+  // (but for values transformers cannot load the folder with: generation-loadable.ts)
   const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;
-  if (sourceGen && fs.existsSync(sourceGen)) copyJsonFile(sourceGen, path.join(dir, 'generation_config.json'));
+  if (sourceGen && fs.existsSync(sourceGen)) writeSourceGeneration(sourceGen, path.join(dir, 'generation_config.json'));
   else {
-    writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(generationConfigFromModel(configJson, source !== null), forms));
+    const gen = loadableGenerationConfig(generationConfigFromModel(configJson, source !== null), path.join(opts.sourceDir ?? dir, 'config.json'));
+    writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(gen, forms));
   }
   writeTokenizerFiles(dir, { sourceDir: opts.sourceDir, vocabSize: cfg.vocabSize, padTokenId: opts.head === 'classification' ? classificationPadId(cfg) : null });
   // once, not at every checkpoint of a run
   const note = opts.head === 'classification' ? noClassificationPadNote(cfg) : null;
   if (note) warnOnce(note);
+}
+
+/**
+ * The source's generation_config.json `src` copied to `dst` byte for byte; one with keys transformers cannot load
+ * written without them (loadableGenerationConfig), as json.dumps(indent=2, sort_keys=True), its numbers in their form.
+ */
+function writeSourceGeneration(src: string, dst: string): void {
+  const json = readJsonFile(src, parseJsonNotingNumbers);
+  if (!isRecord(json)) throw new UserError('generation_config.json must be a JSON object', src);
+  const loadable = loadableGenerationConfig(json, src);
+  if (loadable === json) copyJsonFile(src, dst);
+  else writeFileAtomic(dst, hfJson(loadable, withPythonNumbers(json)));
 }
 
 /**
