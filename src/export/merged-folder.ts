@@ -5,6 +5,7 @@
 // (merge-adapter.ts) both write it here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readConfigJson } from '../model/config-json.ts';
 import type { Backend } from '../backend/backend.ts';
 import { precisionDType, type Precision } from '../backend/dtype.ts';
 import { mergeLora } from '../model/merge.ts';
@@ -12,7 +13,7 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { isRecord } from '../util/json-file.ts';
 import { requireSourceFilesUnchanged, sourceFilesOf } from '../train/source-files.ts';
 import { readUnchanged } from './read-unchanged.ts';
 
@@ -62,7 +63,7 @@ const FLOAT_TENSORS = new Set(['BF16', 'F16', 'F32', 'F64']);
  */
 export function checkpointDType(dir: string): FileDType {
   const cfgFile = path.join(dir, 'config.json');
-  const cfg = fs.existsSync(cfgFile) ? readJsonFile(cfgFile) : null;
+  const cfg = fs.existsSync(cfgFile) ? readConfigJson(cfgFile) : null;
   const said = isRecord(cfg) ? cfg.dtype ?? cfg.torch_dtype : undefined;
   if (typeof said === 'string' && said !== 'auto') return CONFIG_DTYPES[said] ?? 'f32';
   return firstTensorDType(dir);

@@ -5,8 +5,8 @@
 // (float | int) and the numbers of rope_parameters (a dict to the validator) take either kind; MistralConfig keeps
 // them as written (rope_theta 10000 stays an int), which computes the same. Reference:
 // test/fixtures/hf-number-forms/forms.json (its make_number_forms.py: transformers 5.17, torch 2.13 CPU).
-import { numberSpelling, parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
-import { readJsonFile } from '../util/json-file.ts';
+import { numberSpelling } from '../data/ingest/number-spellings.ts';
+import { spelledFromText } from './config-json.ts';
 import { unreadIntKeys } from './config-unread-keys.ts';
 
 /** MistralConfig's int fields (and PreTrainedConfig's num_labels) that config.json gives as numbers. */
@@ -16,16 +16,6 @@ const INT_KEYS = [
 ];
 /** MistralConfig's float fields that refuse an int (attention_dropout is float | int). */
 const FLOAT_KEYS = ['rms_norm_eps', 'initializer_range'];
-
-/** The configs read by readConfigJson: the ones whose integers are known to be spelled as integers. */
-const readFromText = new WeakSet<object>();
-
-/** An HF config.json parsed, each number's spelling noted where JSON.parse loses it (2.0 read as 2). */
-export function readConfigJson(file: string): unknown {
-  const value = readJsonFile(file, parseJsonNotingNumbers);
-  if (typeof value === 'object' && value !== null) readFromText.add(value);
-  return value;
-}
 
 /**
  * Why `holder[key]`, an integer to JSON.parse, is refused by transformers as a float (its text has a fraction or an
@@ -42,7 +32,7 @@ function floatRefused(holder: object, key: string | number): string | undefined 
 /** Why `c[key]`, a number read by readConfigJson, is refused by transformers as an int (spelled without "." or an exponent). */
 function intRefused(c: Record<string, unknown>, key: string): string | undefined {
   const v = c[key];
-  if (!readFromText.has(c) || typeof v !== 'number' || !Number.isInteger(v)) return undefined;
+  if (!spelledFromText(c) || typeof v !== 'number' || !Number.isInteger(v)) return undefined;
   const spelled = numberSpelling(c, key) ?? String(v); // noted where String() writes it otherwise (10^21 as 1e+21)
   return /[.eE]/.test(spelled) ? undefined : `${spelled} is an integer, which transformers refuses here: write ${spelled}.0`;
 }

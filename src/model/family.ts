@@ -1,9 +1,7 @@
 // The transformers model class a base is: a Mistral, Ministral or Llama config.json (model_type) loads into its own
 // class (MistralForCausalLM, LlamaForCausalLM, MinistralForSequenceClassification…), though all three are computed here
 // as one architecture. An export writes that class (save.ts); a message names it as transformers would load the folder.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { isRecord } from '../util/json-file.ts';
+import { folderConfigValue } from './config-json.ts';
 
 export type Family = 'Mistral' | 'Ministral' | 'Llama';
 
@@ -19,8 +17,7 @@ export function familyOfType(modelType: unknown): Family {
  */
 export function familyOfFolder(dir: string): Family {
   try {
-    const json: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    return familyOfType(isRecord(json) ? json.model_type : undefined);
+    return familyOfType(folderConfigValue(dir, 'model_type'));
   } catch {
     return 'Mistral';
   }

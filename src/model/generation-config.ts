@@ -13,6 +13,7 @@
 // setting's range only where generation samples: unsampledOutOfRange), and so is a number of the kind transformers'
 // generate() refuses where it applies it (generation-number-kinds.ts).
 import * as path from 'node:path';
+import { folderConfigJson } from './config-json.ts';
 import { needArg, needPath } from '../util/api-args.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';
@@ -121,8 +122,7 @@ export function generationConfigJson(dir: string): { file: string; config: Recor
 /** The generation keys of `dir`/config.json, named as from there; null without one (or one that is no object: loadConfig's error). */
 function modelConfigKeys(dir: string): { file: string; config: Record<string, unknown>; spelledIn: object } | null {
   const file = path.join(dir, 'config.json');
-  if (!fileIsThere(file)) return null;
-  const config = readJsonFile(file, parseJsonNotingNumbers);
+  const config = folderConfigJson(dir);
   return isRecord(config) ? { file, config: generationConfigFromModel(config, true), spelledIn: config } : null;
 }
 

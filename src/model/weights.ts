@@ -1,8 +1,8 @@
 // The base model's weights on a backend, loaded tensor by tensor from an HF checkpoint
 // (HF names, shapes checked against the config). Host memory holds one tensor at a time, in one read buffer reused for
 // all: a tensor is uploaded as its stored bits (BF16, F16, F32) and the backend converts them into its buffer.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readConfigJson } from './config-json.ts';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { f32ToBf16, type DType, type HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
@@ -168,7 +168,7 @@ function headDimHint(cfg: MistralConfig, dir: string, name: string, shape: reado
 /** Whether `dir`/config.json leaves out `key` or gives it as null (false where it cannot be read: a config given otherwise). */
 function configLacks(dir: string, key: string): boolean {
   try {
-    const raw: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    const raw = readConfigJson(path.join(dir, 'config.json'));
     return typeof raw === 'object' && raw !== null && ((raw as Record<string, unknown>)[key] ?? null) === null;
   } catch {
     return false;

@@ -14,7 +14,6 @@ import type { TokenizerEngine } from './engine.ts';
 import { FastEngine } from './fast/engine.ts';
 import { compileFastSpec } from './fast/spec.ts';
 import { HfEngine } from './hf-engine.ts';
-import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readFolderTokenizerConfig, type TokenizerConfig } from './tokenizer-config.ts';
 import { withJsonDefaults } from './json-defaults.ts';
 import { keepsJsonAddedTokens, withConfigAddedTokens } from './config-added-tokens.ts';
@@ -27,6 +26,7 @@ import { warnFlagsNotRead } from './adds-special.ts';
 import { withMistralRegexFix, type ModelConfigFacts } from './mistral-regex.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
 import { nearFileHint } from '../util/near-file.ts';
+import { folderConfigValue } from '../model/config-json.ts';
 
 /** The bundled default: Mistral 7B v0.1's tokenizer (see its PROVENANCE.md). */
 export const BUNDLED_TOKENIZER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'tokenizer', 'mistral-7b-v0.1');
@@ -150,7 +150,7 @@ const unreadFile = (file: string, what: string): string => `holds ${file} (${wha
  * config.json says a vocab_size other than the bundled tokenizer's, as a misfit (what, fix); null where there is none.
  */
 function unreadSentencePiece(folder: string): { what: string; fix: string } | null {
-  const size = modelConfigValue(folder, 'vocab_size');
+  const size = folderConfigValue(folder, 'vocab_size');
   if (typeof size !== 'number' || size === BUNDLED_VOCAB_SIZE) return null;
   const file = listFolder(folder).find((f) => /^tokenizer\.model(\.v\d+)?$/.test(f) && fileIsThere(path.join(folder, f)));
   if (file === undefined) return null;
@@ -216,7 +216,7 @@ function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, 
 
 /** The model_type of the folder's config.json (which AutoTokenizer reads to pick the class), null without one. */
 function folderModelType(folder: string): string | null {
-  const type = modelConfigValue(folder, 'model_type');
+  const type = folderConfigValue(folder, 'model_type');
   return typeof type === 'string' ? type : null;
 }
 
@@ -231,20 +231,13 @@ export function withFolderRegexFix(json: TokenizerJson, config: TokenizerConfig,
 /** What withMistralRegexFix reads of the folder's config.json; undefined without one. */
 function folderModelFacts(folder: string): ModelConfigFacts | undefined {
   if (!fileIsThere(path.join(folder, 'config.json'))) return undefined;
-  return { modelType: modelConfigValue(folder, 'model_type'), transformersVersion: modelConfigValue(folder, 'transformers_version') };
+  return { modelType: folderConfigValue(folder, 'model_type'), transformersVersion: folderConfigValue(folder, 'transformers_version') };
 }
 
-/** `key` of the folder's config.json (a model's), undefined where there is none or it is not an object. */
-function modelConfigValue(folder: string, key: string): unknown {
-  const cfgFile = path.join(folder, 'config.json');
-  if (!fileIsThere(cfgFile)) return undefined;
-  const cfg = readJsonFile(cfgFile);
-  return isRecord(cfg) ? cfg[key] : undefined;
-}
 
 /** A model folder whose config.json says another vocabulary size cannot be served by the bundled tokenizer. */
 function warnOnVocabMismatch(folder: string): void {
-  const size = modelConfigValue(folder, 'vocab_size');
+  const size = folderConfigValue(folder, 'vocab_size');
   if (typeof size === 'number' && size !== BUNDLED_VOCAB_SIZE) {
     log.warn(`${path.join(folder, 'config.json')}: vocab_size is ${size}, but the bundled tokenizer has ${BUNDLED_VOCAB_SIZE} tokens; put the model's tokenizer.json in ${folder}`);
   }

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readConfigJson } from '../model/config-json.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { RUN_LAYOUT, runOfCheckpoint, runPath } from '../run/layout.ts';
 import { adapterBaseName } from '../util/adapter-base.ts';
@@ -96,7 +97,7 @@ function recordedFingerprint(run: string): string | null {
 function configName(dir: string): string | null {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(file)) return null;
-  const c = readJsonFile(file);
+  const c = readConfigJson(file);
   return isRecord(c) && typeof c._name_or_path === 'string' && c._name_or_path !== '' ? c._name_or_path : null;
 }
 

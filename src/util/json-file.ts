@@ -27,7 +27,11 @@ export function copyJsonFile(src: string, dst: string): void {
  * encoding="utf-8"), as transformers reads these files, refuses them too). A BOM is left to the caller.
  */
 export function readUtf8File(file: string): string {
-  const bytes = readRegularFile(file);
+  return utf8Text(readRegularFile(file), file);
+}
+
+/** `bytes`, read from `file`, as text, refused as readUtf8File refuses them. */
+export function utf8Text(bytes: Buffer, file: string): string {
   // UTF-16 (a Windows tool's "Unicode"), UTF-32 or a compressed file: said as such, as the data readers say it, not as
   // invalid UTF-8 at byte 1 with the Windows-1252 conversion, which would garble it
   const notText = notUtf8Text(bytes.subarray(0, WIDE_SAMPLE_BYTES)); // as much as a data file's start: UTF-16 is judged by it
@@ -49,8 +53,13 @@ export function readUtf8File(file: string): string {
 }
 
 export function readJsonFile(file: string, parse: (text: string) => unknown = JSON.parse): unknown {
+  return parseJsonBytes(readRegularFile(file), file, parse);
+}
+
+/** `bytes`, read from `file`, parsed as readJsonFile parses a file (and refused as it refuses one). */
+export function parseJsonBytes(bytes: Buffer, file: string, parse: (text: string) => unknown = JSON.parse): unknown {
   // a BOM (a Windows editor writes one) is no part of the JSON, as prepare's JSON reader reads it; JSON.parse refused it
-  const text = readUtf8File(file).replace(/^\uFEFF/, '');
+  const text = utf8Text(bytes, file).replace(/^\uFEFF/, '');
   // JSON.parse reads any depth, but what reads the value after it recurses: a value of a known key nested 100,000
   // deep (config.json's eos_token_id, generation_config.json's num_beams, a tokenizer.json normalizer Sequence)
   // overflowed the stack of JSON.stringify or of a walker, a RangeError with a stack trace

@@ -2,8 +2,8 @@
 // ("llama"; its llama graph has no sliding window), the hyper-parameters under the keys
 // llama.cpp's llama loader reads (gguf-py/gguf/constants.py; a scaled rope's from rope-scaling.ts),
 // and where the weights came from.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { folderConfigValue } from '../../model/config-json.ts';
 import type { MistralConfig } from '../../model/config.ts';
 import { layerWindows } from '../../model/layer-types.ts';
 import { warn } from '../../util/log.ts';
@@ -66,7 +66,7 @@ const str = (value: string): GgufValue => ({ type: 'string', value });
  */
 export function hubId(dir: string): string | null {
   try {
-    const id = (JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { _name_or_path?: unknown })._name_or_path;
+    const id = folderConfigValue(dir, '_name_or_path');
     return typeof id === 'string' && id !== '' && id.split('/').length <= 2 ? id : null;
   } catch {
     return null; // no config.json to read: the folder's name alone names it
