@@ -159,7 +159,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   // the source's numbers in their kind (2.0 stays 2.0: transformers' generate() refuses a repetition_penalty 2), in both files
   const forms = source === null ? undefined : withPythonNumbers(source.json);
   // the generation keys a source's config.json held go to generation_config.json alone, as transformers' save writes them
-  writeFileAtomic(path.join(dir, 'config.json'), hfJson(withoutGenerationKeys(configJson), forms));
+  writeFileAtomic(path.join(dir, 'config.json'), hfJson(withoutGenerationKeys(configJson), forms, 'tagged'));
   const cfg = model.cfg;
   // the source's generation settings (extra stop tokens, sampling defaults) are kept, as transformers' save does
   // (but for values transformers cannot load the folder with: generation-loadable.ts)
@@ -222,26 +222,34 @@ function wholeAsFloat(key: string, form: unknown): boolean {
  * its \\u escape, a float as Python's repr writes it (a float key's whole-number value as 10000.0, not 10000; 1e-05,
  * not 0.00001), so that a merged folder's config.json is the one HF's save_pretrained writes, byte for byte. `forms`:
  * the source's config.json with its numbers as Python reads them (withPythonNumbers), whose whole numbers keep their
- * form (an int stays one, 1.0 stays 1.0).
+ * form (an int stays one, 1.0 stays 1.0). A float JSON has no word for (NaN, ±Infinity, which a source's config.json
+ * may hold) is written as json.dumps writes it ('bare': NaN), or `nonFinite` 'tagged' as a model config's
+ * to_json_string writes it ({"__float__": "NaN"}: PreTrainedConfig._encode_special_floats), not as null.
  */
-export function hfJson(doc: Record<string, unknown>, forms?: unknown): string {
-  return pythonJson(doc, '', '', forms) + '\n';
+export function hfJson(doc: Record<string, unknown>, forms?: unknown, nonFinite: NonFiniteForm = 'bare'): string {
+  return pythonJson(doc, '', '', forms, nonFinite) + '\n';
 }
 
+type NonFiniteForm = 'bare' | 'tagged';
+
 /** `v` (under `key`) as json.dumps(indent=2, sort_keys=True) writes it at `indent`: a JS object's own order puts "10" before "2", Python's sort does not. */
-function pythonJson(v: unknown, key: string, indent: string, form: unknown): string {
+function pythonJson(v: unknown, key: string, indent: string, form: unknown, nonFinite: NonFiniteForm): string {
   const inner = indent + '  ';
+  if (typeof v === 'number' && !Number.isFinite(v)) {
+    const word = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    return nonFinite === 'tagged' ? pythonJson({ __float__: word }, key, indent, undefined, nonFinite) : word;
+  }
   if (typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || wholeAsFloat(key, form))) return floatRepr(v);
   // ensure_ascii escapes every character outside space..~ (DEL too); JSON.stringify has escaped the controls below space
   if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (Array.isArray(v)) {
     const forms = Array.isArray(form) ? form : [];
-    return v.length === 0 ? '[]' : `[\n${v.map((x, i) => inner + pythonJson(x ?? null, '', inner, forms[i])).join(',\n')}\n${indent}]`;
+    return v.length === 0 ? '[]' : `[\n${v.map((x, i) => inner + pythonJson(x ?? null, '', inner, forms[i], nonFinite)).join(',\n')}\n${indent}]`;
   }
   if (isRecord(v)) {
     const forms = isRecord(form) ? form : {};
     const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort(byCodePoint);
-    return keys.length === 0 ? '{}' : `{\n${keys.map((k) => `${inner}${pythonJson(k, '', '', undefined)}: ${pythonJson(v[k], k, inner, Object.hasOwn(forms, k) ? forms[k] : undefined)}`).join(',\n')}\n${indent}}`;
+    return keys.length === 0 ? '{}' : `{\n${keys.map((k) => `${inner}${pythonJson(k, '', '', undefined, nonFinite)}: ${pythonJson(v[k], k, inner, Object.hasOwn(forms, k) ? forms[k] : undefined, nonFinite)}`).join(',\n')}\n${indent}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }

@@ -140,9 +140,11 @@ export function intKey(key: string): number | null {
 /**
  * A value read from JSON as an error quotes it: its JSON, but for a number past float64's range (1e400 in the file),
  * which JSON.parse reads as Infinity and JSON.stringify writes as null, naming a value the file does not hold; inside
- * a list or an object such a number is written Infinity (`[2,Infinity]`), not null.
+ * a list or an object such a number is written Infinity (`[2,Infinity]`), not null. NaN (Python's json word, which
+ * a config.json may hold) is written NaN.
  */
 export function jsonValueText(v: unknown): string {
+  if (Number.isNaN(v)) return 'NaN';
   if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (a number past float64's range, as 1e400)`;
   if (typeof v !== 'object' || v === null) return JSON.stringify(v);
   let past = false;

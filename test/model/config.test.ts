@@ -416,12 +416,13 @@ test('loadConfig: a missing or broken config.json is named', () => {
     assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof UserError && e.message.includes(path.join(dir, 'config.json')) && /not found/.test(e.message));
     fs.writeFileSync(path.join(dir, 'config.json'), '{"model_type": "mistral",');
     assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof UserError && e.message.includes(path.join(dir, 'config.json')) && /invalid JSON/.test(e.message));
-    // a word JSON has not (Python's NaN) is named by its line and column, in one line: V8's message for it gives no
+    // a word neither JSON nor Python's json has (nan: Python's is NaN, which is read as it reads it:
+    // config-python-floats.test.ts) is named by its line and column, in one line: V8's message for it gives no
     // position and quotes the text around it, newlines and all
-    fs.writeFileSync(path.join(dir, 'config.json'), '{\n  "model_type": "mistral",\n  "rope_theta": NaN,\n  "vocab_size": 32000\n}\n');
-    assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof UserError && e.message.startsWith(`${path.join(dir, 'config.json')}:3:17: invalid JSON (Unexpected token 'N'`) && !e.message.includes('\n'));
-    fs.writeFileSync(path.join(dir, 'config.json'), 'NaN\n');
-    assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof UserError && e.message.startsWith(`${path.join(dir, 'config.json')}: invalid JSON (Unexpected token 'N', "NaN\\n" is not valid JSON)`));
+    fs.writeFileSync(path.join(dir, 'config.json'), '{\n  "model_type": "mistral",\n  "rope_theta": nan,\n  "vocab_size": 32000\n}\n');
+    assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof UserError && e.message.startsWith(`${path.join(dir, 'config.json')}:3:18: invalid JSON (Unexpected token 'a'`) && !e.message.includes('\n'));
+    fs.writeFileSync(path.join(dir, 'config.json'), 'nan\n');
+    assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof UserError && e.message.startsWith(`${path.join(dir, 'config.json')}: invalid JSON (Unexpected token 'a', "nan\\n" is not valid JSON)`));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

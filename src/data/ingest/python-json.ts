@@ -8,7 +8,7 @@
 import { jsonNestingPast } from '../../util/json-depth.ts';
 import { duplicateKeyDetail, duplicateKeyMessage } from './duplicate-keys.ts';
 import { parsePythonJson } from '../python-numbers.ts';
-import { parseJsonKeepingText } from './number-spellings.ts';
+import { numberSpelling, parseJsonKeepingText, parseJsonNotingNumbers } from './number-spellings.ts';
 import { mayBePythonLiteral, parsePythonLiteral, pythonLiteralFailure } from './python-literal.ts';
 
 /** The words, outside strings, and what JSON.parse reads in their place (1e999 parses as Infinity). */
@@ -83,6 +83,42 @@ export function parseWrittenJson(text: string): unknown {
     if (rewritten === null) throw e;
     return parseJsonKeepingText(rewritten, text);
   }
+}
+
+/**
+ * `text` parsed as Python's json.loads parses it, as transformers reads a config.json: NaN as the float nan (not a
+ * missing value, as a data record's NaN is read), Infinity and -Infinity as numbers; the spelling of its numbers noted
+ * (parseJsonNotingNumbers). Throws JSON.parse's error for the text as it is when it is not that either.
+ */
+export function parseJsonAsPythonLoads(text: string): unknown {
+  try {
+    return parseJsonNotingNumbers(text);
+  } catch (e) {
+    const rewritten = text.includes('NaN') || text.includes('Infinity') ? withoutPythonFloats(text) : null;
+    if (rewritten === null) throw e;
+    let value: unknown;
+    try {
+      value = parseJsonNotingNumbers(rewritten, text); // the spellings are the file's: NaN is noted at the null put in its place
+    } catch {
+      throw e; // the message of the text as written
+    }
+    return text.includes('NaN') ? withNaNs(value) : value;
+  }
+}
+
+/** `value` with each null that the text spelled NaN (noted by parseJsonNotingNumbers) made NaN, in place. */
+function withNaNs(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const holders: object[] = [value];
+  for (let holder = holders.pop(); holder !== undefined; holder = holders.pop()) {
+    const h = holder as Record<string | number, unknown>;
+    for (const key of Array.isArray(h) ? h.keys() : Object.keys(h)) {
+      const v = h[key];
+      if (v === null && numberSpelling(h, key) === 'NaN') h[key] = NaN;
+      else if (typeof v === 'object' && v !== null) holders.push(v);
+    }
+  }
+  return value;
 }
 
 /** Throws TooDeepLiteral when the JSON `text` nests deeper than MAX_RECORD_DEPTH (only a text twice as long can). */
