@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { GateActivation } from '../backend/backend.ts';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { boundedJsonText } from '../util/bounded-json.ts';
+import { boundedJsonText, boundedText } from '../util/bounded-json.ts';
 import { checkpointFolderHint, QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { missingCheckpointHint } from '../run/missing-checkpoint.ts';
 import { HF_NAMES } from './names.ts';
@@ -211,7 +211,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const quant = c.quantization_config;
   if (quant !== undefined && quant !== null) {
     const method = typeof quant === 'object' && !Array.isArray(quant) ? (quant as Json).quant_method : undefined;
-    err('quantization_config', `the weights are quantized${typeof method === 'string' ? ` (${method})` : ''}, which is not supported: use the model's unquantized weights (BF16, F16 or F32 safetensors)`);
+    err('quantization_config', `the weights are quantized${typeof method === 'string' ? ` (${boundedText(method)})` : ''}, which is not supported: use the model's unquantized weights (BF16, F16 or F32 safetensors)`);
   }
   // a multimodal config's key: transformers 5.17 takes a "mistral", "ministral" or "llama" config's text_config as its
   // text model's config and fails on it, whatever it holds (AttributeError: … has no attribute 'to_dict'); refused rather

@@ -8,6 +8,7 @@
 // A BOS or EOS id of vocab_size or more (transformers loads it with a warning) names no token either (warnIdsPastVocab).
 import type { MistralConfig } from './config.ts';
 import { warnOnce } from '../util/log.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 
 type Json = Record<string, unknown>;
 
@@ -41,7 +42,7 @@ export function warnNegativeIds(where: string, vocabSize: number, bos: number | 
   if (negative.length > 0) {
     // the length-limit note once: warnIdsPastVocab's gives it where some EOS id is past vocab_size
     const note = noEosNamesToken(eos, vocabSize) && !eos.some((id) => id >= vocabSize);
-    warnOnce(`${where}: eos_token_id: ${negative.join(', ')} names no token; generation does not stop at it (as transformers' generate)${note ? ': it runs to its length limit unless the tokenizer or generation_config.json names an EOS' : ''}`);
+    warnOnce(`${where}: eos_token_id: ${boundedItemsText(negative)} names no token; generation does not stop at it (as transformers' generate)${note ? ': it runs to its length limit unless the tokenizer or generation_config.json names an EOS' : ''}`);
   }
 }
 
@@ -55,7 +56,7 @@ export function warnIdsPastVocab(where: string, vocabSize: number, bos: number |
   }
   const past = eos.filter((id) => id >= vocabSize);
   if (past.length > 0) {
-    warnOnce(`${where}: eos_token_id: ${past.join(', ')} names no token (vocab_size is ${vocabSize}); loaded as transformers loads it: no sampled token is it, so generation does not stop at it${noEosNamesToken(eos, vocabSize) ? ' (it runs to its length limit unless the tokenizer or generation_config.json names an EOS)' : ''}`);
+    warnOnce(`${where}: eos_token_id: ${boundedItemsText(past)} names no token (vocab_size is ${vocabSize}); loaded as transformers loads it: no sampled token is it, so generation does not stop at it${noEosNamesToken(eos, vocabSize) ? ' (it runs to its length limit unless the tokenizer or generation_config.json names an EOS)' : ''}`);
   }
 }
 

@@ -13,7 +13,7 @@ import type { DeviceBuffer } from '../backend/backend.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { boundedJsonText } from '../util/bounded-json.ts';
+import { boundedJsonText, boundedText } from '../util/bounded-json.ts';
 import { Rng } from '../util/rng.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { allocateLora, freeLora, freePair, LORA_BIASES, loraScaling, type LoraAdapter, type LoraBias, type LoraSpec } from './lora.ts';
@@ -162,7 +162,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
     if (m === 'score' || m === 'classifier') continue;
     // a whole trained copy of a base module beside the factors: not applied, so not loaded as if it were absent
     const way = m === 'lm_head' || m === 'embed_tokens' ? `: the adapter holds a trained copy of it, which only PEFT applies; ${MERGE_IN_PEFT}` : '';
-    err('modules_to_save', `"${m}" is not supported (only the classification head "score" is read)${way}`);
+    err('modules_to_save', `"${boundedText(m)}" is not supported (only the classification head "score" is read)${way}`);
   }
   const file = path.join(dir, 'adapter_model.safetensors');
   if (!fs.existsSync(file)) {
@@ -189,17 +189,17 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
       const embedding = key ? null : savedEmbeddingLayer(name);
       if (embedding) {
         // the first tensor of such an adapter (in the file's order, lm_head's before embed_tokens'): not "not a LoRA factor"
-        throw new UserError(`tensor "${name}" is a whole ${embedding} weight (PEFT saves embed_tokens and lm_head so after resize_token_embeddings, ` +
+        throw new UserError(`tensor "${boundedText(name)}" is a whole ${embedding} weight (PEFT saves embed_tokens and lm_head so after resize_token_embeddings, ` +
           `or with save_embedding_layers=True), which only PEFT applies, over a base resized to it; ${MERGE_IN_PEFT} (the tokenizer saved with it)`, file);
       }
-      if (!key) throw new UserError(`tensor "${name}" is not a LoRA factor of a Mistral projection`, file);
+      if (!key) throw new UserError(`tensor "${boundedText(name)}" is not a LoRA factor of a Mistral projection`, file);
       const layer = key.layer, proj = key.proj as Projection;
-      if (!PROJECTIONS.includes(proj)) throw new UserError(`tensor "${name}": unknown projection "${proj}"`, file);
-      if (layer >= numLayers) throw new UserError(`tensor "${name}": layer ${layer}, but the model has ${numLayers} layer${numLayers === 1 ? '' : 's'} (${numLayers === 1 ? '0' : `0-${numLayers - 1}`})`, file);
+      if (!PROJECTIONS.includes(proj)) throw new UserError(`tensor "${boundedText(name)}": unknown projection "${boundedText(proj)}"`, file);
+      if (layer >= numLayers) throw new UserError(`tensor "${boundedText(name)}": layer ${layer}, but the model has ${numLayers} layer${numLayers === 1 ? '' : 's'} (${numLayers === 1 ? '0' : `0-${numLayers - 1}`})`, file);
       if (key.factor === 'magnitude') {
-        if (!useDora) throw new UserError(`tensor "${name}" is a DoRA magnitude, but adapter_config.json's use_dora is not true`, file);
+        if (!useDora) throw new UserError(`tensor "${boundedText(name)}" is a DoRA magnitude, but adapter_config.json's use_dora is not true`, file);
         // its length (the projection's outputs) is checked against the model as it loads
-        if (st.info(name).shape.length !== 1) throw new UserError(`tensor "${name}" has shape [${st.info(name).shape.join(', ')}]: a magnitude is a vector`, file);
+        if (st.info(name).shape.length !== 1) throw new UserError(`tensor "${boundedText(name)}" has shape [${st.info(name).shape.join(', ')}]: a magnitude is a vector`, file);
         if (model) requireAdapterTensorShape(st, name, [projectionShape(model, proj)[0]], baseDir);
         if (magnitudes[layer]!.has(proj)) {
           throw new UserError(`the magnitude of ${proj} of layer ${layer} is there twice, as "${loraKey(layer, proj, 'magnitude', true)}" and "${loraKey(layer, proj, 'magnitude')}"`, file);
@@ -208,13 +208,13 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
         continue;
       }
       if (!targeted.layers[layer]!.has(proj)) {
-        throw new UserError(`tensor "${name}" adapts ${proj} of layer ${layer}, which ${targeted.whyNot(layer, proj)}`, file);
+        throw new UserError(`tensor "${boundedText(name)}" adapts ${proj} of layer ${layer}, which ${targeted.whyNot(layer, proj)}`, file);
       }
       // the factors' rank is the module's r (A is (r, in), B is (out, r)): checked before anything of r's size is allocated
       const shape = st.info(name).shape, rank = key.factor === 'A' ? shape[0] : shape[1], want = ranks.of(layer, proj).r;
       if (shape.length !== 2 || rank !== want) {
         const whose = want === r ? `adapter_config.json's r (${want})` : `its rank_pattern's r (${want})`;
-        throw new UserError(`tensor "${name}" has shape [${shape.join(', ')}]: its rank is not ${whose}`, file);
+        throw new UserError(`tensor "${boundedText(name)}" has shape [${shape.join(', ')}]: its rank is not ${whose}`, file);
       }
       if (model) {
         const [out, inDim] = projectionShape(model, proj);
@@ -369,7 +369,7 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
   let host = st.readF32(name);
   // PEFT computes NaN with it (and so would we, down to the loss): refused as it loads, naming the tensor and where
   const bad = firstNonFiniteIndex(host);
-  if (bad >= 0) throw new UserError(`tensor "${name}" holds ${host[bad]} (at index ${bad}): the adapter is broken (a diverged run?) and cannot be applied`, st.file);
+  if (bad >= 0) throw new UserError(`tensor "${boundedText(name)}" holds ${host[bad]} (at index ${bad}): the adapter is broken (a diverged run?) and cannot be applied`, st.file);
   if (into && (into.rows !== shape[0] || into.cols !== shape[1])) {
     const padded = new Float32Array(into.rows * into.cols), cols = shape[1]!;
     for (let row = 0; row < shape[0]!; row++) padded.set(host.subarray(row * cols, (row + 1) * cols), row * into.cols);

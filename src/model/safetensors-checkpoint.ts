@@ -9,6 +9,7 @@ import { readJsonFile } from '../util/json-file.ts';
 import { warnOnce } from '../util/log.ts';
 import { SafetensorsFile, type TensorInfo } from './safetensors.ts';
 import { weightFilesThere } from './weight-files-there.ts';
+import { boundedJsonText, boundedText } from '../util/bounded-json.ts';
 
 /** A checkpoint folder: either one model.safetensors or shards listed by model.safetensors.index.json. */
 export class SafetensorsCheckpoint {
@@ -50,7 +51,7 @@ export class SafetensorsCheckpoint {
         for (const shard of shards) {
           if (!fileIsThere(path.join(dir, shard))) {
             const first = [...map].find(([, s]) => s === shard)![0];
-            throw new UserError(`shard ${shard} (which should hold "${first}") is missing from ${dir}`, indexPath);
+            throw new UserError(`shard ${shard} (which should hold "${boundedText(first)}") is missing from ${dir}`, indexPath);
           }
         }
         // transformers 5.17 reads every tensor of the shards the index names (the weight_map only says which files), in
@@ -70,7 +71,7 @@ export class SafetensorsCheckpoint {
           const [tensor, first, last] = twice[0]!;
           const count = new Set(twice.map(([t]) => t)).size;
           // once a folder: a command opens its model more than once
-          warnOnce(`shards twice\0${path.resolve(indexPath)}`, `${indexPath}: ${count} tensor${count === 1 ? ' is' : 's are'} in more than one shard, e.g. "${tensor}" in ${first} and ${last}: ` +
+          warnOnce(`shards twice\0${path.resolve(indexPath)}`, `${indexPath}: ${count} tensor${count === 1 ? ' is' : 's are'} in more than one shard, e.g. "${boundedText(tensor)}" in ${first} and ${last}: ` +
             'each is read from the last of its shards by name, as transformers reads them (a shard of another save left in the folder?)');
         }
         // a tensor the index lists that none of its shards holds (a stale or hand-edited index) is no tensor to transformers
@@ -82,7 +83,7 @@ export class SafetensorsCheckpoint {
         if (absent.length > 0) {
           ckpt.listedAbsent = { index: indexPath, shards: new Map(absent) };
           const [tensor, shard] = absent[0]!;
-          warnOnce(`listed absent\0${path.resolve(indexPath)}`, `${indexPath}: lists ${absent.length} tensor${absent.length === 1 ? '' : 's'} that none of its shards holds, e.g. "${tensor}" in ${shard}: ` +
+          warnOnce(`listed absent\0${path.resolve(indexPath)}`, `${indexPath}: lists ${absent.length} tensor${absent.length === 1 ? '' : 's'} that none of its shards holds, e.g. "${boundedText(tensor)}" in ${shard}: ` +
             'left out, as transformers leaves them out (a stale index?)');
         }
       } catch (e) {
@@ -181,7 +182,7 @@ function shardOrder(spelled: ReadonlyMap<string, string>): string[] {
  */
 function shardPath(name: unknown, key: string, indexPath: string): string {
   if (typeof name === 'string' && (name.startsWith('/') || name.split('/').includes('..'))) {
-    throw new UserError(`${key} is ${JSON.stringify(name)}, a file outside the model folder: mistral-tune reads shards only inside it (move the shard into the folder and name it there)`, indexPath);
+    throw new UserError(`${key} is ${boundedJsonText(name)}, a file outside the model folder: mistral-tune reads shards only inside it (move the shard into the folder and name it there)`, indexPath);
   }
   const segments = typeof name === 'string' && !name.includes('\\') && !name.endsWith('/') ? name.split('/').filter((s) => s !== '' && s !== '.') : [];
   if (segments.length === 0) throw new UserError(`${key} is not a shard file name`, indexPath);

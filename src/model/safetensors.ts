@@ -11,6 +11,7 @@ import { oneLine } from '../util/json-file.ts';
 import { jsonTooCostly } from '../util/json-depth.ts';
 import { openRegularFile } from '../util/regular-file.ts';
 import { changedError, checkWrittenFile, checkWrittenSize, sha256Hex, writtenEntry, type WrittenFile } from '../util/written-record.ts';
+import { boundedJsonText, boundedText } from '../util/bounded-json.ts';
 
 export type SafeDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -263,7 +264,7 @@ function readHeader(file: string, fd: number): {
 } {
   const size = fs.fstatSync(fd).size;
   const fail = (msg: string, tensor?: string): never => {
-    throw new UserError(tensor ? `tensor "${tensor}": ${msg}` : msg, file);
+    throw new UserError(tensor ? `tensor "${boundedText(tensor)}": ${msg}` : msg, file);
   };
   if (size < 8) fail(`truncated: ${size} bytes, too short for the 8-byte header length`);
   const lenBuf = Buffer.alloc(8);
@@ -324,7 +325,7 @@ function parseMetadata(value: unknown, fail: (msg: string) => never): Record<str
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('__metadata__ is not an object');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof v !== 'string') fail(`__metadata__.${k} is not a string`);
+    if (typeof v !== 'string') fail(`__metadata__.${boundedText(k)} is not a string`);
     out[k] = v as string;
   }
   return out;
@@ -336,7 +337,7 @@ function parseTensorInfo(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('entry is not an object {dtype, shape, data_offsets}', name);
   const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   if (typeof v.dtype !== 'string' || !(Object.hasOwn(DTYPE_SIZE, v.dtype) || Object.hasOwn(UNREAD_DTYPES, v.dtype))) {
-    fail(`unknown dtype ${JSON.stringify(v.dtype)} (supported: ${Object.keys(DTYPE_SIZE).join(', ')})`, name);
+    fail(`unknown dtype ${boundedJsonText(v.dtype)} (supported: ${Object.keys(DTYPE_SIZE).join(', ')})`, name);
   }
   const dtype = v.dtype as StoredDType;
   const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;

@@ -7,6 +7,7 @@ import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { f32ToBf16, type DType, type HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
+import { boundedText } from '../util/bounded-json.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { familyOfFolder } from './family.ts';
 import { FiniteWeights } from './finite-weights.ts';
@@ -251,7 +252,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
     throw new UserError(`tensor "${HF_NAMES.scoreBias}" is a bias of the classification head, which transformers' ${family}ForSequenceClassification does not have (it would drop it and compute another model than this checkpoint's; ${family}ForTokenClassification's head has one): not supported`, ckpt.dir);
   }
   if (unused.length > 0) {
-    warn(`${ckpt.dir}: ${unused.length} checkpoint tensor(s) are not used by the model config.json describes (num_hidden_layers ${cfg.numLayers}), e.g. "${unused[0]}" (in ${path.relative(ckpt.dir, ckpt.fileOf(unused[0]!).file)})`);
+    warn(`${ckpt.dir}: ${unused.length} checkpoint tensor(s) are not used by the model config.json describes (num_hidden_layers ${cfg.numLayers}), e.g. "${boundedText(unused[0]!)}" (in ${path.relative(ckpt.dir, ckpt.fileOf(unused[0]!).file)})`);
   }
   finite.free();
   return { embed, layers, finalNorm, lmHead, score };

@@ -20,6 +20,7 @@ import type { EngineName, TokenizerEngine } from './engine.ts';
 import { decodeCleansUp, type TokenizerConfig } from './tokenizer-config.ts';
 import { isBpeModel, type TokenizerJson } from './tokenizer-json.ts';
 import { DECODE_STEPS, decodeWithinLimit, encodeWithinLimit, regexLimitMs, regexSites, type RegexSite } from './regex-bound.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 export class HfEngine implements TokenizerEngine {
   readonly name: EngineName = 'huggingface';
@@ -127,7 +128,7 @@ function encodeBySplit(tok: HfTokenizer, json: TokenizerJson, config: TokenizerC
   const idOf = (t: string): number => {
     const id = model.tokens_to_ids.get(t) ?? unkId;
     if (id === undefined) {
-      throw new UserError(`text the model cannot tokenize needs the id of model.unk_token ${JSON.stringify(model.unk_token ?? null)}, `
+      throw new UserError(`text the model cannot tokenize needs the id of model.unk_token ${boundedJsonText(model.unk_token ?? null)}, `
         + 'which is neither in model.vocab nor an added token: add it to one of them', file);
     }
     return id;

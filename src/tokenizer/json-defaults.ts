@@ -9,6 +9,7 @@ import { isRecord } from '../util/json-file.ts';
 import { configEntries } from './config-added-tokens.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 /**
  * `config` with the pad token and truncation side of `json` (`file`)'s padding and truncation where it names none
@@ -23,7 +24,7 @@ export function withJsonDefaults(config: TokenizerConfig, json: TokenizerJson, f
   const side = direction === 'Left' ? 'left' : direction === 'Right' ? 'right' : null;
   const padToken = !Object.hasOwn(config.raw, 'pad_token') && pad !== null ? pad : config.padToken;
   if (padToken !== config.padToken && !isToken(json, config, padToken!)) {
-    throw new UserError(`${JSON.stringify(padToken)} is neither in model.vocab nor an added token: transformers 5.17 makes it the pad token (tokenizer_config.json ` +
+    throw new UserError(`${boundedJsonText(padToken)} is neither in model.vocab nor an added token: transformers 5.17 makes it the pad token (tokenizer_config.json ` +
       'names none) and adds it as a new token, whose embedding row the model lacks; name a token of the vocabulary (or set pad_token in tokenizer_config.json)', `${file}: padding.pad_token`);
   }
   const truncationSide = !Object.hasOwn(config.raw, 'truncation_side') && side !== null ? side : config.truncationSide;

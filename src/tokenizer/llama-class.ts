@@ -13,6 +13,7 @@
 import { UserError } from '../util/errors.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 const LLAMA_TOKENIZER = /^LlamaTokenizer(Fast)?$/;
 /** Model types transformers 5 registers with TokenizersBackend (or MistralCommonBackend): a hub class is not used for them. */
@@ -55,6 +56,6 @@ export function asTransformersLoadsIt(json: TokenizerJson, config: TokenizerConf
 function flag(config: TokenizerConfig, key: string, fallback: boolean): boolean {
   const v = config.raw[key];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'boolean') throw new UserError(`expected true or false, got ${JSON.stringify(v)}`, `${config.source}: ${key}`);
+  if (typeof v !== 'boolean') throw new UserError(`expected true or false, got ${boundedJsonText(v)}`, `${config.source}: ${key}`);
   return v;
 }

@@ -7,6 +7,7 @@
 import { UserError } from '../util/errors.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 /** The regex transformers puts in place (tokenization_utils_tokenizers.py, 5.17). */
 export const MISTRAL_FIXED_REGEX = String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`;
@@ -20,7 +21,7 @@ export interface ModelConfigFacts { modelType: unknown; transformersVersion: unk
 export function withMistralRegexFix(json: TokenizerJson, config: TokenizerConfig, modelConfig: ModelConfigFacts | undefined): TokenizerJson {
   const flag = config.raw['fix_mistral_regex'];
   if (flag === undefined || flag === null || flag === false) return json;
-  if (flag !== true) throw new UserError(`expected true or false, got ${JSON.stringify(flag)}`, `${config.source}: fix_mistral_regex`);
+  if (flag !== true) throw new UserError(`expected true or false, got ${boundedJsonText(flag)}`, `${config.source}: fix_mistral_regex`);
   if (json.pre_tokenizer === null || tokenCount(json) <= 100_000 || modelConfig === undefined) return json;
   const version = modelConfig.transformersVersion;
   if (typeof version === 'string' && version !== '') {

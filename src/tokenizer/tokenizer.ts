@@ -15,6 +15,7 @@ import { templateKwargsProblem } from './template-kwargs.ts';
 import { toolParts, toolUseRefusal, unrenderedToolPart } from './tool-use.ts';
 import type { ChatTemplateOptions, TemplateMessage, Tokenizer } from './types.ts';
 import type { Vocab } from './vocab.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 export interface TokenizerParts {
   json: TokenizerJson;
@@ -228,7 +229,7 @@ function missingSpecialToken(token: string, key: string, p: TokenizerParts): Use
   const named = [cfg.bosToken, cfg.eosToken, cfg.unkToken, cfg.padToken, ...cfg.additionalSpecialTokens.map((e) => e.token)];
   const missing = [...new Set(named.filter((t): t is string => t !== null && !p.vocab.tokenToId.has(t)))];
   const id = p.vocab.size + missing.indexOf(token);
-  return new UserError(`${JSON.stringify(token)} is not in the vocabulary of ${p.file}: transformers 5.17 adds it as a new token (id ${id}), ` +
+  return new UserError(`${boundedJsonText(token)} is not in the vocabulary of ${p.file}: transformers 5.17 adds it as a new token (id ${id}), ` +
     'which needs an embedding row the model has only if it was resized for it (training here does not resize); add it to ' +
     "tokenizer.json's added_tokens at an id the model has a row for, or name a token the vocabulary has (or null)", `${cfg.source}: ${key}`);
 }

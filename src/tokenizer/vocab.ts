@@ -3,6 +3,7 @@
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 export interface Vocab {
   /** Token text by id; holes (ids no token uses) are undefined. */
@@ -45,7 +46,7 @@ export function buildVocab(json: TokenizerJson, file: string): Vocab {
   // then died out of memory (the added tokens' ids, HF's numbering, are vocabulary ids or follow the entries' count)
   if (size > MAX_IDS) {
     const token = toks[ids.indexOf(size - 1)] ?? json.added_tokens.find((t) => t.id === size - 1)?.content;
-    throw new UserError(`id ${size - 1} of ${JSON.stringify(token)} is past the ${MAX_IDS.toLocaleString('en-US')} ids a vocabulary may have: a model would need an embedding row ` +
+    throw new UserError(`id ${size - 1} of ${boundedJsonText(token)} is past the ${MAX_IDS.toLocaleString('en-US')} ids a vocabulary may have: a model would need an embedding row ` +
       `for every id below it (published vocabularies have at most a few hundred thousand); number the vocabulary's tokens from 0`, `${file}: model.vocab`);
   }
   const idToToken: (string | undefined)[] = new Array<string | undefined>(size).fill(undefined);
@@ -53,7 +54,7 @@ export function buildVocab(json: TokenizerJson, file: string): Vocab {
   // token, say): refused, naming both, rather than found later as a misleading error about the data.
   toks.forEach((tok, i) => {
     const id = ids[i]!, other = idToToken[id];
-    if (other !== undefined) throw new UserError(`${JSON.stringify(other)} and ${JSON.stringify(tok)} both have id ${id}`, `${file}: model.vocab`);
+    if (other !== undefined) throw new UserError(`${boundedJsonText(other)} and ${boundedJsonText(tok)} both have id ${id}`, `${file}: model.vocab`);
     tokenToId.set(tok, id);
     idToToken[id] = tok;
   });
@@ -62,8 +63,8 @@ export function buildVocab(json: TokenizerJson, file: string): Vocab {
   json.added_tokens.forEach((t) => {
     const other = idToToken[t.id];
     if (other !== undefined && other !== t.content) {
-      throw new UserError(`HF tokenizers gives the added token ${JSON.stringify(t.content)} id ${t.id}, the next after the vocabulary's ${toks.length} entries, ` +
-        `but ${JSON.stringify(other)} has that id there: its ids skip some number below; number the vocabulary 0 to ${toks.length - 1}`, `${file}: model.vocab`);
+      throw new UserError(`HF tokenizers gives the added token ${boundedJsonText(t.content)} id ${t.id}, the next after the vocabulary's ${toks.length} entries, ` +
+        `but ${boundedJsonText(other)} has that id there: its ids skip some number below; number the vocabulary 0 to ${toks.length - 1}`, `${file}: model.vocab`);
     }
     tokenToId.set(t.content, t.id);
     idToToken[t.id] = t.content;

@@ -13,6 +13,7 @@ import type { Vocab } from '../vocab.ts';
 import { readMetaspace, type MetaspaceConfig, type PrependScheme } from '../metaspace.ts';
 import { leadAfterReplace } from '../first-aligned.ts';
 import { MERGE_OVER_FALLBACK_PIECE, mergeOverFallbackPiece, unknownCharDropper } from '../bpe-unknown.ts';
+import { boundedJsonText } from '../../util/bounded-json.ts';
 
 export type NormalizerStep = { kind: 'prepend'; text: string } | { kind: 'replace'; from: string; to: string };
 
@@ -100,7 +101,7 @@ export function compileFastSpec(json: TokenizerJson, config: TokenizerConfig, vo
 
 function compile(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): FastSpec {
   const m = json.model;
-  if (m['type'] !== 'BPE') fail(`model type ${JSON.stringify(m['type'] ?? null)} (the fast path runs BPE)`);
+  if (m['type'] !== 'BPE') fail(`model type ${boundedJsonText(m['type'] ?? null)} (the fast path runs BPE)`);
   for (const key of ['continuing_subword_prefix', 'end_of_word_suffix', 'continuing_subword_suffix']) {
     if (m[key] !== undefined && m[key] !== null && m[key] !== '') fail(`BPE ${key}`);
   }
@@ -120,7 +121,7 @@ function compile(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): Fa
   let unkId: number | null = null;
   if (typeof unkToken === 'string') {
     const id = vocab.tokenToId.get(unkToken);
-    if (id === undefined) fail(`unk_token ${JSON.stringify(unkToken)} is not in the vocabulary`);
+    if (id === undefined) fail(`unk_token ${boundedJsonText(unkToken)} is not in the vocabulary`);
     unkId = id;
   }
   return {
@@ -156,7 +157,7 @@ function compileMerges(raw: unknown, vocab: Vocab): Int32Array {
     if (typeof a !== 'string' || typeof b !== 'string') fail('a malformed merge');
     const ia = vocab.tokenToId.get(a), ib = vocab.tokenToId.get(b), ir = vocab.tokenToId.get(a + b);
     // A merge over pieces outside the vocabulary could fire on unknown characters; leave those to HF.
-    if (ia === undefined || ib === undefined || ir === undefined) fail(`merge ${JSON.stringify(a)} + ${JSON.stringify(b)} outside the vocabulary`);
+    if (ia === undefined || ib === undefined || ir === undefined) fail(`merge ${boundedJsonText(a)} + ${boundedJsonText(b)} outside the vocabulary`);
     // Symbols are ids here and strings in HF: the same only if each id has exactly one token text.
     if (vocab.idToToken[ia] !== a || vocab.idToToken[ib] !== b || vocab.idToToken[ir] !== a + b) fail('tokens that share an id');
     out[3 * k] = ia;
