@@ -33,6 +33,36 @@ export function parseLayerTypes(c: Json, layers: number, window: number | null, 
   return types as LayerType[];
 }
 
+/**
+ * The layer types transformers 5.17 accepts in a config's layer_types (configuration_utils.ALLOWED_ATTN_LAYER_TYPES),
+ * which PreTrainedConfig.validate_layer_type checks for every model that reads none too (a Llama).
+ */
+const TRANSFORMERS_LAYER_TYPES = [
+  'full_attention', 'sliding_attention', 'chunked_attention', 'window_attention', 'compressed_sparse_attention',
+  'heavily_compressed_attention', 'minimax_m3_sparse', 'conv', 'moe', 'hybrid', 'hybrid_sliding', 'deepseek_sparse_attention',
+  'qwen_sparse_attention', 'linear_attention',
+];
+
+/**
+ * A Llama's layer_types, which LlamaConfig keeps and nothing in transformers' Llama reads (every layer has full
+ * attention, as here), checked as transformers 5.17 checks it as it loads the config (validate_layer_type): null or
+ * absent, or a list of num_hidden_layers (`layers`, where it is a number: parseConfig refuses it otherwise) types it
+ * knows; anything else fails there (StrictDataclassClassValidationError), so it is refused here by the key.
+ */
+export function checkLlamaLayerTypes(c: Json, layers: unknown, err: Err): void {
+  const types = c.layer_types;
+  if (types === undefined || types === null) return;
+  const why = "which transformers 5.17's LlamaConfig refuses as it loads the config (a Llama computes every layer with full attention whatever it says): correct it, or remove the key";
+  if (!Array.isArray(types)) err('layer_types', `must be null or a list of attention types, one per layer, got ${boundedJsonText(types)}, ${why}`);
+  const unknown = (types as unknown[]).find((t) => typeof t !== 'string' || !TRANSFORMERS_LAYER_TYPES.includes(t));
+  if (unknown !== undefined) {
+    err('layer_types', `${boundedJsonText(unknown)} is not a layer type transformers knows (${TRANSFORMERS_LAYER_TYPES.slice(0, 3).map((t) => JSON.stringify(t)).join(', ')}, …), ${why}`);
+  }
+  if (typeof layers === 'number' && (types as unknown[]).length !== layers) {
+    err('layer_types', `has ${(types as unknown[]).length} entries, but num_hidden_layers is ${layers}, ${why}`);
+  }
+}
+
 /** Each layer's sliding window (layerWindow), in layer order. */
 export function layerWindows(cfg: { numLayers: number; slidingWindow: number | null; layerTypes: LayerType[] | null }): Array<number | null> {
   return Array.from({ length: cfg.numLayers }, (_, l) => layerWindow(cfg, l));

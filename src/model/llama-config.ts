@@ -3,6 +3,7 @@
 // attention, MLP, RMSNorm, rotary embedding and weight names are the same code), with LlamaConfig's own defaults and
 // checks, and biases where attention_bias or mlp_bias says so (refused: the Mistral we compute has none).
 import { boundedJsonText } from '../util/bounded-json.ts';
+import { checkLlamaLayerTypes } from './layer-types.ts';
 
 type Json = Record<string, unknown>;
 type Err = (key: string, msg: string) => never;
@@ -11,7 +12,7 @@ type Err = (key: string, msg: string) => never;
  * A "llama" config.json `c` as the "mistral" one transformers computes the same model from: LlamaConfig's defaults
  * filled in where they are not MistralConfig's (intermediate_size 11008, max_position_embeddings 2048,
  * num_key_value_heads absent or null: num_attention_heads), no sliding window (Llama has none, whatever
- * sliding_window says) and no layer_types (Llama reads none). Refused where transformers fails (head_dim 0, a
+ * sliding_window says) and no layer_types (Llama reads none; checked as transformers checks it). Refused where transformers fails (head_dim 0, a
  * hidden_size num_attention_heads does not divide: LlamaConfig's validate_architecture) or computes what we do not
  * (attention_bias, mlp_bias true).
  */
@@ -28,6 +29,7 @@ export function llamaAsMistral(c: Json, err: Err): Json {
   if (typeof hidden === 'number' && typeof heads === 'number' && heads > 0 && hidden % heads !== 0) {
     err('hidden_size', `${hidden} is not a multiple of num_attention_heads ${heads}, which transformers' LlamaConfig refuses (validate_architecture)`);
   }
+  checkLlamaLayerTypes(c, c.num_hidden_layers === undefined ? 32 : c.num_hidden_layers, err);
   const { sliding_window: _window, layer_types: _types, ...rest } = c;
   return {
     ...rest,
