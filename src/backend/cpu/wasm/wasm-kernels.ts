@@ -2,7 +2,8 @@
 // typed-array interface. The module's memory is shared and doubles as the backend's arena (arena.ts):
 // float32 buffers the backend allocates there are handed to the kernels in place, by byte offset; an
 // array from elsewhere (a bf16 staging copy, a test's array) is copied into a scratch frame and back (a kernel over
-// elements or rows, in bands of bounded frames, so a whole trainable state outside the memory never needs one frame).
+// elements or rows in bands of bounded frames, the GEMM in blocks of them: a whole trainable state or a float32 weight
+// outside the memory never needs one frame).
 // Row-wise kernels are split across a pool of worker threads (pool.ts) in chunks whose results do not
 // depend on the split. Float32 only; the TypeScript kernels stay the reference.
 import * as fs from 'node:fs';
@@ -15,6 +16,7 @@ import { packRows, rowDots, type AttentionOps, type GemmFn } from '../kernels/at
 import { IGNORE_INDEX, type AdamWHyper } from '../../backend.ts';
 import { UserError } from '../../../util/errors.ts';
 import { Arena } from './arena.ts';
+import { gemmInBlocks, gemmTile } from './gemm-blocks.ts';
 import { wasmApi, type WasmGlobal, type WasmMemory, type WasmModule } from './wasm-api.ts';
 import { KernelPool, split, threadCount, WORKER_STACK, type KernelFn } from './pool.ts';
 
@@ -77,8 +79,8 @@ type Banded = readonly [Float32Array | Int32Array | Float64Array, 'in' | 'out' |
 
 /**
  * The most bytes of operands held outside the kernels' memory that a kernel over elements or rows copies into one
- * frame: past it, the kernel runs in bands (WasmKernels.inBands). 16 bytes × n of AdamW over a trainable state of
- * 250M+ parameters framed whole could not fit in WebAssembly's 4 GiB.
+ * frame: past it, the kernel runs in bands (WasmKernels.inBands), the GEMM in blocks (gemm-blocks.ts). 16 bytes × n of
+ * AdamW over a trainable state of 250M+ parameters framed whole could not fit in WebAssembly's 4 GiB.
  */
 export const FRAME_BAND_BYTES = 64 * 2 ** 20;
 
@@ -153,7 +155,7 @@ export class WasmKernels {
   private scratch = { at: 0, bytes: 0 };
   /** The GEMM's packing buffers, one pair per chunk of a split GEMM (one chunk per thread). */
   private readonly pack: { pa: number; pb: number }[] = [];
-  /** The bytes a band of a banded kernel frames at most (FRAME_BAND_BYTES; tests set less, to cut small arrays in bands). */
+  /** The bytes a band of a banded kernel or a GEMM's blocks frame at most (FRAME_BAND_BYTES; tests set less, to cut small arrays). */
   bandBytes = FRAME_BAND_BYTES;
   /** The most bytes a frame has been laid out with since this was last set to 0 (what tests check bands by). */
   largestFrame = 0;
@@ -295,29 +297,37 @@ export class WasmKernels {
         [dg! + 4 * lo, du! + 4 * lo, d! + 4 * lo, g! + 4 * lo, u! + 4 * lo, hi - lo]));
   }
 
-  /** One GEMM of float32 arrays (one batch entry of `g`), on the operands in place when they are in the arena. */
+  /**
+   * One GEMM of float32 arrays (one batch entry of `g`), on the operands in place when they are in the arena; those outside
+   * it are copied into one frame of at most bandBytes a block at a time (gemm-blocks.ts), with the bits of one call.
+   */
   sgemm(g: ResolvedGemm, A: Float32Array, B: Float32Array, C: Float32Array): void {
-    const span = (rows: number, cols: number, ld: number): number => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
-    const nA = span(g.transA ? g.k : g.m, g.transA ? g.m : g.k, g.lda);
-    const nB = span(g.transB ? g.n : g.k, g.transB ? g.k : g.n, g.ldb);
-    const nC = span(g.m, g.n, g.ldc);
-    if (nC === 0) return;
+    if (g.m === 0 || g.n === 0) return;
+    const outside = [!this.arena.holds(A), !this.arena.holds(B), !this.arena.holds(C)] as const;
+    const t = gemmTile(g, outside, this.bandBytes);
+    const views = outside.some(Boolean)
+      ? this.frame([['f32', outside[0] ? t.mb * t.kb : 0], ['f32', outside[1] ? t.kb * t.nb : 0], ['f32', outside[2] ? t.mb * t.nb : 0]],
+        (bytes) => this.outOfMemory(bytes, `a GEMM (${g.m} × ${g.k} by ${g.k} × ${g.n}) whose operands held outside it are copied in block by block`,
+          `a BLAS library takes a GEMM's operands in place (Debian: apt-get install libopenblas0-pthread); else use ${SHORTER}, where the activations are the large operands`))
+      : [];
+    const frameOf = (i: 0 | 1 | 2): Float32Array | null => (outside[i] ? views[i]! : null);
+    gemmInBlocks(g, t, [A, frameOf(0)], [B, frameOf(1)], [C, frameOf(2)], (sub, a, b, c) => this.sgemmAt(sub, a, b, c));
+  }
+
+  /** The kernel on operands at byte offsets a, b, c of the memory, split over the threads. */
+  private sgemmAt(g: ResolvedGemm, a: number, b: number, c: number): void {
     // split by column blocks of C (or by row blocks when C is tall and narrow): every element of C is
     // computed the same way whatever the split, so the result is bit-identical to one thread
     const byCols = g.n >= g.m;
     const minPart = Math.ceil(GEMM_MIN_PART / Math.max(1, (byCols ? g.m : g.n) * g.k));
-    this.inPlace([[A.subarray(0, nA), 'in'], [B.subarray(0, nB), 'in'], [C.subarray(0, nC), 'inout']], (a, b, c) =>
-      this.pool.run('sgemm', byCols ? g.n : g.m, minPart, byCols ? 8 : 4, (lo, hi, part) => {
-        const { pa, pb } = this.packOf(part);
-        const [aAt, bAt, cAt] = byCols
-          ? [a!, b! + 4 * (g.transB ? lo * g.ldb : lo), c! + 4 * lo]
-          : [a! + 4 * (g.transA ? lo : lo * g.lda), b!, c! + 4 * lo * g.ldc];
-        const [m, n] = byCols ? [g.m, hi - lo] : [hi - lo, g.n];
-        return [g.transA ? 1 : 0, g.transB ? 1 : 0, m, n, g.k, g.alpha, aAt, g.lda, bAt, g.ldb, g.beta, cAt, g.ldc, pa, pb];
-      }, 1), // one chunk per thread: each chunk has its own packing buffers
-    // framed whole, so a weight outside the memory (float32 weights past its 3 GiB of buffers) counts in full
-    (bytes) => this.outOfMemory(bytes, `a GEMM (${g.m} × ${g.k} by ${g.k} × ${g.n}) whose operands held outside it are copied in whole`,
-      `a BLAS library takes a GEMM's operands in place (Debian: apt-get install libopenblas0-pthread); else use ${SHORTER}, where the activations are the large operands`));
+    this.pool.run('sgemm', byCols ? g.n : g.m, minPart, byCols ? 8 : 4, (lo, hi, part) => {
+      const { pa, pb } = this.packOf(part);
+      const [aAt, bAt, cAt] = byCols
+        ? [a, b + 4 * (g.transB ? lo * g.ldb : lo), c + 4 * lo]
+        : [a + 4 * (g.transA ? lo : lo * g.lda), b, c + 4 * lo * g.ldc];
+      const [m, n] = byCols ? [g.m, hi - lo] : [hi - lo, g.n];
+      return [g.transA ? 1 : 0, g.transB ? 1 : 0, m, n, g.k, g.alpha, aAt, g.lda, bAt, g.ldb, g.beta, cAt, g.ldc, pa, pb];
+    }, 1); // one chunk per thread: each chunk has its own packing buffers
   }
 
   /** Attention's row kernels in SIMD, with the score matrices in an arena block for the call. */

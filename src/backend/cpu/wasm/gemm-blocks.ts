@@ -1,0 +1,149 @@
+// How the SIMD GEMM takes operands that lie outside the kernels' memory a block at a time, so that no frame they are
+// copied into outgrows a bound (a float32 LM head of 131072 × 5120, 2.7 GB, could not be framed whole in WebAssembly's
+// 4 GiB): C in tiles of rows × columns, k in steps of whole KC blocks. The kernel sums each element of C over KC blocks
+// of k in order, applying β with the first and adding the others to C (β = 1), so a step of k that starts on a KC block
+// and runs with β = 1 computes what the kernel's own next KC block does: the same bits as one call, whatever the tiles.
+
+import type { ResolvedGemm } from '../gemm.ts';
+
+/** The kernel's k block (KC in kernels/sgemm.c): a step of k that cut one would change the order of the sums. */
+export const GEMM_KC = 256;
+/** The kernel's micro-tile (MR × NR in kernels/sgemm.c): tiles of C start on whole micro-panels. */
+const GEMM_MR = 4, GEMM_NR = 8;
+
+/** A tile of C (mb rows × nb columns) and a step of k (kb), as gemmTile cuts a GEMM. */
+export interface GemmTile {
+  mb: number;
+  nb: number;
+  kb: number;
+}
+
+/** The bytes a frame gives an array of n float32 (frame() lays arrays out 16-byte aligned; no `& ~15`: n may pass 2³¹ bytes). */
+const frameBytes = (n: number): number => Math.ceil((4 * n) / 16) * 16;
+
+/** The bytes of a frame holding one block of each operand outside the memory (`outside`: A, B, C) for tile `t`. */
+function tileFrameBytes(t: GemmTile, outside: readonly [boolean, boolean, boolean]): number {
+  const [a, b, c] = outside;
+  return (a ? frameBytes(t.mb * t.kb) : 0) + (b ? frameBytes(t.kb * t.nb) : 0) + (c ? frameBytes(t.mb * t.nb) : 0);
+}
+
+/** Rough costs (estimates, in float32 elements copied) of a copy call (one row of a block whose rows are not contiguous)... */
+const COPY_CALL_COST = 64;
+/** ...and a call of the kernel (a pool dispatch, packing a block's first panels). */
+const KERNEL_CALL_COST = 16384;
+
+/**
+ * The tile and k step of GEMM `g`: the whole GEMM when its operands outside the memory fit `bandBytes`, else of the tiles
+ * that fit (each dimension halved some times, on whole micro-panels and KC blocks), the one that copies least: an
+ * operand's blocks are copied again for each tile of the dimension it lacks, a block whose rows are not whole rows of
+ * its matrix costs a copy per row, and every block a kernel call. None fits: the smallest.
+ */
+export function gemmTile(g: ResolvedGemm, outside: readonly [boolean, boolean, boolean], bandBytes: number): GemmTile {
+  const whole: GemmTile = { mb: g.m, nb: g.n, kb: g.k };
+  if (tileFrameBytes(whole, outside) <= bandBytes) return whole;
+  // x, then halved (rounded up to a multiple of align) while that makes it smaller
+  const halvings = (x: number, align: number): number[] => {
+    const sizes = [x];
+    for (;;) {
+      const last = sizes[sizes.length - 1]!, h = Math.min(last, Math.max(align, Math.ceil(last / 2 / align) * align));
+      if (h >= last) return sizes;
+      sizes.push(h);
+    }
+  };
+  let best: GemmTile | null = null, bestCost = Infinity;
+  const ms = halvings(g.m, GEMM_MR), ns = halvings(g.n, GEMM_NR), ks = halvings(g.k, GEMM_KC);
+  for (const mb of ms) {
+    for (const nb of ns) {
+      for (const kb of ks) {
+        const t = { mb, nb, kb };
+        if (tileFrameBytes(t, outside) > bandBytes) continue;
+        const cost = tileCost(g, t, outside);
+        if (cost < bestCost) [best, bestCost] = [t, cost];
+      }
+    }
+  }
+  return best ?? { mb: ms[ms.length - 1]!, nb: ns[ns.length - 1]!, kb: ks[ks.length - 1]! };
+}
+
+/** What gemmInBlocks spends copying GEMM `g`'s operands outside the memory in tiles `t` (COPY_CALL_COST, KERNEL_CALL_COST). */
+function tileCost(g: ResolvedGemm, t: GemmTile, outside: readonly [boolean, boolean, boolean]): number {
+  const tiles = (len: number, step: number): number => (len === 0 ? 1 : Math.ceil(len / step));
+  const [tm, tn, tk] = [tiles(g.m, t.mb), tiles(g.n, t.nb), tiles(g.k, t.kb)];
+  // a block (rows × cols of a matrix of `width` columns, ld apart) copied `times` times
+  const copies = (rows: number, cols: number, width: number, ld: number, times: number): number =>
+    times * (rows * cols + COPY_CALL_COST * (cols === width && width === ld ? 1 : rows));
+  let cost = KERNEL_CALL_COST * tm * tn * tk;
+  // A's block (i, p) is copied again for each tile of n unless it is the only one; B's (p, j) for each tile of m unless k is one step
+  if (outside[0]) {
+    const times = tm * tk === 1 ? 1 : tm * tk * tn;
+    cost += g.transA ? copies(t.kb, t.mb, g.m, g.lda, times) : copies(t.mb, t.kb, g.k, g.lda, times);
+  }
+  if (outside[1]) {
+    const times = tk === 1 ? tn : tn * tm * tk;
+    cost += g.transB ? copies(t.nb, t.kb, g.k, g.ldb, times) : copies(t.kb, t.nb, g.n, g.ldb, times);
+  }
+  if (outside[2]) cost += 2 * copies(t.mb, t.nb, g.n, g.ldc, tm * tn); // in and back out
+  return cost;
+}
+
+/** Where each block of `len` starts when cut in steps of `step`: [0] for an empty dimension (k = 0 still applies β). */
+function blockStarts(len: number, step: number): number[] {
+  const starts = [0];
+  for (let at = step; at < len; at += step) starts.push(at);
+  return starts;
+}
+
+/**
+ * Copies the rows × cols block at (r0, c0) of the row-major matrix `a` (rows ld apart) into `packed` (rows cols apart),
+ * or back from it: one copy when the block's rows are contiguous, else a row at a time (leaving the rest of a row alone).
+ */
+function copyBlock(a: Float32Array, ld: number, r0: number, c0: number, rows: number, cols: number, packed: Float32Array,
+  toPacked: boolean): void {
+  if (cols === ld) {
+    const at = r0 * ld + c0;
+    if (toPacked) packed.set(a.subarray(at, at + rows * cols));
+    else a.set(packed.subarray(0, rows * cols), at);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    const at = (r0 + r) * ld + c0;
+    if (toPacked) packed.set(a.subarray(at, at + cols), r * cols);
+    else a.set(packed.subarray(r * cols, (r + 1) * cols), at);
+  }
+}
+
+/** An operand of a blocked GEMM: its array, and the frame its blocks are copied into (null: read in place, in the memory). */
+export type BlockOperand = readonly [Float32Array, Float32Array | null];
+
+/**
+ * Runs GEMM `g` tile by tile of C and step by step of k (`t`): `run` gets each block's GEMM and the byte offsets of its
+ * operands, in place or copied into their frames (C's block copied back after its last step of k).
+ */
+export function gemmInBlocks(g: ResolvedGemm, t: GemmTile, [A, fA]: BlockOperand, [B, fB]: BlockOperand, [C, fC]: BlockOperand,
+  run: (block: ResolvedGemm, a: number, b: number, c: number) => void): void {
+  // the block at row r0, column c0 of a stored matrix: its byte offset and leading dimension, in place or copied into its
+  // frame; `held` names the blocks of A and B the frames have, so one that the next tile also takes is not copied again
+  const held = ['', ''];
+  const block = (x: Float32Array, ld: number, f: Float32Array | null, r0: number, c0: number, rows: number, cols: number, slot?: 0 | 1): [number, number] => {
+    if (!f) return [x.byteOffset + 4 * (r0 * ld + c0), ld];
+    const key = `${r0},${c0},${rows},${cols}`;
+    if (slot === undefined || held[slot] !== key) copyBlock(x, ld, r0, c0, rows, cols, f, true);
+    if (slot !== undefined) held[slot] = key;
+    return [f.byteOffset, cols];
+  };
+  for (const j0 of blockStarts(g.n, t.nb)) {
+    const n = Math.min(t.nb, g.n - j0);
+    for (const i0 of blockStarts(g.m, t.mb)) {
+      const m = Math.min(t.mb, g.m - i0);
+      const [cAt, ldc] = block(C, g.ldc, fC, i0, j0, m, n);
+      for (const p0 of blockStarts(g.k, t.kb)) {
+        const k = Math.min(t.kb, g.k - p0);
+        const [aAt, lda] = g.transA ? block(A, g.lda, fA, p0, i0, k, m, 0) : block(A, g.lda, fA, i0, p0, m, k, 0);
+        const [bAt, ldb] = g.transB ? block(B, g.ldb, fB, j0, p0, n, k, 1) : block(B, g.ldb, fB, p0, j0, k, n, 1);
+        // a later step of k adds to what the earlier ones wrote (β = 1), as the kernel's own next KC block does
+        run({ ...g, m, n, k, lda, ldb, ldc, beta: p0 === 0 ? g.beta : 1 }, aAt, bAt, cAt);
+      }
+      if (fC) copyBlock(C, g.ldc, i0, j0, m, n, fC, false);
+    }
+  }
+}
