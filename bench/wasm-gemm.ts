@@ -4,7 +4,9 @@
 // another commit's src/: `git archive <commit> src | tar -x -C /tmp/old`, plus a node_modules link in /tmp/old) it
 // runs that tree's kernels in the same process, alternating old and new per repetition, so the two see the same
 // machine load, and checks that one call of each gives the same bits.
-// Usage: node --import tsx bench/wasm-gemm.ts [--old /tmp/gemm-old/src] [--threads 1,2] [--reps 7] [--ms 40] [--only NAME]
+// With --outside the operands are on the JS heap, not in the kernels' memory: each call copies them into its frame and C
+// back (a bf16 GEMM's float32 staging copies, a float32 weight past the memory's 3 GiB of buffers).
+// Usage: node --import tsx bench/wasm-gemm.ts [--old /tmp/gemm-old/src] [--threads 1,2] [--reps 7] [--ms 40] [--only NAME] [--outside]
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +16,7 @@ import type { GemmSpec } from '../src/backend/backend.ts';
 const { values: a } = parseArgs({
   options: {
     old: { type: 'string' }, threads: { type: 'string', default: '1,2' }, reps: { type: 'string', default: '7' },
-    ms: { type: 'string', default: '40' }, only: { type: 'string' },
+    ms: { type: 'string', default: '40' }, only: { type: 'string' }, outside: { type: 'boolean', default: false },
   },
 });
 
@@ -76,7 +78,7 @@ async function tree(label: string, src: string): Promise<Tree> {
   };
 }
 
-/** A case: one tree's kernels on t threads with its operands in the arena, timed `calls` calls at a time. */
+/** A case: one tree's kernels on t threads with its operands in the arena (or outside it: --outside), timed `calls` calls at a time. */
 function prepare(t: Tree, threads: number, s: Shape): { run: (calls: number) => { wall: number; cpu: number }; C: Float32Array; release: () => void } {
   const k = t.load(threads);
   const size = (rows: number, cols: number, ld: number | undefined): number => (rows - 1) * (ld ?? cols) + cols;
@@ -84,7 +86,7 @@ function prepare(t: Tree, threads: number, s: Shape): { run: (calls: number) => 
   const lenA = s.spec.transA ? size(kk, m, s.spec.lda) : size(m, kk, s.spec.lda);
   const lenB = s.spec.transB ? size(n, kk, s.spec.ldb) : size(kk, n, s.spec.ldb);
   const lenC = size(m, n, s.spec.ldc);
-  const bufs = [lenA, lenB, lenC].map((len) => k.allocF32(len)!);
+  const bufs = [lenA, lenB, lenC].map((len) => (a.outside ? { data: new Float32Array(len), release: () => {} } : k.allocF32(len)!));
   let seed = 1;
   for (const b of bufs) for (let i = 0; i < b.data.length; i++) b.data[i] = ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.1;
   const g = t.resolve(s.spec, lenA, lenB, lenC);
@@ -108,7 +110,7 @@ const reps = Number(a.reps), budget = Number(a.ms);
 const threadList = a.threads!.split(',').map(Number);
 const shapes = SHAPES.filter((s) => !a.only || s.name.includes(a.only));
 const cols = trees.map((t) => t.label);
-console.log(`# wasm GEMM, median of ${reps} (alternating ${cols.join('/')}): GFLOP/s by wall time and by process CPU time (all threads), wall ms per call; ` +
+console.log(`# wasm GEMM${a.outside ? ' on operands outside its memory' : ''}, median of ${reps} (alternating ${cols.join('/')}): GFLOP/s by wall time and by process CPU time (all threads), wall ms per call; ` +
   `speed-up new/old by wall and by CPU time, and whether one call gives the same bits`);
 const stepMs = new Map<string, [number, number]>(); // wall and CPU ms of a LoRA step's GEMMs, per tree/threads
 for (const threads of threadList) {
