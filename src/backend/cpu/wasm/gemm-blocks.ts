@@ -21,10 +21,32 @@ export interface GemmTile {
 /** The bytes a frame gives an array of n float32 (frame() lays arrays out 16-byte aligned; no `& ~15`: n may pass 2³¹ bytes). */
 const frameBytes = (n: number): number => Math.ceil((4 * n) / 16) * 16;
 
-/** The bytes of a frame holding one block of each operand outside the memory (`outside`: A, B, C) for tile `t`. */
-function tileFrameBytes(t: GemmTile, outside: readonly [boolean, boolean, boolean]): number {
-  const [a, b, c] = outside;
-  return (a ? frameBytes(t.mb * t.kb) : 0) + (b ? frameBytes(t.kb * t.nb) : 0) + (c ? frameBytes(t.mb * t.nb) : 0);
+/**
+ * Elements of a rows × cols block of a matrix `width` wide with rows ld apart, as it is framed: a block of whole rows
+ * as the span it lies in (one copy, ld kept: a GEMM framed whole is copied as it was before blocks), else packed.
+ */
+function blockLength(rows: number, cols: number, width: number, ld: number): number {
+  return rows === 0 || cols === 0 ? 0 : cols === width ? (rows - 1) * ld + cols : rows * cols;
+}
+
+/** The stored blocks (rows, cols, width, ld) of A, B and C for tile `t` of `g`. */
+function storedBlocks(g: ResolvedGemm, t: GemmTile): Array<[number, number, number, number]> {
+  return [
+    g.transA ? [t.kb, t.mb, g.m, g.lda] : [t.mb, t.kb, g.k, g.lda],
+    g.transB ? [t.nb, t.kb, g.k, g.ldb] : [t.kb, t.nb, g.n, g.ldb],
+    [t.mb, t.nb, g.n, g.ldc],
+  ];
+}
+
+/** The elements a frame holds for a block of each operand outside the memory (`outside`: A, B, C; 0 for one inside) for tile `t`. */
+export function blockFrameLengths(g: ResolvedGemm, t: GemmTile, outside: readonly [boolean, boolean, boolean]): [number, number, number] {
+  const [a, b, c] = storedBlocks(g, t).map((blk, i) => (outside[i] ? blockLength(...blk) : 0));
+  return [a!, b!, c!];
+}
+
+/** The bytes of a frame holding one block of each operand outside the memory for tile `t`. */
+function tileFrameBytes(g: ResolvedGemm, t: GemmTile, outside: readonly [boolean, boolean, boolean]): number {
+  return blockFrameLengths(g, t, outside).reduce((sum, n) => sum + frameBytes(n), 0);
 }
 
 /** Rough costs (estimates, in float32 elements copied) of a copy call (one row of a block whose rows are not contiguous)... */
@@ -40,7 +62,7 @@ const KERNEL_CALL_COST = 16384;
  */
 export function gemmTile(g: ResolvedGemm, outside: readonly [boolean, boolean, boolean], bandBytes: number): GemmTile {
   const whole: GemmTile = { mb: g.m, nb: g.n, kb: g.k };
-  if (tileFrameBytes(whole, outside) <= bandBytes) return whole;
+  if (tileFrameBytes(g, whole, outside) <= bandBytes) return whole;
   // x, then halved (rounded up to a multiple of align) while that makes it smaller
   const halvings = (x: number, align: number): number[] => {
     const sizes = [x];
@@ -56,7 +78,7 @@ export function gemmTile(g: ResolvedGemm, outside: readonly [boolean, boolean, b
     for (const nb of ns) {
       for (const kb of ks) {
         const t = { mb, nb, kb };
-        if (tileFrameBytes(t, outside) > bandBytes) continue;
+        if (tileFrameBytes(g, t, outside) > bandBytes) continue;
         const cost = tileCost(g, t, outside);
         if (cost < bestCost) [best, bestCost] = [t, cost];
       }
@@ -69,20 +91,13 @@ export function gemmTile(g: ResolvedGemm, outside: readonly [boolean, boolean, b
 function tileCost(g: ResolvedGemm, t: GemmTile, outside: readonly [boolean, boolean, boolean]): number {
   const tiles = (len: number, step: number): number => (len === 0 ? 1 : Math.ceil(len / step));
   const [tm, tn, tk] = [tiles(g.m, t.mb), tiles(g.n, t.nb), tiles(g.k, t.kb)];
-  // a block (rows × cols of a matrix of `width` columns, ld apart) copied `times` times
-  const copies = (rows: number, cols: number, width: number, ld: number, times: number): number =>
-    times * (rows * cols + COPY_CALL_COST * (cols === width && width === ld ? 1 : rows));
+  // A's block (i, p) is copied again for each tile of n unless it is the only one; B's (p, j) for each tile of m unless
+  // k is one step; C's in and back out; a block of whole rows in one copy, another a copy per row
+  const times = [tm * tk === 1 ? 1 : tm * tk * tn, tk === 1 ? tn : tn * tm * tk, 2 * tm * tn];
   let cost = KERNEL_CALL_COST * tm * tn * tk;
-  // A's block (i, p) is copied again for each tile of n unless it is the only one; B's (p, j) for each tile of m unless k is one step
-  if (outside[0]) {
-    const times = tm * tk === 1 ? 1 : tm * tk * tn;
-    cost += g.transA ? copies(t.kb, t.mb, g.m, g.lda, times) : copies(t.mb, t.kb, g.k, g.lda, times);
-  }
-  if (outside[1]) {
-    const times = tk === 1 ? tn : tn * tm * tk;
-    cost += g.transB ? copies(t.nb, t.kb, g.k, g.ldb, times) : copies(t.kb, t.nb, g.n, g.ldb, times);
-  }
-  if (outside[2]) cost += 2 * copies(t.mb, t.nb, g.n, g.ldc, tm * tn); // in and back out
+  storedBlocks(g, t).forEach(([rows, cols, width, ld], i) => {
+    if (outside[i]) cost += times[i]! * (blockLength(rows, cols, width, ld) + COPY_CALL_COST * (cols === width ? 1 : rows));
+  });
   return cost;
 }
 
@@ -94,22 +109,24 @@ function blockStarts(len: number, step: number): number[] {
 }
 
 /**
- * Copies the rows × cols block at (r0, c0) of the row-major matrix `a` (rows ld apart) into `packed` (rows cols apart),
- * or back from it: one copy when the block's rows are contiguous, else a row at a time (leaving the rest of a row alone).
+ * Copies the rows × cols block at (r0, c0) of the row-major matrix `a` (`width` wide, rows ld apart) into `frame` or back
+ * from it: a block of whole rows as its span (rows ld apart there too), another packed (rows cols apart), a row at a time,
+ * leaving the rest of each row alone. Returns the block's leading dimension in the frame.
  */
-function copyBlock(a: Float32Array, ld: number, r0: number, c0: number, rows: number, cols: number, packed: Float32Array,
-  toPacked: boolean): void {
-  if (cols === ld) {
-    const at = r0 * ld + c0;
-    if (toPacked) packed.set(a.subarray(at, at + rows * cols));
-    else a.set(packed.subarray(0, rows * cols), at);
-    return;
+function copyBlock(a: Float32Array, ld: number, width: number, r0: number, c0: number, rows: number, cols: number, frame: Float32Array,
+  toFrame: boolean): number {
+  if (cols === width) {
+    const at = r0 * ld, len = blockLength(rows, cols, width, ld);
+    if (toFrame) frame.set(a.subarray(at, at + len));
+    else a.set(frame.subarray(0, len), at);
+    return ld;
   }
   for (let r = 0; r < rows; r++) {
     const at = (r0 + r) * ld + c0;
-    if (toPacked) packed.set(a.subarray(at, at + cols), r * cols);
-    else a.set(packed.subarray(r * cols, (r + 1) * cols), at);
+    if (toFrame) frame.set(a.subarray(at, at + cols), r * cols);
+    else a.set(frame.subarray(r * cols, (r + 1) * cols), at);
   }
+  return cols;
 }
 
 /** An operand of a blocked GEMM: its array, and the frame its blocks are copied into (null: read in place, in the memory). */
@@ -124,26 +141,28 @@ export function gemmInBlocks(g: ResolvedGemm, t: GemmTile, [A, fA]: BlockOperand
   // the block at row r0, column c0 of a stored matrix: its byte offset and leading dimension, in place or copied into its
   // frame; `held` names the blocks of A and B the frames have, so one that the next tile also takes is not copied again
   const held = ['', ''];
-  const block = (x: Float32Array, ld: number, f: Float32Array | null, r0: number, c0: number, rows: number, cols: number, slot?: 0 | 1): [number, number] => {
+  const block = (x: Float32Array, ld: number, width: number, f: Float32Array | null, r0: number, c0: number, rows: number, cols: number,
+    slot?: 0 | 1): [number, number] => {
     if (!f) return [x.byteOffset + 4 * (r0 * ld + c0), ld];
     const key = `${r0},${c0},${rows},${cols}`;
-    if (slot === undefined || held[slot] !== key) copyBlock(x, ld, r0, c0, rows, cols, f, true);
+    const fld = slot !== undefined && held[slot] === key ? (cols === width ? ld : cols) : copyBlock(x, ld, width, r0, c0, rows, cols, f, true);
     if (slot !== undefined) held[slot] = key;
-    return [f.byteOffset, cols];
+    return [f.byteOffset, fld];
   };
+  const [wA, wB] = [g.transA ? g.m : g.k, g.transB ? g.k : g.n];
   for (const j0 of blockStarts(g.n, t.nb)) {
     const n = Math.min(t.nb, g.n - j0);
     for (const i0 of blockStarts(g.m, t.mb)) {
       const m = Math.min(t.mb, g.m - i0);
-      const [cAt, ldc] = block(C, g.ldc, fC, i0, j0, m, n);
+      const [cAt, ldc] = block(C, g.ldc, g.n, fC, i0, j0, m, n);
       for (const p0 of blockStarts(g.k, t.kb)) {
         const k = Math.min(t.kb, g.k - p0);
-        const [aAt, lda] = g.transA ? block(A, g.lda, fA, p0, i0, k, m, 0) : block(A, g.lda, fA, i0, p0, m, k, 0);
-        const [bAt, ldb] = g.transB ? block(B, g.ldb, fB, j0, p0, n, k, 1) : block(B, g.ldb, fB, p0, j0, k, n, 1);
+        const [aAt, lda] = g.transA ? block(A, g.lda, wA, fA, p0, i0, k, m, 0) : block(A, g.lda, wA, fA, i0, p0, m, k, 0);
+        const [bAt, ldb] = g.transB ? block(B, g.ldb, wB, fB, j0, p0, n, k, 1) : block(B, g.ldb, wB, fB, p0, j0, k, n, 1);
         // a later step of k adds to what the earlier ones wrote (β = 1), as the kernel's own next KC block does
         run({ ...g, m, n, k, lda, ldb, ldc, beta: p0 === 0 ? g.beta : 1 }, aAt, bAt, cAt);
       }
-      if (fC) copyBlock(C, g.ldc, i0, j0, m, n, fC, false);
+      if (fC) copyBlock(C, g.ldc, g.n, i0, j0, m, n, fC, false);
     }
   }
 }

@@ -16,7 +16,7 @@ import { packRows, rowDots, type AttentionOps, type GemmFn } from '../kernels/at
 import { IGNORE_INDEX, type AdamWHyper } from '../../backend.ts';
 import { UserError } from '../../../util/errors.ts';
 import { Arena } from './arena.ts';
-import { gemmInBlocks, gemmTile } from './gemm-blocks.ts';
+import { blockFrameLengths, gemmInBlocks, gemmTile } from './gemm-blocks.ts';
 import { wasmApi, type WasmGlobal, type WasmMemory, type WasmModule } from './wasm-api.ts';
 import { KernelPool, split, threadCount, WORKER_STACK, type KernelFn } from './pool.ts';
 
@@ -304,12 +304,11 @@ export class WasmKernels {
   sgemm(g: ResolvedGemm, A: Float32Array, B: Float32Array, C: Float32Array): void {
     if (g.m === 0 || g.n === 0) return;
     const outside = [!this.arena.holds(A), !this.arena.holds(B), !this.arena.holds(C)] as const;
+    if (!outside.some(Boolean)) return this.sgemmAt(g, A.byteOffset, B.byteOffset, C.byteOffset); // the usual case: all in place
     const t = gemmTile(g, outside, this.bandBytes);
-    const views = outside.some(Boolean)
-      ? this.frame([['f32', outside[0] ? t.mb * t.kb : 0], ['f32', outside[1] ? t.kb * t.nb : 0], ['f32', outside[2] ? t.mb * t.nb : 0]],
-        (bytes) => this.outOfMemory(bytes, `a GEMM (${g.m} × ${g.k} by ${g.k} × ${g.n}) whose operands held outside it are copied in block by block`,
-          `a BLAS library takes a GEMM's operands in place (Debian: apt-get install libopenblas0-pthread); else use ${SHORTER}, where the activations are the large operands`))
-      : [];
+    const views = this.frame(blockFrameLengths(g, t, outside).map((n) => ['f32', n] as const),
+      (bytes) => this.outOfMemory(bytes, `a GEMM (${g.m} × ${g.k} by ${g.k} × ${g.n}) whose operands held outside it are copied in block by block`,
+        `a BLAS library takes a GEMM's operands in place (Debian: apt-get install libopenblas0-pthread); else use ${SHORTER}, where the activations are the large operands`));
     const frameOf = (i: 0 | 1 | 2): Float32Array | null => (outside[i] ? views[i]! : null);
     gemmInBlocks(g, t, [A, frameOf(0)], [B, frameOf(1)], [C, frameOf(2)], (sub, a, b, c) => this.sgemmAt(sub, a, b, c));
   }
