@@ -449,14 +449,26 @@ export function suggestKey(k: string, at: string[]): string | null {
   const word = k.toLowerCase().replace(/-/g, '_');
   const ending = knownKeys(at).filter((key) => key.endsWith(`_${word}`) || key.startsWith(`${word}_`));
   if (ending.length === 1) return prefix + ending[0]!;
+  // of several, the one key every config has (schedule.warmup → warmup_steps, not the optional warmup_type or warmup_lr_rate)
+  const always = ending.filter((key) => setInEveryConfig([...at, key]));
+  if (always.length === 1) return prefix + always[0]!;
   // a section written inside another (optimizer: {schedule: …}) is the top-level one
   if (at.length > 0 && knownKeys([]).includes(k)) return k;
   const leaves = documentedKeys().map((d) => d.key);
+  // a word that several keys of its own section hold is no misspelling of another section's key (schedule.rate was
+  // "lora.r", schedule.steps "optimizer.eps"), though it may be one's whole name (schedule.lr: optimizer.lr)
+  if (ending.length > 1) return leaves.find((l) => l.split('.').pop() === k) ?? null;
   const leaf = didYouMean(k, leaves.map((l) => l.split('.').pop()!));
   if (leaf) return leaves.find((l) => l.split('.').pop() === leaf)!;
   // another tool's name misspelt (lerning_rate), as our own keys misspelt are met above
   const near = didYouMean(k.toLowerCase().replace(/-/g, '_'), [...ALIASES.keys()]);
   return near === null ? null : ALIASES.get(near)!;
+}
+
+/** Whether the key at `path` holds a value in every config: it is required or has a default (not an optional argument). */
+function setInEveryConfig(path: string[]): boolean {
+  const parsed = schemaAt(path)?.safeParse(undefined);
+  return parsed !== undefined && (!parsed.success || parsed.data !== undefined);
 }
 
 /** The key path nearest an unknown dotted one (`max_step` → max_steps, `learning_rate` → optimizer.lr), or null. */

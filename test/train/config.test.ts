@@ -187,6 +187,13 @@ test('keys under the names other tools use point to ours', () => {
   hint('steps', 'max_steps');
   hint('out', 'output_dir'); // prepare's and export's --out (had no hint)
   hint('output-dir', 'output_dir');
+  // a word that begins several keys of the section names the one every config has (schedule.warmup had no hint), in a
+  // file's flow or block mapping too; one that ends several names none of another section's (schedule.rate was "lora.r")
+  hint('schedule.warmup', 'schedule.warmup_steps');
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup: 10}\n')), /:3:12: unknown key "schedule\.warmup" \(did you mean "schedule\.warmup_steps"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule:\n  warmup: 10\n')), /:4:3: unknown key "schedule\.warmup" \(did you mean "schedule\.warmup_steps"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['schedule.rate', '1']]), { message: '--schedule.rate: unknown key "schedule.rate"' });
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['schedule.steps', '1']]), { message: '--schedule.steps: unknown key "schedule.steps" (did you mean "schedule.warmup_steps"?)' });
 });
 
 test('keys of HF, PEFT and axolotl with no counterpart here say what to do instead, not an unrelated did-you-mean', () => {
