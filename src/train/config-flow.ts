@@ -1,7 +1,8 @@
 // A slip in a config's brackets ({r: 8, alpha: 16 left open, a } too many, a comma left out, a Python tuple's
 // parentheses) or quotes (one never closed), said in our words at the bracket's or quote's file:line:column with the text
 // to write: the parser's own words ("Flow map in block collection must be sufficiently indented and end with a }", at the
-// next line; "Missing closing \"quote", at the end of the file) named neither.
+// next line; "Missing closing \"quote", at the end of the file) named neither. Also a decimal comma inside { }, which
+// the parser reads without complaint as two entries.
 import YAML from 'yaml';
 
 /** A bracket slip the parser's error `code` (yaml's YAMLParseError.code) at `offset` of the config `text` shows: where it is and what to write; else null. */
@@ -94,4 +95,38 @@ function openBrackets(text: string, end: number): { open: Array<{ char: string; 
 function lineAt(text: string, offset: number): string {
   const start = text.lastIndexOf('\n', offset - 1) + 1, end = text.indexOf('\n', offset);
   return text.slice(start, end < 0 ? text.length : end);
+}
+
+/**
+ * A number with a decimal comma inside a flow mapping (`lora: {dropout: 0,05}`), which YAML reads as two entries, `dropout:
+ * 0` and a key `05` with no value, where a block mapping's `dropout: 0,05` is one string that validation names: its key
+ * path, where its value starts and what to write; else null.
+ */
+export function flowDecimalComma(doc: YAML.Document, text: string): { key: string; offset: number; what: string } | null {
+  const stack: Array<{ node: unknown; path: string[] }> = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (YAML.isSeq(node)) node.items.forEach((item, i) => stack.push({ node: item, path: [...path, String(i)] }));
+    if (!YAML.isMap(node)) continue;
+    for (const [i, pair] of node.items.entries()) {
+      const name = YAML.isScalar(pair.key) ? String(pair.key.value) : null;
+      if (name !== null) stack.push({ node: pair.value, path: [...path, name] });
+      const next = node.items[i + 1];
+      const whole = plainSource(pair.value, text), fraction = next?.value === null ? plainSource(next.key, text) : null;
+      // (the comma right after the whole number, no space: `{a: 1, 2}` is not read as a slip)
+      if (!node.flow || name === null || whole === null || fraction === null || !/^[-+]?\d+$/.test(whole.source) || !/^\d+([eE][-+]?\d+)?$/.test(fraction.source)) continue;
+      if (text.slice(whole.end, fraction.start) !== ',') continue;
+      const meant = `${whole.source}.${fraction.source}`;
+      return { key: [...path, name].join('.'), offset: whole.start,
+        what: `${[...path, name].join('.')}: inside { } a comma separates entries, so YAML read ${whole.source},${fraction.source} as ${name}: ${whole.source} and a key ${fraction.source}: write ${name}: ${meant} (a decimal point)` };
+    }
+  }
+  return null;
+}
+
+/** A plain (unquoted) scalar's source text and where it starts and ends in `text`; else null. */
+function plainSource(node: unknown, text: string): { source: string; start: number; end: number } | null {
+  if (!YAML.isScalar(node) || node.type !== 'PLAIN' || !node.range) return null;
+  const [start, end] = node.range;
+  return { source: text.slice(start, end), start, end };
 }

@@ -6,7 +6,7 @@ import { shellPath } from '../util/shell-quote.ts';
 import { UserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { cutShortText } from '../util/utf8-defects.ts';
-import { bracketSlip, quoteSlip } from './config-flow.ts';
+import { bracketSlip, flowDecimalComma, quoteSlip } from './config-flow.ts';
 import { INDENT_ERROR_CODES, indentSlip } from './config-indent.ts';
 import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, parsePlainDocument, silentlyChanged, spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
 
@@ -74,6 +74,9 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
       throw new UserError(`${folded.key}: YAML read lines ${from}-${to} as this one item, ${JSON.stringify(folded.value)}: an item's "- " indented further than ` +
         'the one above continues it: line up the dashes', at(folded.offset));
     }
+    // `{dropout: 0,05}`: two entries to YAML, dropout: 0 and a key 05, which no check after this one would tie together
+    const comma = flowDecimalComma(parsed, text);
+    if (comma !== null) throw new UserError(comma.what, at(comma.offset));
     try {
       doc = parsed.toJS();
     } catch (e) {
@@ -280,6 +283,8 @@ export function parseOverride(key: string, value: string): { value: unknown; doc
   if (parsed.warnings.length > 0) return { value, doc: null };
   const changed = silentlyChanged(value, parsed);
   if (changed) throw new UserError(changed, `--${key}`);
+  const comma = flowDecimalComma(parsed, value);
+  if (comma) throw new UserError(comma.what, `--${key}`);
   let v: unknown;
   try {
     v = parsed.toJS();

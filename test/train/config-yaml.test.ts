@@ -85,6 +85,18 @@ test('a bracket left open, one too many or of the other kind, a comma left out i
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: "a[1.jsonl"}\nlora: {r: 8,\n  alpha: 4}\n')).lora.alpha, 4);
 });
 
+test('a decimal comma inside { } (lora: {dropout: 0,05}), two entries to YAML, says the number to write, in a file or a flag', () => {
+  const slip = slipsAfter('model: m\ndata: {train: t}\n');
+  // before: 'unknown key "lora.5"' alone (a block mapping's dropout: 0,05, one string, had its hint)
+  slip('lora: {dropout: 0,05}\n', '3:17', 'lora.dropout: inside { } a comma separates entries, so YAML read 0,05 as dropout: 0 and a key 05: write dropout: 0.05 (a decimal point)');
+  slip('optimizer: {lr: 2,5e-4, weight_decay: 0}\n', '3:17', 'optimizer.lr: inside { } a comma separates entries, so YAML read 2,5e-4 as lr: 2 and a key 5e-4: write lr: 2.5e-4 (a decimal point)');
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora', '{dropout: 0,05}']]),
+    { message: '--lora: dropout: inside { } a comma separates entries, so YAML read 0,05 as dropout: 0 and a key 05: write dropout: 0.05 (a decimal point)' });
+  // a comma between two keys is no decimal comma: `r: 8,alpha: 16` is two entries, as written
+  assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {r: 8,alpha: 16}\n')).lora.alpha, 16);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {r: 8, 16}\n')), /unknown key "lora\.16"$/);
+});
+
 test('a quote never closed is named where it opens, with the line closed, not at the end of the file', () => {
   const slip = slipsAfter('model: m\ndata: {train: t}\n');
   const open = (q: string): string => `a ${q} left open (YAML reads on past the line, to the end of the file, for its closing ${q}): close it on its line`;
