@@ -14,7 +14,7 @@ import { checkRecord } from './record-checks.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { libraryWords, optionIs, type OptionWords } from '../util/option-words.ts';
-import { firstLinesHint, formatOf, readRecords } from './ingest/read.ts';
+import { dataFileFormat, firstLinesHint, readRecords } from './ingest/read.ts';
 import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
 import { recordAt, recordPlace, type Format, type RecordAt, type TextSplit } from './ingest/types.ts';
 import { LabelSet, classList, refuseOneBased, textColumnReading, NO_CLASS_LIST, type LabelValue } from './labels.ts';
@@ -139,7 +139,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   // a record longer than prepare would have kept (its report's --max-chars, else the default) is refused unparsed
   const maxChars = (report !== null && !('error' in report) ? report.maxChars : null) ?? DEFAULT_MAX_CHARS;
   const rawLimits = { maxChars, maxCharsGiven: false, keepPlaceholders: false, words }; // special tokens: tokenizeRecord refuses them
-  const format = formatOf(file, opts.format);
+  const format = dataFileFormat(file, opts.format, { formatFlag: opts.formatFlag, words });
   const reading = { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), formatFlag: opts.formatFlag, words };
   const read = (quiet: boolean) => readRecords(file, format, quiet ? reading : { ...reading, onNote: opts.onNote });
   // a CSV label column is typed as pandas types it, by the whole column (label-column.ts)

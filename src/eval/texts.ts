@@ -6,7 +6,7 @@
 // first, as the predictions need it all anyway).
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from '../data/char-limits.ts';
 import { normalizeText, loneSurrogateDetail } from '../data/clean.ts';
-import { formatOf, readRecords } from '../data/ingest/read.ts';
+import { dataFileFormat, readRecords } from '../data/ingest/read.ts';
 import { numberSpelling, readingRecord } from '../data/ingest/number-spellings.ts';
 import { notARecordError, withUnreadLists } from '../data/ingest/json-layout.ts';
 import { isJsonObject, jsonLinesNote } from '../data/ingest/text.ts';
@@ -31,7 +31,7 @@ export interface TextToClassify extends RecordAt {
  */
 export function readTextsToClassify(file: string, textField = 'text', opts: { format?: Format; onNote?: (note: string) => void } = {}): TextToClassify[] {
   const out: TextToClassify[] = [];
-  const format = formatOf(file, opts.format);
+  const format = dataFileFormat(file, opts.format);
   if (format === 'text') {
     let objectLines = 0; // each line so far a JSON object (-1: one was not)
     for (const { text, lineNo, defect } of readLines(file)) {

@@ -75,3 +75,18 @@ test('train/eval (loadTokenRows) and classify stop at a CSV file named .jsonl wi
     assert.throws(() => readTextsToClassify(f[name]!), (e: unknown) => isUserError(e) && /:1: invalid_json: /.test(e.message) && !e.message.includes('CSV'), name);
   }
 });
+
+test('train/eval (loadTokenRows) and classify refuse a YAML file (a config given as --data) unless a format is given', () => {
+  // before: eval --data config.yaml scored the config as one plain-text example, with no word of it
+  const f = writeFiles(dir, { 'train-lora.yaml': 'model: m\ndata:\n  test: test.jsonl\n', 'x.yml': 'a: 1\n' });
+  const tok = mistralTokenizer();
+  const yaml = (ext: string, option: string) => (e: unknown) => isUserError(e) &&
+    e.message.endsWith(`: a ${ext} file is YAML (a training config?), not data: give a JSON Lines, JSON, CSV, TSV or plain-text file of records${option}`);
+  assert.throws(() => loadTokenRows(f['train-lora.yaml']!, { tokenizer: tok, words: FLAG_WORDS }), yaml('.yaml', ' (or --format text to read it as plain text)'));
+  assert.throws(() => loadTokenRows(f['x.yml']!, { tokenizer: tok }), yaml('.yml', " (or options.format 'text' to read it as plain text)"));
+  assert.throws(() => loadTokenRows(f['x.yml']!, { tokenizer: tok, formatFlag: false }), yaml('.yml', '')); // train's data.*, which has no format key
+  assert.throws(() => readTextsToClassify(f['x.yml']!), yaml('.yml', ' (or --format text to read it as plain text)'));
+  // a format given reads it as that
+  assert.equal(loadTokenRows(f['train-lora.yaml']!, { tokenizer: tok, format: 'text' }).rows.length, 1);
+  assert.deepEqual(readTextsToClassify(f['x.yml']!, 'text', { format: 'text' }).map((t) => t.text), ['a: 1']);
+});
