@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePrecision, type Precision } from '../backend/dtype.ts';
 import type { DeviceName } from '../backend/select.ts';
-import { FORMATS, type Format } from '../data/ingest/types.ts';
+import { FORMATS, refuseYamlData, type Format } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { requireOneTarget } from '../eval/target-args.ts';
 import { removeDeadTemps, withIo } from '../util/atomic.ts';
@@ -78,7 +78,7 @@ export function parse(argv: string[]): ClassifyArgs | null {
   if ((f.text === undefined) === (f.data === undefined)) throw new UserError('give exactly one of --text or --data (see mistral-tune classify --help)');
   if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined || f.format !== undefined)) throw new UserError('--out, --text-field and --format go with --data');
   const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
-  if (f.data !== undefined) dataFileOption('data', f.data, 'test.jsonl');
+  if (f.data !== undefined) refuseYamlData(dataFileOption('data', f.data, 'test.jsonl'), format);
   if (f.out !== undefined) checkNewOutFile(f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const maxSeqLen = f['max-seq-len'] !== undefined ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null; // as eval's: --max-seq-len= is no "none"

@@ -1,7 +1,7 @@
 // mistral-tune eval's usage and the checks of its flags that read no model: made before eval.ts (the backend, the model,
 // the tokenizer) loads, so that a mistake in them is said at the cost of the CLI's own modules.
 import { type ClassNames, parseLabelsOption } from '../data/labels.ts';
-import { FORMATS, type Format } from '../data/ingest/types.ts';
+import { FORMATS, refuseYamlData, type Format } from '../data/ingest/types.ts';
 import { parsePrecision, type Precision } from '../backend/dtype.ts';
 import type { DeviceName } from '../backend/select.ts';
 import { requireOneTarget } from '../eval/target-args.ts';
@@ -78,6 +78,7 @@ export function parse(argv: string[]): EvalArgs | null {
   const dataFile = dataFileOption('data', required('data', f.data, 'eval'), 'test.jsonl');
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
+  refuseYamlData(dataFile, format); // before the backend starts, as the reader would refuse it
   const given = f.labels !== undefined ? parseLabelsOption(f.labels) : null;
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // before the backend starts and says what it found
   const target: EvalTargetOptions = {

@@ -56,6 +56,14 @@ test('a bad --precision (a bad --device or --task, generate --raw without --prom
   await onlyLines(cases);
 });
 
+test('a YAML file (a training config) given as eval\'s or classify\'s --data is the only line on stderr, said before a backend starts', async () => {
+  // before: eval scored the config as one plain-text example, and exited 0
+  const config = path.join(cwd, 'train-lora.yaml');
+  fs.writeFileSync(config, 'model: m\ndata:\n  test: test.jsonl\n');
+  const line = `error: ${config}: a .yaml file is YAML (a training config?), not data: give a JSON Lines, JSON, CSV, TSV or plain-text file of records (or --format text to read it as plain text)`;
+  await onlyLines([[['eval', '--model', TINY_BASE, '--data', config], line], [['classify', '--model', TINY_CLS, '--data', config], line]]);
+});
+
 test('a --model or --adapter that is missing, or a file (a .gguf export), is the only line on stderr, said before a backend starts', async () => {
   const none = path.join(cwd, 'no-such-model'), gguf = path.join(cwd, 'adapter.gguf');
   fs.writeFileSync(gguf, 'GGUF');

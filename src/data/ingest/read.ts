@@ -7,14 +7,13 @@ import * as path from 'node:path';
 import { UserError, isUserError } from '../../util/errors.ts';
 import { boundedItemsText, SHOWN_PATH_CHARS } from '../../util/bounded-json.ts';
 import { windows1252Hint } from '../../util/utf8-defects.ts';
-import { FLAG_WORDS, optionIs } from '../../util/option-words.ts';
 import { readCsv } from './csv.ts';
 import { fieldCount } from './csv-delimiter.ts';
 import { readJson, readJsonLinesFile } from './json.ts';
 import { pythonReadingNote } from './python-json.ts';
 import { readText } from './text.ts';
 import { viewerRows } from './viewer-rows.ts';
-import { FORMATS, readAs, type Format, type RawItem, type ReadOptions } from './types.ts';
+import { FORMATS, readAs, refuseYamlData, type Format, type RawItem, type ReadOptions } from './types.ts';
 import { numberedOnSharedLines } from './record-index.ts';
 
 /** Extensions of containers that are not text, and what to do with them first. */
@@ -50,16 +49,12 @@ export function formatOf(file: string, override?: Format): Format {
 }
 
 /**
- * formatOf for the one data file a command reads (train's data.*, eval's and classify's --data): a YAML file, most
- * likely a training config given in the data's place, is refused unless a format is given, where it was scored as one
- * plain-text example. (prepare reads a folder's files with formatsOf, noting those read as plain text.)
+ * formatOf for the one data file a command reads (train's data.*, eval's and classify's --data), a YAML file refused
+ * (yamlAsData). prepare reads a folder's files with formatsOf, noting those read as plain text.
  */
 export function dataFileFormat(file: string, override: Format | undefined, opts: Pick<ReadOptions, 'words' | 'formatFlag'> = {}): Format {
-  const format = formatOf(file, override);
-  const ext = path.extname(file).toLowerCase();
-  if (override !== undefined || (ext !== '.yaml' && ext !== '.yml')) return format;
-  const option = opts.formatFlag === false ? '' : ` (or ${optionIs(opts.words ?? FLAG_WORDS, 'format', 'text')} to read it as plain text)`;
-  throw new UserError(`a ${ext} file is YAML (a training config?), not data: give a JSON Lines, JSON, CSV, TSV or plain-text file of records${option}`, file);
+  refuseYamlData(file, override, opts);
+  return formatOf(file, override);
 }
 
 /**

@@ -2,6 +2,7 @@
 // the physical line where it starts, its raw text (for rejected.jsonl), and the parsed value or the
 // reason it could not be parsed (a record any of whose lines is not UTF-8 text is never parsed).
 import type { LineDefect } from '../../util/utf8-defects.ts';
+import { UserError } from '../../util/errors.ts';
 import { FLAG_WORDS, optionIs, type OptionWords } from '../../util/option-words.ts';
 import type { Rejection } from '../record.ts';
 import type { JsonReading } from './python-json.ts';
@@ -111,6 +112,18 @@ export type Format = 'jsonl' | 'json' | 'csv' | 'tsv' | 'text';
 export const REPLAY_LIMIT = 1 << 26;
 
 export const FORMATS: readonly Format[] = ['jsonl', 'json', 'csv', 'tsv', 'text'];
+
+/**
+ * Refuses a YAML file (.yaml, .yml) as the one data file a command reads, unless `format` is given: most likely a training
+ * config given in the data's place, which was scored as one plain-text example. Here, beside the formats, so that the
+ * commands' flag parsers check it before a backend starts.
+ */
+export function refuseYamlData(file: string, format: Format | undefined, opts: Pick<ReadOptions, 'words' | 'formatFlag'> = {}): void {
+  const ext = /\.ya?ml$/i.exec(file)?.[0].toLowerCase();
+  if (format !== undefined || ext === undefined) return;
+  const option = opts.formatFlag === false ? '' : ` (or ${optionIs(opts.words ?? FLAG_WORDS, 'format', 'text')} to read it as plain text)`;
+  throw new UserError(`a ${ext} file is YAML (a training config?), not data: give a JSON Lines, JSON, CSV, TSV or plain-text file of records${option}`, file);
+}
 /** How plain text is cut into records: the whole file, each block of non-blank lines, or each non-blank line. */
 export type TextSplit = 'file' | 'blank-lines' | 'lines';
 export const TEXT_SPLITS: readonly TextSplit[] = ['file', 'blank-lines', 'lines'];
