@@ -245,7 +245,9 @@ export function portOption(value: string | undefined, dflt = 0): number {
 export function numberOption(flag: string, value: string | undefined, dflt: number): number {
   if (value === undefined) return dflt;
   const n = decimalNumber(value);
-  if (n === null) throw new UserError(`--${flag} must be a number, got "${value}"`);
+  // a decimal comma (0,7 as much of Europe writes 0.7), as a config's number is told
+  const comma = /^\s*[-+]?\d+,\d+(e[-+]?\d+)?\s*$/i.test(value) ? ` (write ${value.trim().replace(',', '.')}: a decimal point)` : '';
+  if (n === null) throw new UserError(`--${flag} must be a number, got "${value}"${comma}`);
   return n;
 }
 

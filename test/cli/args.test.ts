@@ -95,9 +95,12 @@ test('numberOption reads decimal numbers only: "" or " " was 0 (--temperature= s
   assert.equal(numberOption('top-p', '1e-1', 1), 0.1);
   assert.equal(numberOption('x', '-2', 0), -2);
   assert.equal(numberOption('x', '3.', 0), 3);
-  for (const bad of ['', ' ', '0x10', '0b1', 'Infinity', '1e999', '1,5', 'abc', '.', '1e']) {
+  for (const bad of ['', ' ', '0x10', '0b1', 'Infinity', '1e999', '1,5,1', 'abc', '.', '1e']) {
     assert.throws(() => numberOption('temperature', bad, 0), (e) => isUserError(e) && e.message === `--temperature must be a number, got "${bad}"`, bad);
   }
+  // a decimal comma says the number to write (was the bare refusal)
+  assert.throws(() => numberOption('temperature', '1,5', 0), { message: '--temperature must be a number, got "1,5" (write 1.5: a decimal point)' });
+  assert.throws(() => numberOption('top-p', '0,9', 1), { message: '--top-p must be a number, got "0,9" (write 0.9: a decimal point)' });
 });
 
 test('an unknown option gets a did-you-mean among the command\'s flags; a switch given a value says it takes none', () => {
