@@ -442,19 +442,23 @@ export function suggestKey(k: string, at: string[]): string | null {
   // other tools' names written as flags are (learning-rate, num-train-epochs)
   const alias = ALIASES.get(k.toLowerCase().replace(/-/g, '_'));
   if (alias && alias !== prefix + k) return alias;
+  const word = k.toLowerCase().replace(/-/g, '_');
+  const ending = knownKeys(at).filter((key) => key.endsWith(`_${word}`) || key.startsWith(`${word}_`));
+  const leaves = documentedKeys().map((d) => d.key);
+  // another section's key by its very name, the top-level one first (val: x.jsonl without data: above it was "did you
+  // mean eval", test "task", data.task "data.test"), where no key of this section begins or ends with the word
+  const named = leaves.filter((l) => l.split('.').pop() === k);
+  if (named.length > 0 && ending.length === 0) return named.find((l) => !l.includes('.')) ?? named[0]!;
   const sibling = didYouMean(k, knownKeys(at));
   if (sibling) return prefix + sibling;
   // the first or last word of one key of the section (eval.steps → eval.every_steps, eval.batch → eval.batch_size,
   // steps → max_steps), not a key of another section spelled alike (eval.steps was "optimizer.eps")
-  const word = k.toLowerCase().replace(/-/g, '_');
-  const ending = knownKeys(at).filter((key) => key.endsWith(`_${word}`) || key.startsWith(`${word}_`));
   if (ending.length === 1) return prefix + ending[0]!;
   // of several, the one key every config has (schedule.warmup → warmup_steps, not the optional warmup_type or warmup_lr_rate)
   const always = ending.filter((key) => setInEveryConfig([...at, key]));
   if (always.length === 1) return prefix + always[0]!;
   // a section written inside another (optimizer: {schedule: …}) is the top-level one
   if (at.length > 0 && knownKeys([]).includes(k)) return k;
-  const leaves = documentedKeys().map((d) => d.key);
   // a word that several keys of its own section hold is no misspelling of another section's key (schedule.rate was
   // "lora.r", schedule.steps "optimizer.eps"), though it may be one's whole name (schedule.lr: optimizer.lr)
   if (ending.length > 1) return leaves.find((l) => l.split('.').pop() === k) ?? null;

@@ -194,6 +194,14 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule:\n  warmup: 10\n')), /:4:3: unknown key "schedule\.warmup" \(did you mean "schedule\.warmup_steps"\?\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['schedule.rate', '1']]), { message: '--schedule.rate: unknown key "schedule.rate"' });
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['schedule.steps', '1']]), { message: '--schedule.steps: unknown key "schedule.steps" (did you mean "schedule.warmup_steps"?)' });
+  // another section's key by its very name, written without its section (or in another), is that key, the top-level one
+  // first: val was "did you mean eval", test "task", data.task "data.test", keep "seed"
+  hint('val', 'data.val');
+  hint('test', 'data.test');
+  hint('data.task', 'task');
+  hint('keep', 'checkpoint.keep');
+  hint('checkpoint.seed', 'seed');
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nval: v.jsonl\n')), /:3:1: unknown key "val" \(did you mean "data\.val"\?\)$/);
 });
 
 test('keys of HF, PEFT and axolotl with no counterpart here say what to do instead, not an unrelated did-you-mean', () => {
