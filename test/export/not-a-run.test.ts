@@ -49,3 +49,24 @@ test('--run of a quickstart folder, a model folder or an adapter folder names wh
   assert.match(hfExport(adapter), /a PEFT adapter, already in PEFT's format \(a GGUF file of it: export --format gguf-lora --adapter .*adapter with its base model as --model\)$/);
   fs.rmSync(root, { recursive: true, force: true });
 });
+
+test('--run of a file (a training config, or a run\'s config.yaml) says it is a file, and a config\'s output_dir', () => {
+  // before: "not a run directory: config.yaml not found", of a file
+  const root = tempDir('mt-notrun-');
+  const message = (file: string): string => {
+    try {
+      readRunConfig(file);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error(`${file} was read as a run`);
+  };
+  const config = path.join(root, 'train-lora.yaml'), bare = path.join(root, 'bare.yml'), data = path.join(root, 'test.jsonl');
+  fs.writeFileSync(config, 'model: m\noutput_dir: runs/lora\n');
+  fs.writeFileSync(bare, 'model: m\n');
+  fs.writeFileSync(data, '{"text": "a"}\n');
+  assert.equal(message(config), `${config}: a file, not a run directory: --run takes the folder a train wrote (this config's output_dir: ${path.join(root, 'runs', 'lora')})`);
+  assert.equal(message(bare), `${bare}: a file, not a run directory: --run takes the folder a train wrote (a training config's output_dir)`);
+  assert.equal(message(data), `${data}: a file, not a run directory: --run takes the folder a train wrote`);
+  fs.rmSync(root, { recursive: true, force: true });
+});
