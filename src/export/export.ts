@@ -87,7 +87,7 @@ function notARunFolder(dir: string, hfExport: boolean): string {
   return '';
 }
 
-/** For a training config given where its run is wanted: `, its output_dir: DIR` (resolved from its folder), else ''. */
+/** For a YAML file given where a run is wanted: ` (this config's output_dir: DIR)`, resolved from its folder as train reads it; else ''. */
 function trainedInto(file: string): string {
   if (!/\.ya?ml$/i.test(file)) return '';
   try {

@@ -99,10 +99,10 @@ function lineAt(text: string, offset: number): string {
 
 /**
  * A number with a decimal comma inside a flow mapping (`lora: {dropout: 0,05}`), which YAML reads as two entries, `dropout:
- * 0` and a key `05` with no value, where a block mapping's `dropout: 0,05` is one string that validation names: its key
- * path, where its value starts and what to write; else null.
+ * 0` and a key `05` with no value, where a block mapping's `dropout: 0,05` is one string that validation names: where its
+ * value starts and what to write; else null.
  */
-export function flowDecimalComma(doc: YAML.Document, text: string): { key: string; offset: number; what: string } | null {
+export function flowDecimalComma(doc: YAML.Document, text: string): { offset: number; what: string } | null {
   const stack: Array<{ node: unknown; path: string[] }> = [{ node: doc.contents, path: [] }];
   while (stack.length > 0) {
     const { node, path } = stack.pop()!;
@@ -117,7 +117,7 @@ export function flowDecimalComma(doc: YAML.Document, text: string): { key: strin
       if (!node.flow || name === null || whole === null || fraction === null || !/^[-+]?\d+$/.test(whole.source) || !/^\d+([eE][-+]?\d+)?$/.test(fraction.source)) continue;
       if (text.slice(whole.end, fraction.start) !== ',') continue;
       const meant = `${whole.source}.${fraction.source}`;
-      return { key: [...path, name].join('.'), offset: whole.start,
+      return { offset: whole.start,
         what: `${[...path, name].join('.')}: inside { } a comma separates entries, so YAML read ${whole.source},${fraction.source} as ${name}: ${whole.source} and a key ${fraction.source}: write ${name}: ${meant} (a decimal point)` };
     }
   }

@@ -50,7 +50,7 @@ export function formatOf(file: string, override?: Format): Format {
 
 /**
  * formatOf for the one data file a command reads (train's data.*, eval's and classify's --data), a YAML file refused
- * (yamlAsData). prepare reads a folder's files with formatsOf, noting those read as plain text.
+ * (refuseYamlData). prepare reads a folder's files with formatsOf, noting those read as plain text.
  */
 export function dataFileFormat(file: string, override: Format | undefined, opts: Pick<ReadOptions, 'words' | 'formatFlag'> = {}): Format {
   refuseYamlData(file, override, opts);
