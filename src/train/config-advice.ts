@@ -9,7 +9,7 @@ import { codePoint } from '../util/code-point.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { spaceAfterColon, spaceAfterDash, tooDeep } from '../util/yaml-plain.ts';
 import { PROJECTIONS } from '../model/names.ts';
-import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
+import { documentedKeys, knownKeys, schemaAt, setInEveryConfig } from './config-schema.ts';
 
 /**
  * The error text of an unknown key `k` found under `at` (its full path `full`) holding `value`: what to write instead, if
@@ -445,8 +445,8 @@ export function suggestKey(k: string, at: string[]): string | null {
   const word = k.toLowerCase().replace(/-/g, '_');
   const ending = knownKeys(at).filter((key) => key.endsWith(`_${word}`) || key.startsWith(`${word}_`));
   const leaves = documentedKeys().map((d) => d.key);
-  // another section's key by its very name, the top-level one first (val: x.jsonl without data: above it was "did you
-  // mean eval", test "task", data.task "data.test"), where no key of this section begins or ends with the word
+  // another section's key by its very name, the top-level one first (val was "did you mean eval", data.task "data.test"),
+  // where no key of this section begins or ends with the word
   const named = leaves.filter((l) => l.split('.').pop() === k);
   if (named.length > 0 && ending.length === 0) return named.find((l) => !l.includes('.')) ?? named[0]!;
   const sibling = didYouMean(k, knownKeys(at));
@@ -459,20 +459,13 @@ export function suggestKey(k: string, at: string[]): string | null {
   if (always.length === 1) return prefix + always[0]!;
   // a section written inside another (optimizer: {schedule: …}) is the top-level one
   if (at.length > 0 && knownKeys([]).includes(k)) return k;
-  // a word that several keys of its own section hold is no misspelling of another section's key (schedule.rate was
-  // "lora.r", schedule.steps "optimizer.eps"), though it may be one's whole name (schedule.lr: optimizer.lr)
+  // a word several keys of this section hold is no other key misspelt (schedule.rate was "lora.r"), only its whole name
   if (ending.length > 1) return leaves.find((l) => l.split('.').pop() === k) ?? null;
   const leaf = didYouMean(k, leaves.map((l) => l.split('.').pop()!));
   if (leaf) return leaves.find((l) => l.split('.').pop() === leaf)!;
   // another tool's name misspelt (lerning_rate), as our own keys misspelt are met above
   const near = didYouMean(k.toLowerCase().replace(/-/g, '_'), [...ALIASES.keys()]);
   return near === null ? null : ALIASES.get(near)!;
-}
-
-/** Whether the key at `path` holds a value in every config: it is required or has a default (not an optional argument). */
-function setInEveryConfig(path: string[]): boolean {
-  const parsed = schemaAt(path)?.safeParse(undefined);
-  return parsed !== undefined && (!parsed.success || parsed.data !== undefined);
 }
 
 /** The key path nearest an unknown dotted one (`max_step` → max_steps, `learning_rate` → optimizer.lr), or null. */

@@ -171,6 +171,12 @@ export function knownKeys(at: string[]): string[] {
   return schema ? Object.keys(objectShape(schema) ?? {}) : [];
 }
 
+/** Whether the key at `path` holds a value in every config: it is required or has a default (not an optional argument). */
+export function setInEveryConfig(path: string[]): boolean {
+  const parsed = schemaAt(path)?.safeParse(undefined);
+  return parsed !== undefined && (!parsed.success || parsed.data !== undefined);
+}
+
 /** The schema of the key at a path (as declared: with its default), or null when the path is no key. */
 export function schemaAt(at: string[]): z.ZodType | null {
   let schema: z.ZodType = TrainConfigSchema;
