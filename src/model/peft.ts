@@ -44,6 +44,11 @@ export interface AdapterInfo {
   /** Projections adapted per layer, from the tensors in the file. */
   layers: Array<Set<Projection>>;
   hasScore: boolean;
+  /**
+   * Whether PEFT trains a score head loaded from the file and saves it again: task_type SEQ_CLS (whose model adds "score"
+   * to modules_to_save) or modules_to_save naming "score"; else PEFT loads it into the model frozen and saves none.
+   */
+  savesScore: boolean;
   /** The classes of the saved score head (its rows, from the file's header), 0 without one. */
   numLabels: number;
   /**
@@ -260,6 +265,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
     hasScore,
+    savesScore: c.task_type === 'SEQ_CLS' || (modulesToSave as string[]).includes('score'),
     numLabels,
     ranks,
     missing,

@@ -1,8 +1,10 @@
 // lora.init_from's adapter against the run's task, as PEFT 0.21 continues it: a SEQ_CLS adapter continues classification
 // only; classification continues a SEQ_CLS adapter, or one without task_type over a model that has its own head (the
-// head frozen); and the task_type the run's adapter is saved with.
+// head frozen), or one without task_type whose file holds a head that modules_to_save names (trained and saved); and
+// the task_type the run's adapter is saved with.
 import type { MistralConfig } from '../model/config.ts';
-import { readAdapterInfo, type TaskType } from '../model/peft.ts';
+import { SCORE_SAVED_KEY } from '../model/names.ts';
+import { readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
 import { keyError } from './config-paths.ts';
 import type { TrainConfig } from './config.ts';
 
@@ -26,6 +28,19 @@ export function refuseAdapterTask(ownTask: string | null, task: string, dir: str
     : `a ${ownTask} adapter cannot continue as a classification run: PEFT cannot load it over a sequence classifier`;
   throw keyError('lora.init_from', `${dir}: ${why}; start a new adapter (leave lora.init_from out), ` +
     'or merge it into the model first (mistral-tune export --merge) and train over that', place);
+}
+
+/**
+ * Refuses a classification run continuing an adapter without task_type whose file holds a score head that its
+ * modules_to_save does not name: PEFT 0.21's PeftModel.from_pretrained(classifier, …, is_trainable=True) loads that head
+ * into the model frozen, and save_pretrained writes the LoRA factors alone, so the head would be lost (we would train and
+ * save it as SEQ_CLS). Named in modules_to_save, PEFT trains and saves it, as a SEQ_CLS run does.
+ */
+export function refuseUnsavedScore(info: Pick<AdapterInfo, 'hasScore' | 'savesScore'>, task: string, dir: string, place?: (key: string) => string): void {
+  if (task !== 'classification' || !info.hasScore || info.savesScore) return;
+  throw keyError('lora.init_from', `${dir}: its adapter_model.safetensors holds a score head (${SCORE_SAVED_KEY}), but adapter_config.json has no ` +
+    'task_type and its modules_to_save does not name "score": PEFT loads that head frozen and saves the adapter without it; ' +
+    'set "task_type": "SEQ_CLS" or "modules_to_save": ["score"] in that adapter_config.json to train and save the head', place);
 }
 
 /**

@@ -96,6 +96,23 @@ test('classification continuing an adapter that is not SEQ_CLS: an untyped one o
   assert.equal(typed.dry, typed.train);
 });
 
+test('classification continuing an adapter without task_type whose file holds a score head: refused unless its modules_to_save names "score", as PEFT 0.21 trains that head only then', () => {
+  // PEFT 0.21 (the venv, by hand): PeftModel.from_pretrained(classifier, adapter, is_trainable=True) of task_type null and
+  // modules_to_save ["score"] trains the saved head and save_pretrained writes it again; with modules_to_save null it loads
+  // the head into the model frozen (requires_grad False) and save_pretrained writes the LoRA factors alone (the head lost)
+  const frozen = path.join(dir, 'untyped-frozen-head'), named = path.join(dir, 'untyped-named-head');
+  const adapterConfig = JSON.parse(fs.readFileSync(path.join(CLS_ADAPTER, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  for (const [folder, modules] of [[frozen, null], [named, ['score']]] as const) {
+    fs.cpSync(CLS_ADAPTER, folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'adapter_config.json'), JSON.stringify({ ...adapterConfig, task_type: null, modules_to_save: modules }));
+  }
+  const lines = (adapter: string): string[] => ['task: classification', 'labels: [a, b, c]', `data: {train: ${path.join(dir, 'abc.jsonl')}}`, `lora: {init_from: ${adapter}}`];
+  const r = refusals(config('untyped-frozen-head', lines(frozen)));
+  assert.match(r.train ?? '', /^lora\.init_from: .*untyped-frozen-head: its adapter_model\.safetensors holds a score head \(base_model\.model\.score\.weight\), but adapter_config\.json has no task_type and its modules_to_save does not name "score": PEFT loads that head frozen and saves the adapter without it; set "task_type": "SEQ_CLS" or "modules_to_save": \["score"\] in that adapter_config\.json to train and save the head/);
+  assert.equal(r.dry, r.train);
+  assert.deepEqual(refusals(config('untyped-named-head', lines(named))), { train: null, dry: null });
+});
+
 test('an adapter made for a model of other sizes: the dry run refuses its tensors as train does, from the header', async () => {
   // two layers, as the fixture's adapter has, but hidden size 32 where the adapter's factors are of 64
   const model = await makeTokenizerModel(path.join(dir, 'narrow'), 0, { config: { num_hidden_layers: 2 } });
