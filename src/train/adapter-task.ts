@@ -4,7 +4,7 @@
 // the task_type the run's adapter is saved with.
 import type { MistralConfig } from '../model/config.ts';
 import { SCORE_SAVED_KEY } from '../model/names.ts';
-import { readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
+import { readAdapterInfo, seqClsBy, type AdapterInfo, type TaskType } from '../model/peft.ts';
 import { keyError } from './config-paths.ts';
 import type { TrainConfig } from './config.ts';
 
@@ -18,7 +18,9 @@ import type { TrainConfig } from './config.ts';
  */
 export function refuseAdapterTask(ownTask: string | null, task: string, dir: string, modelHasHead: () => boolean, place?: (key: string) => string): void {
   if (ownTask === 'SEQ_CLS' && task !== 'classification') {
-    throw keyError('lora.init_from', `${dir}: a classification adapter (task_type SEQ_CLS) cannot continue as ${task} (set task: classification)`, place);
+    // ownTask is SEQ_CLS for a score head without task_type too: said as it is
+    const by = seqClsBy(dir) === 'score' ? `no task_type, but its adapter_model.safetensors holds a score head, ${SCORE_SAVED_KEY}` : 'task_type SEQ_CLS';
+    throw keyError('lora.init_from', `${dir}: a classification adapter (${by}) cannot continue as ${task} (set task: classification)`, place);
   }
   if (ownTask === 'SEQ_CLS' || task !== 'classification') return;
   if (ownTask === null && modelHasHead()) return;

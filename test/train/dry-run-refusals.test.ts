@@ -111,6 +111,10 @@ test('classification continuing an adapter without task_type whose file holds a 
   assert.match(r.train ?? '', /^lora\.init_from: .*untyped-frozen-head: its adapter_model\.safetensors holds a score head \(base_model\.model\.score\.weight\), but adapter_config\.json has no task_type and its modules_to_save does not name "score": PEFT loads that head frozen and saves the adapter without it; set "task_type": "SEQ_CLS" or "modules_to_save": \["score"\] in that adapter_config\.json to train and save the head/);
   assert.equal(r.dry, r.train);
   assert.deepEqual(refusals(config('untyped-named-head', lines(named))), { train: null, dry: null });
+  // given to a generation run, said as it is: no task_type, a head in its file
+  const gen = refusals(config('untyped-head-gen', ['task: generation', `data: {train: ${path.join(dir, 'ids.jsonl')}}`, `lora: {init_from: ${frozen}}`]));
+  assert.match(gen.train ?? '', /untyped-frozen-head: a classification adapter \(no task_type, but its adapter_model\.safetensors holds a score head, base_model\.model\.score\.weight\) cannot continue as generation/);
+  assert.equal(gen.dry, gen.train);
 });
 
 test('an adapter made for a model of other sizes: the dry run refuses its tensors as train does, from the header', async () => {
