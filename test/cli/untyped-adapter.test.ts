@@ -208,3 +208,25 @@ test('train: a generation run continuing an adapter without task_type saves it w
   assert.equal((JSON.parse(fs.readFileSync(path.join(run, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>).task_type, null);
   assert.match(fs.readFileSync(path.join(run, 'adapter', 'README.md'), 'utf8'), /pipeline_tag: text-generation[^]*AutoModelForCausalLM\.from_pretrained/);
 });
+
+test('train --resume of a classification run continuing an adapter without task_type: its checkpoint holds no head, and the resumed run ends as the uninterrupted one', async () => {
+  // the head stays the model's own, frozen: the dry run's planned tensors (planned-params.ts) must leave it out as the
+  // checkpoint does, or --resume refuses the checkpoint as "written by another model or config"
+  const named = path.join(root, 'named-resume.jsonl');
+  fs.writeFileSync(named, Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9], label: `LABEL_${i % 3}` })).join('\n') + '\n');
+  const run = path.join(root, 'untyped-resume'), config = path.join(root, 'untyped-resume.yaml');
+  fs.writeFileSync(config, [`model: ${cls}`, 'task: classification', 'labels: [LABEL_0, LABEL_1, LABEL_2]', `data: {train: ${named}}`,
+    `lora: {init_from: ${untyped}}`, 'batch_size: 3', 'max_steps: 4', 'checkpoint: {every_steps: 2}', 'optimizer: {lr: 0.01}', 'eval: {samples: 0}', `output_dir: ${run}`].join('\n') + '\n');
+  const t = await cli(['train', config]);
+  assert.equal(t.code, 0, t.err);
+  const resumed = path.join(root, 'untyped-resumed');
+  fs.cpSync(run, resumed, { recursive: true });
+  for (const gone of ['checkpoints/step-0000004', 'adapter', 'report.json']) fs.rmSync(path.join(resumed, gone), { recursive: true, force: true });
+  const dry = await cli(['train', resumed, '--resume', '--dry-run']);
+  assert.equal(dry.code, 0, dry.err);
+  const r = await cli(['train', resumed, '--resume']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /resume: from the checkpoint of step 2/);
+  const bytes = (dir: string): Buffer => fs.readFileSync(path.join(dir, 'adapter', 'adapter_model.safetensors'));
+  assert.ok(bytes(resumed).equals(bytes(run)), 'the resumed adapter differs from the uninterrupted run\'s');
+});
