@@ -1,6 +1,7 @@
 // Class names that look misspelt for one another ("positive" and "postive"), in prepare's class warnings (label-warnings.ts's
 // classWarnings): a hand-labelled set's typos become classes of their own, trained on and scored, without a word.
 import type { OptionWords } from '../util/option-words.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 /** A word shorter than this (folded) is not taken for a typo of another: "cat" and "car", "set" and "get" are words. */
 const TYPO_MIN_LENGTH = 5;
@@ -23,17 +24,15 @@ const NAME_SEPARATORS = /([_\-\s./])/u;
  * word. Not typos: names holding a digit ("class1", "class2": numbered on purpose), names whose difference is a whole
  * short part ("class_a"/"class_b", "alarm_set"/"alarm_get", "B-PER"/"I-PER", "fra_Latn"/"fry_Latn") or an inflection
  * ("sport"/"sports", "approve"/"approved"), and series (TYPO_SERIES). Candidates come from names sharing a form with one
- * character deleted (a changed, added, dropped or swapped letter all leave one), so that thousands of classes cost
- * a few milliseconds, not every pair compared.
+ * character deleted (a changed, added, dropped or swapped letter all leave one; deletionKeys), so that thousands of
+ * classes cost a few milliseconds, not every pair compared.
  */
 export function typoClassWarnings(forms: readonly string[], byForm: ReadonlyMap<string, readonly string[]>, optionWords: OptionWords): string[] {
   const words = forms.filter((f) => [...f].length >= TYPO_MIN_LENGTH && !/\p{Nd}/u.test(f));
   if (words.length > TYPO_MAX_CLASSES) return [];
-  const byDeletion = new Map<string, number[]>();
+  const byDeletion = new Map<number, number[]>();
   words.forEach((w, i) => {
-    const chars = [...w];
-    const keys = new Set([w, ...chars.map((_, k) => [...chars.slice(0, k), ...chars.slice(k + 1)].join(''))]);
-    for (const key of keys) {
+    for (const key of deletionKeys(w)) {
       const members = byDeletion.get(key);
       if (members) members.push(i);
       else byDeletion.set(key, [i]);
@@ -52,12 +51,39 @@ export function typoClassWarnings(forms: readonly string[], byForm: ReadonlyMap<
   const found = [...pairs.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   const out = found.slice(0, TYPO_SHOWN).map(([i, j]) => {
     const a = byForm.get(words[i]!)![0]!, b = byForm.get(words[j]!)![0]!;
-    return `classes ${JSON.stringify(a)} and ${JSON.stringify(b)} differ by one letter: a typo? They are separate classes ` +
+    return `classes ${boundedJsonText(a)} and ${boundedJsonText(b)} differ by one letter: a typo? They are separate classes ` +
       `(give ${optionWords.say('labels')} to reject the misspelt one as unknown_label, or fix the data)`;
   });
   const more = found.length - TYPO_SHOWN;
   if (more > 0) out.push(`and ${more} more pair${more === 1 ? '' : 's'} of classes that differ by one letter`);
   return out;
+}
+
+/** Moduli and bases of deletionKeys' two polynomial hashes: primes below 2^26, so that a product stays an exact double. */
+const HASHES = [{ mod: 67108859, base: 1114121 }, { mod: 67108837, base: 1114139 }] as const;
+
+/**
+ * Keys of `word` and of each text it gives with one character (code point) deleted, as numbers (a hash of each text):
+ * equal texts have equal keys, so names one edit apart share one. Computed from prefix hashes in one pass: the texts
+ * themselves cost the square of the name's length (a 16,000-character label took 23 s, a megabyte one never ended).
+ * Two texts may share a key by chance: likelyTypo checks each candidate pair.
+ */
+function deletionKeys(word: string): Set<number> {
+  const chars = Array.from(word, (c) => c.codePointAt(0)!), n = chars.length;
+  const [h1, h2] = HASHES.map(({ mod, base }) => {
+    const prefix = [0], power = [1]; // prefix[k]: the hash of chars[0, k); power[k]: base^k
+    for (let k = 0; k < n; k++) {
+      prefix.push((prefix[k]! * base + chars[k]!) % mod);
+      power.push((power[k]! * base) % mod);
+    }
+    // chars without the one at k: the hash of chars[0, k) shifted past the n-k-1 after it, plus theirs
+    const without = (k: number): number => {
+      const after = (prefix[n]! - ((prefix[k + 1]! * power[n - k - 1]!) % mod) + mod) % mod;
+      return ((prefix[k]! * power[n - k - 1]!) % mod + after) % mod;
+    };
+    return [prefix[n]!, ...Array.from({ length: n }, (_, k) => without(k))];
+  }) as [number[], number[]];
+  return new Set(h1.map((h, k) => h * HASHES[1].mod + h2[k]!));
 }
 
 /**

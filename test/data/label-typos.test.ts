@@ -52,3 +52,11 @@ test('classWarnings: many typo pairs are said in a few lines, and thousands of c
   const cjk = Array.from({ length: 600 }, (_, i) => `class${String.fromCodePoint(0x4e00 + i)}`);
   assert.ok(classWarnings(new Set(cjk), cjk, true, FLAG_WORDS).length <= TYPO_LINES_AT_MOST);
 });
+
+test('classWarnings: a class name of a megabyte (a text column taken for the labels) is checked in one pass and named cut', () => {
+  // before: each name's texts with one character deleted were built, the square of its length (16,000 characters took 23 s)
+  const long = 'x'.repeat(1 << 20), lines = typoLines([`${long}a`, `${long}b`, 'positive']);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^classes "x+… \(1048579 characters\) and "x+… \(1048579 characters\) differ by one letter/);
+  assert.ok(lines[0]!.length < 1000, `${lines[0]!.length} characters`);
+});
