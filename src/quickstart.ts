@@ -27,7 +27,7 @@ import { copyRegularFile, readRegularFile } from './util/regular-file.ts';
 import { removeListed } from './util/remove-listed.ts';
 import { shellPath } from './util/shell-quote.ts';
 import { UserError } from './util/errors.ts';
-import { boundedItemsText, SHOWN_PATH_CHARS } from './util/bounded-json.ts';
+import { boundedItemsText } from './util/bounded-json.ts';
 import { info } from './util/log.ts';
 import { FLAG_WORDS } from './util/option-words.ts';
 
@@ -180,7 +180,7 @@ function claimFolder(out: string, overwrite: boolean): void {
   if (entries.length === 0) return;
   const marker = readMarker(path.join(out, QUICKSTART_MARKER));
   const refuse = (found: string[]): never => {
-    throw new UserError(`--out holds other files that the quickstart did not make (${boundedItemsText(found, { shown: 3, itemChars: SHOWN_PATH_CHARS })}): ` +
+    throw new UserError(`--out holds other files that the quickstart did not make (${boundedItemsText(found, { shown: 3, keepEnd: true })}): ` +
       'give an empty or new folder', out);
   };
   if (!marker) refuse(entries);

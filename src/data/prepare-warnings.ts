@@ -2,7 +2,7 @@
 // from the splits, never trained or never evaluated, labels that mean "no label", inputs not UTF-8, all rejected or holding no record, the notes
 // gathered while reading, and how records were read (ReadTally's).
 import type { LabelSet } from './labels.ts';
-import { boundedItemsText, SHOWN_PATH_CHARS } from '../util/bounded-json.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 import { classWarnings, minusOneWarning, unevaluatedClassWarning, untrainedClassWarning, wordLabelWarning } from './label-warnings.ts';
 import type { ReadTally } from './read-tally.ts';
 import type { FieldMap } from './record.ts';
@@ -129,7 +129,7 @@ export function prepareWarnings(facts: WarningFacts): string[] {
   }
   const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
   if (empty.length > 0) {
-    warnings.push(`no records in ${boundedItemsText(empty, { shown: FILES_NAMED, noun: 'files', itemChars: SHOWN_PATH_CHARS })}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
+    warnings.push(`no records in ${boundedItemsText(empty, { shown: FILES_NAMED, noun: 'files', keepEnd: true })}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
   }
   warnings.push(...tally.warnings(fields.text, words));
   return warnings;
@@ -158,7 +158,7 @@ function evaluationNamedInputs(sources: readonly Source[], wrappedKeys: Readonly
   const shown = boundedItemsText(named, {
     shown: FILES_NAMED,
     say: (n) => n.name,
-    itemChars: SHOWN_PATH_CHARS,
+    keepEnd: true,
     after: (n) => (n.key === undefined ? '' : ` (its records under ${JSON.stringify(n.key)})`), // a key EVALUATION_NAME matches: short
   });
   const one = named.length === 1;

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
-import { boundedItemsText, SHOWN_PATH_CHARS } from '../util/bounded-json.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatsOf } from './ingest/read.ts';
 import { datasetLabelKind, typedLabelCells } from './label-column.ts';
@@ -99,7 +99,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
   const formats = formatsOf(sources.map((s) => s.path), opts.format);
   // a .py or README.md in a data folder becomes training text: said, so that it is not a surprise
   const guessed = opts.format ? [] : sources.filter((s, i) => formats[i] === 'text' && path.extname(s.path).toLowerCase() !== '.txt').map((s) => s.name);
-  if (guessed.length > 0) notes.push(`read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: ${boundedItemsText(guessed, { shown: 5, itemChars: SHOWN_PATH_CHARS })}`);
+  if (guessed.length > 0) notes.push(`read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: ${boundedItemsText(guessed, { shown: 5, keepEnd: true })}`);
   // --text-split splits plain text only: given where no input is read so, it would be taken unseen
   if (opts.textSplit !== undefined && !formats.includes('text')) {
     notes.push(`${optionIs(words, 'textSplit', opts.textSplit)} is not used: no input is read as plain text (a .txt file, or ${optionIs(words, 'format', 'text')})`);

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
-import { boundedItemsText, SHOWN_PATH_CHARS } from '../util/bounded-json.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 import { ioError } from '../util/atomic.ts';
 import { kindOf } from '../util/regular-file.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
@@ -177,7 +177,7 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
 
 /** A folder's skipped names for a note: all of a few, else the first ones and how many in all. */
 function namesShown(names: readonly string[]): string {
-  return boundedItemsText(names, { shown: 5, total: true, itemChars: SHOWN_PATH_CHARS });
+  return boundedItemsText(names, { shown: 5, total: true, keepEnd: true });
 }
 
 /**
@@ -207,7 +207,7 @@ function noInputFiles(skipped: string[]): UserError {
 
 /** A folder's first notes (what it holds that is not read), and how many more. */
 function notesShown(skipped: readonly string[]): string {
-  return boundedItemsText(skipped, { shown: 3, separator: '; ', itemChars: SHOWN_PATH_CHARS });
+  return boundedItemsText(skipped, { shown: 3, separator: '; ', keepEnd: true });
 }
 
 /**

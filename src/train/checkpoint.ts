@@ -17,7 +17,7 @@ import type { LoaderPosition } from '../data/loader.ts';
 import type { Param } from '../model/params.ts';
 import { ADAPTER_FILES } from '../model/peft-save.ts';
 import { hostFloats } from '../model/weights.ts';
-import { boundedItemsText, SHOWN_PATH_CHARS } from '../util/bounded-json.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
 import { bufferTensor } from '../model/buffer-tensor.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
@@ -147,7 +147,7 @@ function dropCheckpoint(dir: string, method: RunMethod): void {
       : `${entryKind(st)}, which mistral-tune did not make: it was not deleted`;
     warnOnce(`the old checkpoint ${dir} is ${what}`);
   } else if (kept.length > 0 && hadState) {
-    warn(`kept ${boundedItemsText(kept, { shown: 5, itemChars: SHOWN_PATH_CHARS })} in the old checkpoint ${dir}: mistral-tune did not write ` +
+    warn(`kept ${boundedItemsText(kept, { shown: 5, keepEnd: true })} in the old checkpoint ${dir}: mistral-tune did not write ` +
       `${kept.length === 1 ? 'it' : 'them'}, so only the checkpoint's own files were deleted`);
   }
 }

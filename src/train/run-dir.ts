@@ -9,7 +9,7 @@ import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts'
 import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries, unremovableIn, type FolderSpec } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
-import { boundedItemsText, SHOWN_PATH_CHARS } from '../util/bounded-json.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 import { FLAG_WORDS, setOption, type OptionWords } from '../util/option-words.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
 import { shellPath } from '../util/shell-quote.ts';
@@ -101,7 +101,7 @@ export class RunDir {
     // (adapter/notes.md, checkpoints/step-0000100/eval.txt): never deleted
     const foreign = withIo(dir, 'read the folder', () => foreignPaths(dir, runSpecOf(dir)));
     if (foreign.length > 0) {
-      throw new UserError(`${ow} would delete ${boundedItemsText(foreign, { shown: 5, total: true, itemChars: SHOWN_PATH_CHARS })}, which train did not make: ` +
+      throw new UserError(`${ow} would delete ${boundedItemsText(foreign, { shown: 5, total: true, keepEnd: true })}, which train did not make: ` +
         `move ${foreign.length === 1 ? 'it' : 'them'} out of the run folder, or delete ${foreign.length === 1 ? 'it' : 'them'} yourself`, dir);
     }
   }

@@ -5,14 +5,29 @@ import { jsonValueText } from './json-file.ts';
 /** Characters of a value a message shows, about. */
 export const SHOWN_JSON_CHARS = 160;
 
-/** Characters of a file's path a message shows: more than a value's, as its file name is at its end. */
+/** Characters of a file's path a message shows: more than a value's, its start and its end (the file's name). */
 export const SHOWN_PATH_CHARS = 1024;
+
+/** Where `text`'s first `n` characters end, less one where that would split a surrogate pair. */
+function headEnd(text: string, n: number): number {
+  return /[\uD800-\uDBFF]/.test(text[n - 1]!) ? n - 1 : n;
+}
 
 /** `text`, where longer than `max` characters cut to its first `max` and its length ("abc… (1000000 characters)"). */
 export function boundedText(text: string, max = SHOWN_JSON_CHARS): string {
   if (text.length <= max) return text;
-  // never half a surrogate pair at the cut
-  return `${text.slice(0, /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max)}… (${text.length} characters)`;
+  return `${text.slice(0, headEnd(text, max))}… (${text.length} characters)`;
+}
+
+/**
+ * `text`, where longer than `max` characters cut in its middle to its first and last `max` / 2 and its length
+ * ("/data/a/…/z/train.jsonl (6005 characters)"): a path's file name is at its end, which a cut to its start lost.
+ */
+export function boundedPathText(text: string, max = SHOWN_PATH_CHARS): string {
+  if (text.length <= max) return text;
+  const half = Math.floor(max / 2), tail = text.length - half;
+  // never half a surrogate pair at either cut
+  return `${text.slice(0, headEnd(text, half))}…${text.slice(/[\uDC00-\uDFFF]/.test(text[tail]!) ? tail + 1 : tail)} (${text.length} characters)`;
 }
 
 /**
@@ -52,10 +67,10 @@ export function boundedListText(v: unknown, itemOk: (item: unknown) => boolean, 
 export interface ItemsTextOptions<T> {
   /** Items named before the rest is counted (8). */
   shown?: number;
-  /** An item's text (String(item)), cut to `itemChars` characters as boundedText cuts. */
+  /** An item's text (String(item)), cut to its first SHOWN_JSON_CHARS characters (boundedText). */
   say?: (item: T) => string;
-  /** Characters of an item's text shown (SHOWN_JSON_CHARS; a path's, SHOWN_PATH_CHARS). */
-  itemChars?: number;
+  /** Items whose end matters (a file's path: its name; a folder's note: why it was skipped): cut by boundedPathText instead. */
+  keepEnd?: boolean;
   /** The message's own words after an item's text, not cut ("pos" (train 3)): a long item does not lose them. */
   after?: (item: T) => string;
   /** Between two items (", "). */
@@ -67,12 +82,13 @@ export interface ItemsTextOptions<T> {
 }
 
 /**
- * Items said in a list ("-1, -2, -3"), past the first `shown` cut to their count ("… and 92 more"), each item's text cut
- * to `itemChars`: the one way a message names what it found (a 1 MB token or class name was echoed whole).
+ * Items said in a list ("-1, -2, -3"), past the first `shown` cut to their count ("… and 92 more"), each item's text cut:
+ * the one way a message names what it found (a 1 MB token or class name was echoed whole).
  */
 export function boundedItemsText<T>(items: readonly T[], opts: ItemsTextOptions<T> = {}): string {
-  const { shown = 8, say = String, itemChars = SHOWN_JSON_CHARS, after, separator = ', ', noun, total = false } = opts;
-  const first = items.slice(0, shown).map((item) => boundedText(say(item), itemChars) + (after?.(item) ?? '')).join(separator);
+  const { shown = 8, say = String, keepEnd = false, after, separator = ', ', noun, total = false } = opts;
+  const cut = keepEnd ? boundedPathText : boundedText;
+  const first = items.slice(0, shown).map((item) => cut(say(item)) + (after?.(item) ?? '')).join(separator);
   if (items.length <= shown) return first;
   return `${first} and ${items.length - shown} more${noun === undefined ? '' : ` ${noun}`}${total ? ` (${items.length} in all)` : ''}`;
 }

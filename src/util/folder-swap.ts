@@ -13,7 +13,7 @@ import { parseLeftover, swapFolderName, type Leftover } from './leftover-names.t
 import { pause } from './pause.ts';
 import { entryKind } from './regular-file.ts';
 import { warn } from './log.ts';
-import { boundedItemsText, SHOWN_PATH_CHARS } from './bounded-json.ts';
+import { boundedItemsText } from './bounded-json.ts';
 import { carryForeign, FILE, holdsOwnedFile, NOT_A_FOLDER, removeOwned, type FolderSpec } from './owned-tree.ts';
 
 /**
@@ -114,7 +114,7 @@ function retire(aside: string, owned: FolderSpec, target?: string): void {
   if (target !== undefined) carryForeign(aside, target, owned);
   const kept = removeOwned(aside, owned);
   if (kept.length === 0 || kept[0] === NOT_A_FOLDER) return;
-  warn(`kept ${aside}, which holds ${boundedItemsText(kept, { shown: 5, itemChars: SHOWN_PATH_CHARS })} that mistral-tune did not write` +
+  warn(`kept ${aside}, which holds ${boundedItemsText(kept, { shown: 5, keepEnd: true })} that mistral-tune did not write` +
     `${target === undefined ? '' : ` and could not carry into ${target} (the name is taken there)`}: move them out`);
 }
 

@@ -26,8 +26,8 @@ test('untrainedClassWarning: each class named cut, its counts kept', () => {
   assert.ok(w.length < 2000, `${w.length} characters`);
 });
 
-test('formatsOf: the other input files that are not text are named, each path cut past SHOWN_PATH_CHARS', () => {
+test('formatsOf: the other input files that are not text are named, a long path cut in its middle, its file name kept', () => {
   const files = ['a.xlsx', `${'d/'.repeat(3000)}b.pdf`, ...Array.from({ length: 20 }, (_, i) => `f${i}.gz`)];
   assert.throws(() => formatsOf(files), (e: unknown) => isUserError(e) && e.message.length < 2000 &&
-    /; 21 more input files are not text either: (d\/)+… \(6005 characters\), f0\.gz, f1\.gz, f2\.gz, f3\.gz and 16 more$/.test(e.message));
+    /; 21 more input files are not text either: (d\/)+…(\/d)+\/b\.pdf \(6005 characters\), f0\.gz, f1\.gz, f2\.gz, f3\.gz and 16 more$/.test(e.message));
 });

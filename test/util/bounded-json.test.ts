@@ -2,7 +2,7 @@
 // itself) is closed as it is, not said to go on: it was "[…,…] (1 items)", a "…" for items that are not there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundedItemsText, boundedJsonText, boundedListText } from '../../src/util/bounded-json.ts';
+import { boundedItemsText, boundedJsonText, boundedListText, boundedPathText } from '../../src/util/bounded-json.ts';
 
 test('a list cut to its first items says how many it holds', () => {
   const ids = Array.from({ length: 1000 }, (_, i) => [i]);
@@ -43,4 +43,14 @@ test('boundedItemsText names the first items and counts the rest, each item cut 
   assert.ok(huge.length < 200, huge);
   // the message's own words after an item stay
   assert.equal(boundedItemsText(['x'.repeat(200)], { after: () => ' (id 5)' }), `${'x'.repeat(160)}… (200 characters) (id 5)`);
+});
+
+test('a long path is cut in its middle: its start and its file name kept, no surrogate pair split', () => {
+  // before: cut to its first 1024 characters, a path of 6005 lost its file name
+  const deep = `/data/${'d/'.repeat(3000)}train.jsonl`;
+  assert.equal(boundedItemsText([deep, 'b.pdf'], { keepEnd: true }), `${deep.slice(0, 512)}…${deep.slice(-512)} (${deep.length} characters), b.pdf`);
+  assert.equal(boundedPathText('short/a.txt'), 'short/a.txt');
+  // a pair at either cut is kept whole or left out whole
+  assert.equal(boundedPathText('aaaa\u{1F600}bbbbbbbbbb\u{1F600}cccc', 10), 'aaaa…cccc (22 characters)');
+  assert.equal(boundedPathText('aaa\u{1F600}bbbbbbbbbb\u{1F600}ccc', 10), 'aaa\u{1F600}…\u{1F600}ccc (20 characters)');
 });

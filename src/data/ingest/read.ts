@@ -5,7 +5,7 @@
 // read as their rows (viewer-rows.ts). A CSV or TSV file read as JSON (Lines) is said to be one (notingCsv).
 import * as path from 'node:path';
 import { UserError, isUserError } from '../../util/errors.ts';
-import { boundedItemsText, SHOWN_PATH_CHARS } from '../../util/bounded-json.ts';
+import { boundedItemsText } from '../../util/bounded-json.ts';
 import { windows1252Hint } from '../../util/utf8-defects.ts';
 import { readCsv } from './csv.ts';
 import { fieldCount } from './csv-delimiter.ts';
@@ -66,7 +66,7 @@ export function formatsOf(files: readonly string[], override?: Format): Format[]
   const refused = files.filter((f) => containerRefusal(f) !== null);
   if (refused.length > 1) {
     const more = refused.slice(1);
-    const shown = boundedItemsText(more, { shown: 5, itemChars: SHOWN_PATH_CHARS });
+    const shown = boundedItemsText(more, { shown: 5, keepEnd: true });
     throw new UserError(`${containerRefusal(refused[0]!)}; ${more.length} more input ${more.length === 1 ? 'file is' : 'files are'} not text either: ${shown}`, refused[0]);
   }
   return files.map((f) => formatOf(f, override));
