@@ -64,7 +64,11 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     const more = same.every((l) => withoutEndPunctuation(l) === withoutEndPunctuation(same[0]!)) ? '' : ', and in case, white space or character form';
     out.push(`classes ${boundedItemsText(same, { say: quotedClass, separator: ' and ' })} differ only in the punctuation or quotes at their ends${more}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
   }
-  for (const w of typoClassWarnings([...byForm.keys()].filter((k) => !saidBare.has(k)), byForm, optionWords)) out.push(w); // no spread: thousands of lines would overflow the stack
+  // of the forms said above, only the bare one (else the first) is looked at for typos: "negative!" is no typo of
+  // "negative", but "postive" beside "positive" and "positive." is one
+  const typoForm = new Set(sameBare.map((forms) => forms.find((k) => k === withoutEndPunctuation(k)) ?? forms[0]!));
+  const forms = [...byForm.keys()].filter((k) => !saidBare.has(k) || typoForm.has(k));
+  for (const w of typoClassWarnings(forms, byForm, optionWords)) out.push(w); // no spread: thousands of lines would overflow the stack
   return out;
 }
 

@@ -194,9 +194,13 @@ export function nearClassHint(label: LabelValue, classes: readonly LabelValue[])
 /** Sentence punctuation and quotes at a class name's ends, which a hand- or LLM-written label may carry ("positive."). */
 const END_PUNCTUATION = /^[\s.,;:!?…"'`“”‘’«»„‚]+|[\s.,;:!?…"'`“”‘’«»„‚]+$/gu;
 
-/** A class name without the sentence punctuation and quotes at its ends (a sign stays: "C++", "+"). */
+/**
+ * A class name without the sentence punctuation and quotes at its ends (a sign stays: "C++", "+"); '' where what is
+ * left holds no letter, digit or emoji: such a name is its punctuation (the emoticons ":)" and ";)" are two classes).
+ */
 export function withoutEndPunctuation(l: string): string {
-  return l.replace(END_PUNCTUATION, '');
+  const bare = l.replace(END_PUNCTUATION, '');
+  return /[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(bare) ? bare : '';
 }
 
 export function labelKey(label: LabelValue): string {

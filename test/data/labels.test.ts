@@ -431,6 +431,19 @@ test('classWarnings: classes that differ only in the punctuation or quotes at th
   ]);
 });
 
+test('classWarnings: names that are their punctuation (emoticons) are not said to differ in it, and a typo beside such a pair is still said', () => {
+  // before: 'classes ":)" and ";)" differ only in the punctuation or quotes at their ends', and with "positive." beside
+  // "positive", the typo "postive" went unsaid (every form of the pair was left out of the typo check)
+  const emoticons = [':)', ';)', ':(', ':D', 'XD'];
+  assert.deepEqual(classWarnings(new Set(emoticons), emoticons, true, FLAG_WORDS), []);
+  assert.equal(nearClassHint(':)', [';)', ':(']), '');
+  const typo = ['negative', 'positive', 'positive.', 'postive'];
+  assert.deepEqual(classWarnings(new Set(typo), typo, true, FLAG_WORDS), [
+    'classes "positive" and "positive." differ only in the punctuation or quotes at their ends: they are separate classes (give --labels, or fix the data)',
+    'classes "positive" and "postive" differ by one letter: a typo? They are separate classes (give --labels to reject the misspelt one as unknown_label, or fix the data)',
+  ]);
+});
+
 test('nearClassHint: a label that differs from a class only in the punctuation or quotes at its ends says which class', () => {
   // before: 'label "pos." is not one of --labels neg,neutral,pos', with no hint, where "Pos" got one
   assert.equal(nearClassHint('pos.', ['neg', 'pos']), ' (it differs only in the punctuation or quotes at its ends from "pos")');
