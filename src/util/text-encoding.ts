@@ -260,17 +260,24 @@ function isControl(c: number): boolean {
 
 /**
  * Why `bytes` (up to BINARY_SAMPLE_BYTES of a file, from its byte `offset`: 0, its start) say it is binary data, not text
- * with a stray bad byte, else null: they hold a NUL byte (the `binary` defect, which text never holds: git's test) and
- * at least 1 in 32 of them (and MIN_BINARY_CONTROLS) are control bytes that text does not hold (isControl), as random bytes, an image or
- * compressed data have (about 1 in 10), and a text file with a NUL or two, or in an 8-bit encoding (Latin-1, KOI8-R: no
- * control bytes), does not. UTF-16 is notUtf8Text's to name first.
+ * with a stray bad byte, else null: at least 1 in 32 of them are control bytes that text does not hold (isControl), as
+ * random bytes, an image or compressed data have (about 1 in 10), and they hold a NUL byte (the `binary` defect, which
+ * text never holds: git's test) among MIN_BINARY_CONTROLS such bytes, or, without a NUL (random bytes of a few KiB hold
+ * none 1 time in 2^(size/177)), are no UTF-8 and hold MIN_CONTROL_KINDS different control bytes. A text file with a NUL
+ * or two, or in an 8-bit encoding (Latin-1, KOI8-R: no control bytes; a Hive export's 0x01 and 0x02 separators), does
+ * not. UTF-16 is notUtf8Text's to name first.
  */
 export function binaryData(bytes: Uint8Array, offset = 0): string | null {
   const b = bytes.subarray(0, BINARY_SAMPLE_BYTES);
-  if (b.indexOf(0) < 0) return null;
   let control = 0;
-  for (const c of b) if (isControl(c)) control++;
-  if (control * 32 < b.length || control < MIN_BINARY_CONTROLS) return null;
+  const kinds = new Set<number>();
+  for (const c of b) {
+    if (!isControl(c)) continue;
+    control++;
+    kinds.add(c);
+  }
+  if (control * 32 < b.length) return null;
+  if (b.indexOf(0) >= 0 ? control < MIN_BINARY_CONTROLS : kinds.size < MIN_CONTROL_KINDS || isUtf8Within(b)) return null;
   const which = offset === 0 ? `its first ${b.length} bytes` : `the ${b.length} bytes from its byte ${offset + 1}`;
   return `${control} of ${which} are NUL or other control bytes that text does not hold`;
 }
@@ -280,6 +287,26 @@ export function binaryData(bytes: Uint8Array, offset = 0): string | null {
  * (a 30-byte JSON Lines file with one), and read as binary data as a whole, its other records would be lost with it.
  */
 const MIN_BINARY_CONTROLS = 16;
+
+/**
+ * The fewest different control bytes binaryData takes for binary data without a NUL: random bytes hold 8 of the 26 in
+ * their first hundred, a text with control bytes one to three (a Hive export's 0x01 to 0x03, a man page's backspaces).
+ */
+const MIN_CONTROL_KINDS = 8;
+
+/** Whether `b`, a window of a file, is UTF-8 but for the characters its ends may cut (up to 3 bytes each). */
+function isUtf8Within(b: Uint8Array): boolean {
+  let from = 0;
+  while (from < 3 && from < b.length && (b[from]! & 0xc0) === 0x80) from++; // the end of a character cut at the start
+  let to = b.length;
+  for (let i = b.length - 1; i >= Math.max(from, b.length - 3); i--) {
+    if ((b[i]! & 0xc0) === 0x80) continue;
+    const need = b[i]! >= 0xf0 ? 4 : b[i]! >= 0xe0 ? 3 : b[i]! >= 0xc0 ? 2 : 1;
+    if (b.length - i < need) to = i; // a character cut at the end
+    break;
+  }
+  return isUtf8(b.subarray(from, to));
+}
 
 /** The longest run of text bytes between two control bytes that binary data is taken to hold (random bytes: 1 in 10^12). */
 const BINARY_GAP = 256;

@@ -9,7 +9,7 @@
 // was appended to its text (readLines: BinaryWatch, judged as the file is read), is one record from there to its end,
 // rejected as binary, in every split: cut at its 0x0A bytes it made records of garbage, a few of them short enough to be
 // UTF-8 and kept as training text.
-import { cutAtLoneCrs, readDataLines, readLines } from '../../util/lines.ts';
+import { cutAtLoneCrs, readDataLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { FLAG_WORDS, optionIs } from '../../util/option-words.ts';
 import { defectRejection, recordDefect, withinMaxChars, type RawItem, type ReadOptions } from './types.ts';
@@ -50,7 +50,8 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   const split = opts.textSplit ?? 'file';
   if (split === 'file') {
     let blank = true; // a line that is not UTF-8 text is not blank: it holds U+FFFD or a NUL
-    for (const { text, lineNo, defect, bytes } of readLines(file)) {
+    // watching for binary data: a file of random bytes without a NUL is binary as a whole, not text to convert from Windows-1252
+    for (const { text, lineNo, defect, bytes } of readDataLines(file)) {
       opts.onBytes?.(bytes);
       look(text);
       error = recordDefect(error, defect, lineNo);
