@@ -34,7 +34,7 @@ export function readUtf8File(file: string): string {
 export function utf8Text(bytes: Buffer, file: string): string {
   // UTF-16 (a Windows tool's "Unicode"), UTF-32 or a compressed file: said as such, as the data readers say it, not as
   // invalid UTF-8 at byte 1 with the Windows-1252 conversion, which would garble it
-  const notText = notUtf8Text(bytes.subarray(0, WIDE_SAMPLE_BYTES)); // as much as a data file's start: UTF-16 is judged by it
+  const notText = notUtf8Text(bytes.subarray(0, WIDE_SAMPLE_BYTES), file); // as much as a data file's start: UTF-16 is judged by it
   if (notText) throw new UserError(notText, file);
   // bytes that are not UTF-8 would be read as U+FFFD without a word (a Latin-1 file, a message piped in); Python's json refuses them
   const at = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);

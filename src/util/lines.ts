@@ -252,7 +252,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       let chunk = buf.subarray(0, n);
       if (first) {
         first = false;
-        const notText = notUtf8Text(chunk);
+        const notText = notUtf8Text(chunk, file);
         if (notText) throw new UserError(notText, file);
         crOnly ||= crLineEnds(chunk);
       }

@@ -4,25 +4,32 @@
 // same words: read on as UTF-8, such a file is "invalid UTF-8 at byte 1", which says neither what it is nor how to
 // convert it (a Windows tool, PowerShell's `>` or Notepad's "Unicode", writes UTF-16 with a mark).
 import { isUtf8 } from 'node:buffer';
+import * as path from 'node:path';
+import { shellPath } from './shell-quote.ts';
 
-/** The sentence that refuses a file starting with `first` (its first bytes, up to a few KiB), or null for text that may be UTF-8. */
-export function notUtf8Text(first: Uint8Array): string | null {
+/**
+ * The sentence that refuses `file` (named in its iconv command, as prepare's encoding tip names it), starting with
+ * `first` (its first bytes, up to a few KiB), or null for text that may be UTF-8.
+ */
+export function notUtf8Text(first: Uint8Array, file?: string): string | null {
   const n = first.length;
+  // the whole command, output file included: "iconv -f UTF-16 -t UTF-8" alone prints the text to the terminal
+  const iconv = (from: string): string => `iconv -f ${from} -t UTF-8${file === undefined ? '' : ` ${shellPath(file)} > converted${path.extname(file)}`}`;
   // UTF-32's marks first: FF FE 00 00 starts with UTF-16LE's
   const utf32 = n >= 4 && first[0] === 0xff && first[1] === 0xfe && first[2] === 0 && first[3] === 0 ? 'UTF-32LE'
     : n >= 4 && first[0] === 0 && first[1] === 0 && first[2] === 0xfe && first[3] === 0xff ? 'UTF-32BE' : null;
-  if (utf32) return `this is ${utf32} text (it starts with a UTF-32 byte-order mark): convert it to UTF-8 first (iconv -f ${utf32} -t UTF-8)`;
+  if (utf32) return `this is ${utf32} text (it starts with a UTF-32 byte-order mark): convert it to UTF-8 first (${iconv(utf32)})`;
   if (n >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff))) {
-    return 'this is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8: the mark gives the byte order)';
+    return `this is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8 first (${iconv('UTF-16')}: the mark gives the byte order)`;
   }
   const packed = compressedBy(first);
   if (packed) return `this is ${packed} (by its first bytes), whatever its name: decompress it first`;
   const wide32 = utf32WithoutBom(first);
-  if (wide32) return `this looks like ${wide32} text without a byte-order mark (read 4 bytes at a time, its every unit is a character): convert it to UTF-8 first (iconv -f ${wide32} -t UTF-8)`;
+  if (wide32) return `this looks like ${wide32} text without a byte-order mark (read 4 bytes at a time, its every unit is a character): convert it to UTF-8 first (${iconv(wide32)})`;
   const utf16 = utf16WithoutBom(first);
-  if (utf16) return `this looks like ${utf16} text without a byte-order mark (every other byte is 0): convert it to UTF-8 first (iconv -f ${utf16} -t UTF-8)`;
+  if (utf16) return `this looks like ${utf16} text without a byte-order mark (every other byte is 0): convert it to UTF-8 first (${iconv(utf16)})`;
   const wide = utf16ByLineEnds(first);
-  if (wide) return `this looks like ${wide.order} text without a byte-order mark (${WIDE_EVIDENCE[wide.by](wide.order)}, and it reads as ${wide.order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${wide.order} -t UTF-8)`;
+  if (wide) return `this looks like ${wide.order} text without a byte-order mark (${WIDE_EVIDENCE[wide.by](wide.order)}, and it reads as ${wide.order} text throughout): re-save it as UTF-8, or convert it first (${iconv(wide.order)})`;
   return null;
 }
 

@@ -58,7 +58,7 @@ test('a UTF-16 file is refused as a whole, naming the file', () => {
   assert.throws(() => [...readLines(f)], /utf16\.jsonl: this is UTF-16 text .*convert it to UTF-8 first/);
   // UTF-32's mark starts as UTF-16LE's does: named as what it is, not as UTF-16
   const le32 = writeFiles(dir, { 'utf32.txt': Buffer.from([0xff, 0xfe, 0, 0, 0x68, 0, 0, 0, 0x69, 0, 0, 0]) })['utf32.txt']!;
-  assert.throws(() => [...readLines(le32)], /utf32\.txt: this is UTF-32LE text \(it starts with a UTF-32 byte-order mark\): convert it to UTF-8 first \(iconv -f UTF-32LE -t UTF-8\)$/);
+  assert.throws(() => [...readLines(le32)], /utf32\.txt: this is UTF-32LE text \(it starts with a UTF-32 byte-order mark\): convert it to UTF-8 first \(iconv -f UTF-32LE -t UTF-8 \S+utf32\.txt > converted\.txt\)$/);
   const be32 = writeFiles(dir, { 'be32.txt': Buffer.from([0, 0, 0xfe, 0xff, 0, 0, 0, 0x68]) })['be32.txt']!;
   assert.throws(() => [...readLines(be32)], /be32\.txt: this is UTF-32BE text/);
   // without a byte-order mark (PowerShell's and some editors' "Unicode"), in either byte order
@@ -78,7 +78,7 @@ test('UTF-32 without a byte-order mark (either byte order) is refused as UTF-32,
   const utf32le = (s: string) => Buffer.concat([...s].map((ch) => { const b = Buffer.alloc(4); b.writeUInt32LE(ch.codePointAt(0)!); return b; }));
   const d = path.join(dir, 'utf32');
   const f = writeFiles(d, { 'le.jsonl': utf32le(text), 'be.json': utf32le(text).swap32(), 'short.txt': utf32le('hi there\n') });
-  assert.throws(() => [...readLines(f['le.jsonl']!)], /le\.jsonl: this looks like UTF-32LE text without a byte-order mark \(.*\): convert it to UTF-8 first \(iconv -f UTF-32LE -t UTF-8\)$/);
+  assert.throws(() => [...readLines(f['le.jsonl']!)], /le\.jsonl: this looks like UTF-32LE text without a byte-order mark \(.*\): convert it to UTF-8 first \(iconv -f UTF-32LE -t UTF-8 \S+le\.jsonl > converted\.jsonl\)$/);
   assert.throws(() => [...readJson(f['be.json']!)], /be\.json: this looks like UTF-32BE text without a byte-order mark .*iconv -f UTF-32BE -t UTF-8/);
   assert.throws(() => [...readText(f['short.txt']!)], /short\.txt: this looks like UTF-32LE text/);
   // not UTF-32: little-endian 32-bit integers (control characters read so), and UTF-16 text (its units pair into no character)
@@ -534,7 +534,7 @@ test('UTF-16 without a byte-order mark on one long line (minified JSON, a paragr
   for (const [name, file] of Object.entries(f)) {
     const order = name.includes('-le') ? 'UTF-16LE' : 'UTF-16BE';
     assert.throws(() => [...readLines(file)], (e: Error) => e.message === `${file}: this looks like ${order} text without a byte-order mark (its spaces, digits and punctuation are ${order}'s, ` +
-      `and it reads as ${order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${order} -t UTF-8)`, name);
+      `and it reads as ${order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${order} -t UTF-8 ${file} > converted${path.extname(file)})`, name);
   }
   // not UTF-16: one line of 8-bit text with a few stray NULs (each beside a letter, where an ASCII unit would be)
   const latin1 = Buffer.from('une cr\xe8me br\xfbl\xe9e et un caf\xe9 noir, s\'il vous pla\xeet; '.repeat(400), 'latin1');
@@ -552,7 +552,7 @@ test('UTF-16 without a byte-order mark holding CJK text alone (no line end, no A
   for (const [name, file] of Object.entries(f)) {
     const order = name.includes('-le') ? 'UTF-16LE' : 'UTF-16BE';
     assert.throws(() => [...readLines(file)], (e: Error) => e.message === `${file}: this looks like ${order} text without a byte-order mark (its characters are ` +
-      `Chinese, Japanese or Korean in ${order}, and it reads as ${order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${order} -t UTF-8)`, name);
+      `Chinese, Japanese or Korean in ${order}, and it reads as ${order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${order} -t UTF-8 ${file} > converted.txt)`, name);
   }
   // not UTF-16: GB2312 (read as UTF-16BE: Hangul) with a stray NUL, and CJK text shorter than its bar (a NUL in it: binary, as before)
   const gb = Buffer.from('b3f5bcb6d1a7cfb0cac7c8cbb9a4d6c7c4dcb5c4d2bbb8f6b7d6d6a7'.repeat(6), 'hex');
@@ -587,7 +587,7 @@ test('UTF-16 without a byte-order mark in a script beyond Latin (Chinese, Cyrill
   });
   for (const [name, file] of Object.entries(f)) {
     const order = name.includes('-le') ? 'UTF-16LE' : 'UTF-16BE';
-    const message = `${file}: this looks like ${order} text without a byte-order mark (its line ends are ${order}'s, and it reads as ${order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${order} -t UTF-8)`;
+    const message = `${file}: this looks like ${order} text without a byte-order mark (its line ends are ${order}'s, and it reads as ${order} text throughout): re-save it as UTF-8, or convert it first (iconv -f ${order} -t UTF-8 ${file} > converted${path.extname(file)})`;
     assert.throws(() => [...readLines(file)], (e: Error) => e.message === message, name);
   }
   for (const textSplit of ['file', 'lines', 'blank-lines'] as const) {

@@ -41,11 +41,11 @@ test('a JSON file in UTF-16 or UTF-32, or compressed, is said to be one, not inv
   const gzip = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03, 0xab, 0xae, 0x05, 0x00]); // gzip's header and {}
   const cases: Array<[string, Buffer, RegExp]> = [
     // PowerShell 5's `>` and Notepad's "Unicode" write UTF-16LE with a mark
-    ['utf16le-bom', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]), /: this is UTF-16 text \(it starts with a UTF-16 byte-order mark\): convert it to UTF-8 first \(iconv -f UTF-16 -t UTF-8: the mark gives the byte order\)$/],
+    ['utf16le-bom', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]), /: this is UTF-16 text \(it starts with a UTF-16 byte-order mark\): convert it to UTF-8 first \(iconv -f UTF-16 -t UTF-8 \S+utf16le-bom\.json > converted\.json: the mark gives the byte order\)$/],
     ['utf16be-bom', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(json, 'utf16le').swap16()]), /: this is UTF-16 text/],
     // without a mark every other byte is 0, which is valid UTF-8 (NUL) and reached JSON.parse as such
-    ['utf16le', Buffer.from(json, 'utf16le'), /: this looks like UTF-16LE text without a byte-order mark \(every other byte is 0\): convert it to UTF-8 first \(iconv -f UTF-16LE -t UTF-8\)$/],
-    ['utf32le', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('{}')]), /: this is UTF-32LE text .*iconv -f UTF-32LE -t UTF-8\)$/],
+    ['utf16le', Buffer.from(json, 'utf16le'), /: this looks like UTF-16LE text without a byte-order mark \(every other byte is 0\): convert it to UTF-8 first \(iconv -f UTF-16LE -t UTF-8 \S+utf16le\.json > converted\.json\)$/],
+    ['utf32le', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('{}')]), /: this is UTF-32LE text .*iconv -f UTF-32LE -t UTF-8 \S+utf32le\.json > converted\.json\)$/],
     // Chinese without a mark, few bytes 0, on one line (minified): it was "invalid UTF-8 at byte 2 … iconv -f WINDOWS-1252"
     ['utf16le-zh', Buffer.from(JSON.stringify({ architectures: ['MistralForCausalLM'], note: '中文的说明，上面的字。'.repeat(400) }), 'utf16le'),
       /: this looks like UTF-16LE text without a byte-order mark \(its spaces, digits and punctuation are UTF-16LE's, and it reads as UTF-16LE text throughout\)/],
