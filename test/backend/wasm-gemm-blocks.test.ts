@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GemmSpec } from '../../src/backend/backend.ts';
 import { gemm, gemmLoops, resolveGemm } from '../../src/backend/cpu/gemm.ts';
-import { GEMM_KC, gemmTile } from '../../src/backend/cpu/wasm/gemm-blocks.ts';
+import { GEMM_KC, gemmTile, tileChoices } from '../../src/backend/cpu/wasm/gemm-blocks.ts';
 import { WasmKernels } from '../../src/backend/cpu/wasm/wasm-kernels.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { relErr } from '../helpers.ts';
@@ -31,6 +31,35 @@ test('gemmTile: the whole GEMM when its outside operands fit; else blocks within
   assert.match(kernel, new RegExp(`#define KC ${GEMM_KC}\\n`), 'GEMM_KC is sgemm.c\'s KC');
   for (const kb of [gemmTile(g({ m: 512, n: 5120, k: 131072 }), [true, true, true], band).kb, gemmTile(g({ m: 4, n: 8, k: 1000 }), [true, true, false], 9000).kb]) {
     assert.equal(kb % GEMM_KC, 0, `a step of ${kb}`);
+  }
+});
+
+test('gemmTile searches once per GEMM: the same GEMM again (each batch entry, each training step) takes the choice made', skip, () => {
+  const k = wasm!;
+  const saved = k.bandBytes;
+  tileChoices.byShape.clear();
+  const searches = (): number => tileChoices.searches;
+  try {
+    const spec: GemmSpec = { m: 9, n: 17, k: 600, transB: true, batch: 4, strideA: 9 * 600, strideB: 17 * 600, strideC: 9 * 17 };
+    const rng = new Rng(8);
+    const [A, B] = [4 * 9 * 600, 4 * 17 * 600].map((len) => Float32Array.from({ length: len }, () => rng.next() - 0.5));
+    const g = resolveGemm(spec, A!.length, B!.length, 4 * 9 * 17);
+    const run = (bandBytes: number): number => {
+      k.bandBytes = bandBytes;
+      const before = searches();
+      gemm(new Float32Array(4 * 9 * 17), A!, B!, g, null, k); // B outside: each of the 4 entries is cut in blocks
+      return searches() - before;
+    };
+    assert.equal(run(6000), 1, 'the first of 4 batch entries searches, the others take its choice');
+    assert.equal(run(6000), 0, 'the same GEMM in the next step searches no more');
+    assert.equal(run(7000), 1, 'another bound is another choice');
+    const before = searches();
+    gemmTile(g, [true, true, false], 6000);
+    gemmTile(g, [true, true, false], 6000);
+    assert.equal(searches() - before, 1, 'other operands outside are another choice, made once');
+    assert.equal(run(2 ** 30), 0, 'a GEMM that fits whole has nothing to search');
+  } finally {
+    k.bandBytes = saved;
   }
 });
 

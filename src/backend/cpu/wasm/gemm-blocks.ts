@@ -13,9 +13,9 @@ const GEMM_MR = 4, GEMM_NR = 8;
 
 /** A tile of C (mb rows × nb columns) and a step of k (kb), as gemmTile cuts a GEMM. */
 export interface GemmTile {
-  mb: number;
-  nb: number;
-  kb: number;
+  readonly mb: number;
+  readonly nb: number;
+  readonly kb: number;
 }
 
 /** The bytes a frame gives an array of n float32 (frame() lays arrays out 16-byte aligned; no `& ~15`: n may pass 2³¹ bytes). */
@@ -63,6 +63,26 @@ const KERNEL_CALL_COST = 16384;
 export function gemmTile(g: ResolvedGemm, outside: readonly [boolean, boolean, boolean], bandBytes: number): GemmTile {
   const whole: GemmTile = { mb: g.m, nb: g.n, kb: g.k };
   if (tileFrameBytes(g, whole, outside) <= bandBytes) return whole;
+  const key = [g.m, g.n, g.k, g.lda, g.ldb, g.ldc, +g.transA, +g.transB, ...outside.map(Number), bandBytes].join();
+  const known = tileChoices.byShape.get(key);
+  if (known) return known;
+  tileChoices.searches++;
+  const t = searchTile(g, outside, bandBytes);
+  if (tileChoices.byShape.size >= TILE_CHOICES_KEPT) tileChoices.byShape.clear();
+  tileChoices.byShape.set(key, t);
+  return t;
+}
+
+/**
+ * gemmTile's choices by GEMM (shape, leading dimensions, operands outside, bound): a training step's GEMMs repeat every
+ * step and a search takes milliseconds (hundreds of candidate tiles). `searches` counts the searches run.
+ */
+export const tileChoices = { byShape: new Map<string, GemmTile>(), searches: 0 };
+/** The most choices tileChoices keeps (a run's GEMMs have a few dozen shapes; past it the map starts again). */
+const TILE_CHOICES_KEPT = 1024;
+
+/** gemmTile's search, for a GEMM whose outside operands do not fit `bandBytes` whole. */
+function searchTile(g: ResolvedGemm, outside: readonly [boolean, boolean, boolean], bandBytes: number): GemmTile {
   // x, then halved (rounded up to a multiple of align) while that makes it smaller
   const halvings = (x: number, align: number): number[] => {
     const sizes = [x];
