@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crossEntropy } from '../../src/backend/cpu/kernels/cross-entropy.ts';
+import { frameArrayBytes } from '../../src/backend/cpu/wasm/arena.ts';
 import { WasmKernels, bandUnits } from '../../src/backend/cpu/wasm/wasm-kernels.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { relErr } from '../helpers.ts';
@@ -203,4 +204,12 @@ test('a banded kernel over 0 units with every operand in the arena runs one empt
   k.adamw(p, g, m, v, null, 0, 0, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.5, step: 1 });
   k.swigluForward(p, g, m, 0);
   assert.deepEqual(Array.from(p), [1, 1, 1, 1]);
+});
+
+test('frameArrayBytes: an array a frame takes whole (rmsnorm\'s x, attention\'s scores) past 2 GiB is counted in full, not overflowed negative', () => {
+  assert.deepEqual([0, 1, 4, 5].map((n) => frameArrayBytes(n, 4)), [0, 16, 16, 32]);
+  assert.equal(frameArrayBytes(3, 8), 32);
+  assert.equal(frameArrayBytes(2 ** 29 + 1, 4), 2 ** 31 + 16); // 2 GiB and 4 bytes of float32
+  assert.equal(frameArrayBytes(131072 * 5120, 4), 5 * 2 ** 29); // Mistral Nemo's float32 LM head, 2.5 GiB
+  assert.equal(frameArrayBytes(2 ** 30 + 3, 8), 2 ** 33 + 32); // past 4 GiB: refused by size, not laid out wrapped
 });

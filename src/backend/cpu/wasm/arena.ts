@@ -95,6 +95,14 @@ export class Arena {
   }
 }
 
+/**
+ * The bytes of n elements of `bytesPer` bytes each in a frame, whose arrays start 16 bytes apart (SIMD loads): the
+ * rounding in float arithmetic, as `(n * bytesPer + 15) & ~15` would be in int32 past 2 GiB (negative).
+ */
+export function frameArrayBytes(n: number, bytesPer: number): number {
+  return Math.ceil((n * bytesPer) / 16) * 16;
+}
+
 function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }

@@ -5,6 +5,7 @@
 // and runs with β = 1 computes what the kernel's own next KC block does: the same bits as one call, whatever the tiles.
 
 import type { ResolvedGemm } from '../gemm.ts';
+import { frameArrayBytes } from './arena.ts';
 
 /** The kernel's k block (KC in kernels/sgemm.c): a step of k that cut one would change the order of the sums. */
 export const GEMM_KC = 256;
@@ -17,9 +18,6 @@ export interface GemmTile {
   readonly nb: number;
   readonly kb: number;
 }
-
-/** The bytes a frame gives an array of n float32 (frame() lays arrays out 16-byte aligned; no `& ~15`: n may pass 2³¹ bytes). */
-const frameBytes = (n: number): number => Math.ceil((4 * n) / 16) * 16;
 
 /**
  * Elements of a rows × cols block of a matrix `width` wide with rows ld apart, as it is framed: a block of whole rows
@@ -46,7 +44,7 @@ export function blockFrameLengths(g: ResolvedGemm, t: GemmTile, outside: readonl
 
 /** The bytes of a frame holding one block of each operand outside the memory for tile `t`. */
 function tileFrameBytes(g: ResolvedGemm, t: GemmTile, outside: readonly [boolean, boolean, boolean]): number {
-  return blockFrameLengths(g, t, outside).reduce((sum, n) => sum + frameBytes(n), 0);
+  return blockFrameLengths(g, t, outside).reduce((sum, n) => sum + frameArrayBytes(n, 4), 0);
 }
 
 /** Rough costs (estimates, in float32 elements copied) of a copy call (one row of a block whose rows are not contiguous)... */

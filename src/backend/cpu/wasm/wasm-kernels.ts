@@ -15,7 +15,7 @@ import type { ResolvedGemm } from '../gemm.ts';
 import { packRows, rowDots, type AttentionOps, type GemmFn } from '../kernels/attention.ts';
 import { IGNORE_INDEX, type AdamWHyper } from '../../backend.ts';
 import { UserError } from '../../../util/errors.ts';
-import { Arena } from './arena.ts';
+import { Arena, frameArrayBytes } from './arena.ts';
 import { blockFrameLengths, gemmInBlocks, gemmTile } from './gemm-blocks.ts';
 import { wasmApi, type WasmGlobal, type WasmMemory, type WasmModule } from './wasm-api.ts';
 import { KernelPool, split, threadCount, WORKER_STACK, type KernelFn } from './pool.ts';
@@ -225,7 +225,7 @@ export class WasmKernels {
     let bytes = 0;
     for (const [kind, n] of layout) {
       offsets.push(bytes);
-      bytes += (n * BYTES[kind] + 15) & ~15;
+      bytes += frameArrayBytes(n, BYTES[kind]);
     }
     this.largestFrame = Math.max(this.largestFrame, bytes);
     // a frame of empty arrays still gets a block: offset 0 is the kernels' null (adamw's spans: 0 means decay everywhere)
@@ -349,7 +349,7 @@ export class WasmKernels {
         let o = at;
         const take = <V>(make: (b: ArrayBufferLike, at: number, n: number) => V, n: number, size: number): V => {
           const v = make(buf, o, n);
-          o += (n * size + 15) & ~15;
+          o += frameArrayBytes(n, size);
           return v;
         };
         const S = take((b, a, n) => new Float32Array(b, a, n), T * K, 4);
