@@ -15,7 +15,13 @@ import { readRegularFile } from '../util/regular-file.ts';
 /** The configs parsed here: the ones whose integers are known to be spelled as integers (config-number-forms.ts). */
 const readFromText = new WeakSet<object>();
 
-/** The last parse of each file (by its absolute path), with the bytes it was parsed from. */
+/**
+ * The files whose parse is kept: a command reads one or two model folders' configs (a model's, a source's), and a
+ * process that loads model after model (a library user's) kept every one's bytes and value alive, 17 MB and more each.
+ */
+const KEPT_PARSES = 4;
+
+/** The last parse of each of the KEPT_PARSES files read last (by absolute path, the least recent first), with the bytes it was parsed from. */
 const parsed = new Map<string, { bytes: Buffer; value: unknown }>();
 
 /** An HF config.json (`file`) parsed, each number's spelling noted where JSON.parse loses it (2.0 read as 2); a UserError naming the file where it is not JSON. */
@@ -23,7 +29,11 @@ export function readConfigJson(file: string): unknown {
   const bytes = readRegularFile(file);
   const key = path.resolve(file);
   const last = parsed.get(key);
-  if (last !== undefined && last.bytes.equals(bytes)) return last.value;
+  parsed.delete(key); // set again below: the most recent last
+  if (last !== undefined && last.bytes.equals(bytes)) {
+    parsed.set(key, last);
+    return last.value;
+  }
   const value = parseJsonBytes(bytes, file, (text) => {
     const read = parseJsonAsPythonLoads(text);
     // a "__float__" key is in the text as it is, or written with \u escapes (the walk costs 0.1 s for 17 MB)
@@ -31,6 +41,7 @@ export function readConfigJson(file: string): unknown {
   });
   if (typeof value === 'object' && value !== null) readFromText.add(value);
   parsed.set(key, { bytes, value });
+  if (parsed.size > KEPT_PARSES) parsed.delete(parsed.keys().next().value!);
   return value;
 }
 

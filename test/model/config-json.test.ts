@@ -55,3 +55,18 @@ test('a config.json rewritten with other bytes (same size, same second) is read 
   fs.writeFileSync(file, text.replace('"vocab_size": 32000', '"vocab_size": 32001'));
   assert.equal(loadConfig(dir).vocabSize, 32001);
 });
+
+test('the parses kept are those of the last few config.json files read: a process that reads many keeps no more', () => {
+  const dirs = Array.from({ length: 6 }, (_, i) => {
+    const dir = modelFolder();
+    const file = path.join(dir, 'config.json');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"vocab_size": 32000', `"vocab_size": ${32000 + i}`));
+    return dir;
+  });
+  const text = (i: number): string => fs.readFileSync(path.join(dirs[i]!, 'config.json'), 'utf8');
+  assert.equal(parsesOf(text(0), () => loadConfig(dirs[0]!)), 1);
+  // read again while others are read: kept (the most recent are)
+  assert.equal(parsesOf(text(0), () => dirs.slice(1, 4).forEach((d) => { loadConfig(d); loadConfig(dirs[0]!); })), 0);
+  // before: 0 (every file's bytes and value were kept for the whole process)
+  assert.equal(parsesOf(text(0), () => { dirs.slice(1).forEach((d) => loadConfig(d)); loadConfig(dirs[0]!); }), 1);
+});
