@@ -14,7 +14,8 @@ import { needModel } from '../model/model-arg.ts';
 import { modelConfigFile, type MistralConfig } from '../model/config.ts';
 import { parseLabels } from '../model/config-head.ts';
 import { cardClassNames } from '../model/adapter-card.ts';
-import { readJsonFile, readUtf8File } from '../util/json-file.ts';
+import { readUtf8File } from '../util/json-file.ts';
+import { readConfigJson } from '../model/config-json.ts';
 import { readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
 import { adapterConfigPath } from '../model/adapter-config-path.ts';
 import { adapterBaseFolder, sayAdapterBase } from '../model/adapter-base-folder.ts';
@@ -215,7 +216,7 @@ export function folderClassNames(model: string, modelLabels: readonly string[] |
   if (adapter !== null) {
     const config = path.join(adapter, 'config.json');
     if (fs.existsSync(config)) {
-      const c = readJsonFile(config);
+      const c = readConfigJson(config); // as transformers reads it (NaN, {"__float__": …}), as the model's config.json is
       if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new UserError('not a JSON object', config);
       const names = parseLabels(c as Record<string, unknown>, config, (key, msg) => { throw new UserError(`${key}: ${msg}`, config); });
       if (names !== null) return { names, source: "the adapter's config.json id2label", where: `${config}: id2label` };

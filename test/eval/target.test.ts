@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FLAG_WORDS, givenLabels, requireOneNamePerClass, resolveEvalTarget } from '../../src/eval/target.ts';
+import { FLAG_WORDS, folderClassNames, givenLabels, requireOneNamePerClass, resolveEvalTarget } from '../../src/eval/target.ts';
 import { TINY, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -105,4 +105,14 @@ test("givenLabels: train's way out lists a renamed class under its new name, so 
   // a new name at a place whose class is named elsewhere: it names the class left over
   assert.throws(() => givenLabels(['b', 'x', 'a'], ['a', 'b', 'c'], "the model's head", 'labels'),
     { message: /give labels in that order \(labels: \["a","b","x"\]\)$/ });
+});
+
+// An adapter folder's config.json is read as the model's is (model/config-json.ts: as transformers reads it): a NaN in a
+// key the labels do not use was "invalid JSON (Unexpected token 'N', …)" here, where transformers loads the folder.
+test("an adapter folder's config.json with Python's NaN or a tagged float gives its id2label, as the model's config.json would", () => {
+  for (const more of ['"my_key": NaN', '"my_key": {"__float__": "Infinity"}']) {
+    const adapter = tempDir('mt-adapter-nan-');
+    fs.writeFileSync(path.join(adapter, 'config.json'), `{"id2label": {"0": "neg", "1": "pos"}, ${more}}`);
+    assert.deepEqual(folderClassNames(TINY_BASE, null, adapter)?.names, ['neg', 'pos'], more);
+  }
 });
