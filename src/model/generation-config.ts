@@ -23,7 +23,7 @@ import { generationConfigFromModel } from './generation-from-config.ts';
 import { notATokenId } from './token-id-list.ts';
 import { GENERATION_KEY_CHECKS } from './generation-key-checks.ts';
 import { refuseWrongKinds, wrongNumberKinds, type KindCheckedKey } from './generation-number-kinds.ts';
-import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
+import { parseJsonAsPythonLoads } from '../data/ingest/python-json.ts';
 import type { SequenceBias } from './sequence-bias.ts';
 import { eosBannedFor } from './token-bans.ts';
 import { isNoEffectMinNewTokens, withoutNoEffectValues } from './generation-no-effect.ts';
@@ -114,7 +114,7 @@ function readFile(dir: string): { file: string; config: Record<string, unknown>;
 export function generationConfigJson(dir: string): { file: string; config: Record<string, unknown> } | null {
   const file = path.join(dir, 'generation_config.json');
   if (!fileIsThere(file)) return null; // a folder or FIFO in its place is readJsonFile's error, not "no file"
-  const config = readJsonFile(file, parseJsonNotingNumbers); // 2 and 2.0 told apart, as transformers tells them (generation-number-kinds.ts)
+  const config = readJsonFile(file, parseJsonAsPythonLoads); // 2 and 2.0 told apart, as transformers tells them (generation-number-kinds.ts)
   if (!isRecord(config)) throw new UserError('generation_config.json must be a JSON object', file);
   return { file, config };
 }

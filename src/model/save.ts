@@ -11,8 +11,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
-import { copyJsonFile, isRecord, readJsonFile } from '../util/json-file.ts';
-import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { copyRegularFile } from '../util/regular-file.ts';
+import { parseJsonAsPythonLoads } from '../data/ingest/python-json.ts';
 import { loadableGenerationConfig } from './generation-loadable.ts';
 import { familyOfType } from './family.ts';
 import { writeTokenizerFiles } from './save-tokenizer.ts';
@@ -180,10 +181,10 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
  * written without them (loadableGenerationConfig), as json.dumps(indent=2, sort_keys=True), its numbers in their form.
  */
 function writeSourceGeneration(src: string, dst: string): void {
-  const json = readJsonFile(src, parseJsonNotingNumbers);
+  const json = readJsonFile(src, parseJsonAsPythonLoads); // as transformers reads it (json.loads: NaN, Infinity)
   if (!isRecord(json)) throw new UserError('generation_config.json must be a JSON object', src);
   const loadable = loadableGenerationConfig(json, src);
-  if (loadable === json) copyJsonFile(src, dst);
+  if (loadable === json) copyRegularFile(src, dst); // parsed above (copyJsonFile's JSON.parse would refuse a NaN)
   else writeFileAtomic(dst, hfJson(loadable, withPythonNumbers(json)));
 }
 

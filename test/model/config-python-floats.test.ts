@@ -84,3 +84,13 @@ test('a saved model keeps its source config.json\'s non-finite floats, in transf
   assert.deepEqual([saved.my_key, saved.my_list], [{ __float__: 'NaN' }, [1.5, { __float__: 'Infinity' }]]);
   assert.deepEqual([loadConfig(out).vocabSize], [64], 'and it reads back');
 });
+
+test("a saved model keeps its source generation_config.json's Python floats, as transformers' save writes them (bare)", () => {
+  const src = folderWith('"my_key": 1');
+  fs.writeFileSync(path.join(src, 'generation_config.json'), '{"bos_token_id": 1, "eos_token_id": 2, "length_penalty": NaN}');
+  const model = createRandomModel(createBackend('cpu'), loadConfig(src), { seed: 1 }, 'f32');
+  const out = path.join(tempDir('mt-genconfig-floats-saved-'), 'm');
+  // before: ".../generation_config.json:1:57: invalid JSON (Unexpected token 'N', …)", nothing saved
+  captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head: 'causal' }));
+  assert.match(fs.readFileSync(path.join(out, 'generation_config.json'), 'utf8'), /"length_penalty": NaN/);
+});

@@ -33,3 +33,15 @@ test('generationSettings: generation_config.json with do_sample true and tempera
   assert.equal(generationSettings({ temperature: 0 }, file, 10, 1000).temperature, 0, 'a given temperature overrides the file');
   assert.equal(generationSettings({}, { ...file, doSample: false }, 10, 1000).temperature, 0, 'greedy where the file does not sample');
 });
+
+// generation_config.json is read as transformers 5.17 reads it (GenerationConfig._dict_from_json_file: json.loads,
+// which takes NaN, Infinity and -Infinity): a NaN was "invalid JSON (Unexpected token 'N', …)", the folder refused
+// whole where transformers loads it; now each key's own check decides (a read key refuses NaN by its name).
+test("readGenerationConfig: Python's NaN, Infinity and -Infinity are read as json.loads reads them, each key's check deciding", () => {
+  const nan = folderWith('{"do_sample": true, "temperature": NaN}');
+  assert.throws(() => readGenerationConfig(nan), { message: `${path.join(nan, 'generation_config.json')}: temperature must be a number ≥ 0, got NaN` });
+  const unread = folderWith('{"eos_token_id": [2, 7], "length_penalty": NaN, "my_key": [-Infinity, "NaN"]}');
+  assert.deepEqual(generationEosIds(unread), [2, 7]);
+  const hot = readGenerationConfig(folderWith('{"do_sample": true, "temperature": Infinity}'));
+  assert.equal(hot.temperature, Infinity);
+});
