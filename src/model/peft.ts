@@ -13,6 +13,7 @@ import type { DeviceBuffer } from '../backend/backend.ts';
 import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { parseJsonAsPythonLoads } from '../data/ingest/python-json.ts';
 import { boundedJsonText, boundedText } from '../util/bounded-json.ts';
 import { Rng } from '../util/rng.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
@@ -78,7 +79,7 @@ function taskOf(declared: unknown, hasScore: boolean): unknown {
  * file, which loading it refuses).
  */
 export function seqClsBy(dir: string): 'task_type' | 'score' | null {
-  const c = readJsonFile(adapterConfigPath(dir));
+  const c = readJsonFile(adapterConfigPath(dir), parseJsonAsPythonLoads);
   const declared = isRecord(c) ? c.task_type : undefined;
   if (declared === 'SEQ_CLS') return 'task_type';
   const file = path.join(dir, 'adapter_model.safetensors');
@@ -125,7 +126,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   // 1.5 was a TypeError from inside; 0 blamed the adapter's target_modules
   if (!(Number.isSafeInteger(numLayers) && numLayers > 0)) throw new UserError(`numLayers is ${numLayers}: give the base model's layer count, an integer ≥ 1 (its config's numLayers)`, 'readAdapterInfo');
   const cfgPath = adapterConfigPath(dir);
-  const parsed = readJsonFile(cfgPath);
+  const parsed = readJsonFile(cfgPath, parseJsonAsPythonLoads); // as PEFT reads it (json.load: NaN, Infinity), each key's check deciding
   if (!isRecord(parsed)) throw new UserError('not a JSON object', cfgPath);
   const c = parsed;
   const err = (key: string, msg: string): never => {
@@ -140,7 +141,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   // finite too: 1e309 (read as infinity) scaled every update to NaN, which the loss then blamed on the weights
   if (typeof alpha !== 'number' || !(alpha > 0 && Number.isFinite(alpha))) err('lora_alpha', `must be a finite positive number, got ${boundedJsonText(alpha)}`);
   const dropout = c.lora_dropout ?? 0;
-  if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${boundedJsonText(dropout)}`);
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) err('lora_dropout', `must be in [0, 1), got ${boundedJsonText(dropout)}`);
   // "all" and "lora_only" train the biases of the base and adapted linears: Mistral's have none, so PEFT saves and adds
   // none (a bias tensor in the file is refused below as not a LoRA factor); kept in the spec, so that an adapter
   // continued is saved with it, as PEFT's save_pretrained of an adapter it loaded keeps its config's bias

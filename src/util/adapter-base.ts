@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isRecord, readJsonFile } from './json-file.ts';
+import { parseJsonAsPythonLoads } from '../data/ingest/python-json.ts';
 
 /**
  * adapter_config.json's base_model_name_or_path in adapter folder `adapter`, as written (a path, a Hub id); null when
@@ -15,7 +16,7 @@ import { isRecord, readJsonFile } from './json-file.ts';
 export function adapterBaseName(adapter: string): string | null {
   const file = path.join(adapter, 'adapter_config.json');
   if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
-  const cfg = readJsonFile(file);
+  const cfg = readJsonFile(file, parseJsonAsPythonLoads); // as PEFT reads it (NaN, Infinity)
   const named = isRecord(cfg) ? cfg.base_model_name_or_path : null;
   return typeof named === 'string' && named.trim() !== '' ? named : null;
 }

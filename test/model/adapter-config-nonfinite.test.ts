@@ -28,3 +28,19 @@ test('readAdapterInfo: an infinite lora_alpha or alpha_pattern entry is refused 
   const ok = adapterWith(`{${base}, "r": 8, "lora_alpha": 16}`);
   assert.throws(() => readAdapterInfo(ok, 2), (e: Error) => !/lora_alpha|alpha_pattern/.test(e.message), 'a finite alpha passes its check');
 });
+
+// adapter_config.json is read as PEFT reads it (json.load, which takes NaN, Infinity and -Infinity): a NaN was "invalid
+// JSON (Unexpected token 'N', …)" for the whole file; now each key's check refuses it by its name, lora_dropout too,
+// whose range check (dropout < 0 || dropout >= 1) NaN passed.
+test("readAdapterInfo: Python's NaN is read as PEFT's json.load reads it, each key's check refusing it by name", () => {
+  const cases: Array<[string, string]> = [
+    ['"r": NaN, "lora_alpha": 16', 'r: must be an integer ≥ 1, got NaN'],
+    ['"r": 8, "lora_alpha": NaN', 'lora_alpha: must be a finite positive number, got NaN'],
+    ['"r": 8, "lora_alpha": 16, "lora_dropout": NaN', 'lora_dropout: must be in [0, 1), got NaN'],
+    ['"r": 8, "lora_alpha": Infinity', 'lora_alpha: must be a finite positive number, got Infinity'],
+  ];
+  for (const [keys, message] of cases) {
+    const dir = adapterWith(`{${base}, ${keys}}`);
+    assert.throws(() => readAdapterInfo(dir, 2), (e: Error) => e.message.startsWith(`${path.join(dir, 'adapter_config.json')}: ${message}`) || assert.fail(`${keys}: ${e.message}`));
+  }
+});
