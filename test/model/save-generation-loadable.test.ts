@@ -30,12 +30,31 @@ const REFUSED: [Record<string, unknown>, string][] = [
   [{ watermarking_config: { seeding_scheme: 'x' } }, 'watermarking_config'],
   [{ forced_eos_token_id: 2, suppress_tokens: [2] }, 'forced_eos_token_id'],
   [{ logits_processor: null }, 'logits_processor'],
+  // Python's reading of the other JSON types: a comparison with a string or a list raises (TypeError), [] and {} are false,
+  // false is 0, an unhashable value has no place in a set, WatermarkingConfig takes only its own keys
+  [{ max_new_tokens: false }, 'max_new_tokens'],
+  [{ max_new_tokens: '5' }, 'max_new_tokens'],
+  [{ early_stopping: [] }, 'early_stopping'],
+  [{ num_return_sequences: 2, do_sample: [] }, 'num_return_sequences'],
+  [{ num_return_sequences: 2, do_sample: {} }, 'num_return_sequences'],
+  [{ num_return_sequences: '2' }, 'num_return_sequences'],
+  [{ num_return_sequences: 2, num_beams: '2' }, 'num_return_sequences'],
+  [{ watermarking_config: { foo: 1 } }, 'watermarking_config'],
+  [{ watermarking_config: { context_width: false } }, 'watermarking_config'],
+  [{ suppress_tokens: 2 }, 'suppress_tokens'],
+  [{ suppress_tokens: [[2]], forced_eos_token_id: 2 }, 'suppress_tokens'],
+  [{ forced_eos_token_id: 2.5, suppress_tokens: [2] }, 'forced_eos_token_id'],
+  [{ forced_eos_token_id: true, suppress_tokens: [1] }, 'forced_eos_token_id'],
+  [{ logits_processor: null, _from_model_config: [] }, 'logits_processor'],
 ];
 /** Files HF loads as they are. */
 const LOADED: Record<string, unknown>[] = [
   { num_return_sequences: 2, do_sample: true }, { num_return_sequences: 2, num_beams: 2 }, { num_return_sequences: 0 }, { early_stopping: 'never' },
   { cache_implementation: 'static' }, { forced_eos_token_id: 2, suppress_tokens: [3] }, { _from_model_config: true, logits_processor: null },
   { watermarking_config: { seeding_scheme: 'selfhash', greenlist_ratio: 0.5 } },
+  // Python's 1 == True and 0 == False: early_stopping 1 is in {None, True, False, "never"}
+  { early_stopping: 1 }, { early_stopping: 0 }, { max_new_tokens: true }, { watermarking_config: { greenlist_ratio: true, context_width: true } },
+  { forced_eos_token_id: 2, suppress_tokens: ['2'] }, { forced_eos_token_id: '2', suppress_tokens: [2] }, { num_return_sequences: true },
 ];
 
 test('the keys transformers 5.17 refuses a generation_config.json for, and none in one it loads', () => {
@@ -77,6 +96,12 @@ test('a greedy num_return_sequences 2 in a source config.json without generation
   assert.match(stderr, /config\.json: num_return_sequences 2 is left out of the saved generation_config\.json: transformers 5\.17 refuses to load it/);
 });
 
+test('a file\'s float 2.0 is a float to transformers: forced_eos_token_id 2.0 is left out (set(2.0) raises), early_stopping 1 kept (1 == True)', () => {
+  const { out, stderr } = saved('{"eos_token_id": 2, "forced_eos_token_id": 2.0, "suppress_tokens": [5], "early_stopping": 1}');
+  assert.equal(fs.readFileSync(path.join(out, 'generation_config.json'), 'utf8'), '{\n  "early_stopping": 1,\n  "eos_token_id": 2,\n  "suppress_tokens": [\n    5\n  ]\n}\n');
+  assert.match(stderr, /forced_eos_token_id 2 is left out of the saved generation_config\.json: transformers 5\.17 refuses to load it \(a token id must be an integer, and the file writes a float\)/);
+});
+
 test('a loadable source generation_config.json is copied byte for byte, without a warning', () => {
   const text = '{"num_return_sequences": 2,   "num_beams": 2, "eos_token_id": [2, 3]}';
   const { out, stderr } = saved(text);
@@ -103,7 +128,7 @@ for c in json.load(open(sys.argv[1])):
     for name in ('before', 'after'):
         try:
             GenerationConfig.from_dict(c[name]); print(c['i'], name, 'ok')
-        except ValueError:
+        except Exception:  # a TypeError (a string compared with a number) fails from_pretrained of the model too
             print(c['i'], name, 'refused')
 `;
   const r = spawnSync(HF_PY, ['-c', script, path.join(dir, 'cases.json')], { encoding: 'utf8' });
