@@ -236,6 +236,9 @@ type NonFiniteForm = 'bare' | 'tagged';
 /** `v` (under `key`) as json.dumps(indent=2, sort_keys=True) writes it at `indent`: a JS object's own order puts "10" before "2", Python's sort does not. */
 function pythonJson(v: unknown, key: string, indent: string, form: unknown, nonFinite: NonFiniteForm): string {
   const inner = indent + '  ';
+  // an int past 2**53 that JSON.parse rounded (12345678901234567890 read as …7000): its source form, as Python has it
+  if (typeof form === 'bigint' && typeof v === 'number' && Number(form) === v) return form.toString();
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number' && !Number.isFinite(v)) {
     const word = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
     return nonFinite === 'tagged' ? pythonJson({ __float__: word }, key, indent, undefined, nonFinite) : word;

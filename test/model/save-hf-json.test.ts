@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareDotNatural } from '../../src/model/names.ts';
 import { hfJson } from '../../src/model/save.ts';
+import { parsePythonJson } from '../../src/data/python-numbers.ts';
 
 test("hfJson writes a config as transformers' json.dumps(indent=2, sort_keys=True) does: keys sorted (\"10\" before \"2\"), non-ASCII escaped, 1e-05", () => {
   const labels = ['négatif', '😀', ...Array.from({ length: 9 }, (_, i) => `c${i + 2}`)];
@@ -67,4 +68,10 @@ test('hfJson escapes DEL, keeps -0.0 and sorts keys by code point, as json.dumps
 }
 `;
   assert.equal(hfJson(doc), python);
+});
+
+test('hfJson writes an int past 2**53 as its source form has it (withPythonNumbers: a bigint), not JSON.parse\'s rounding of it', () => {
+  const text = '{"big": 12345678901234567890, "list": [12345678901234567891], "small": 3}';
+  assert.equal(hfJson(JSON.parse(text) as Record<string, unknown>, parsePythonJson(text)),
+    '{\n  "big": 12345678901234567890,\n  "list": [\n    12345678901234567891\n  ],\n  "small": 3\n}\n');
 });
