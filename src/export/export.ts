@@ -26,6 +26,7 @@ import { copyCheckedFile, copyRegularFile } from '../util/regular-file.ts';
 import { WRITTEN_RECORD } from '../util/written-record.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { readUnchanged } from './read-unchanged.ts';
+import { writeLoadableGenerationConfig } from '../model/save.ts';
 import { needShardBytes, SHARD_SIZE_HINTS } from './shard-size.ts';
 import { writeMergedFolder } from './merged-folder.ts';
 import { writeOutputFolder, type ExportKind } from './output-folder.ts';
@@ -279,7 +280,12 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
         else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first
       }
       // the others (tokenizer.model, chat_template.jinja) checked whole against the record as they are copied
-      for (const f of files) (f.endsWith('.safetensors') || f.endsWith('.json') ? copyRegularFile : copyCheckedFile)(path.join(source, f), path.join(out, f));
+      for (const f of files) {
+        const from = path.join(source, f), to = path.join(out, f);
+        // a full run saved before its save left out what transformers cannot load holds such a file: the same rule here
+        if (cfg.method === 'full' && f === 'generation_config.json') writeLoadableGenerationConfig(from, to);
+        else (f.endsWith('.safetensors') || f.endsWith('.json') ? copyRegularFile : copyCheckedFile)(from, to);
+      }
       // a full run's model folder's named chat templates (save.ts's MODEL_FOLDER_SPEC), in their folder
       for (const d of entries) {
         const spec = own(d);

@@ -165,7 +165,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   // the source's generation settings (extra stop tokens, sampling defaults) are kept, as transformers' save does
   // (but for values transformers cannot load the folder with: generation-loadable.ts)
   const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;
-  if (sourceGen && fs.existsSync(sourceGen)) writeSourceGeneration(sourceGen, path.join(dir, 'generation_config.json'));
+  if (sourceGen && fs.existsSync(sourceGen)) writeLoadableGenerationConfig(sourceGen, path.join(dir, 'generation_config.json'));
   else {
     const gen = loadableGenerationConfig(generationConfigFromModel(configJson, source !== null), path.join(opts.sourceDir ?? dir, 'config.json'));
     writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(gen, forms));
@@ -177,10 +177,11 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
 }
 
 /**
- * The source's generation_config.json `src` copied to `dst` byte for byte; one with keys transformers cannot load
- * written without them (loadableGenerationConfig), as json.dumps(indent=2, sort_keys=True), its numbers in their form.
+ * The generation_config.json `src` (a source model folder's; a full run's model/ that export copies) copied to `dst`
+ * byte for byte; one with keys transformers cannot load written without them (loadableGenerationConfig), as
+ * json.dumps(indent=2, sort_keys=True), its numbers in their form.
  */
-function writeSourceGeneration(src: string, dst: string): void {
+export function writeLoadableGenerationConfig(src: string, dst: string): void {
   const json = readJsonFile(src, parseJsonAsPythonLoads); // as transformers reads it (json.loads: NaN, Infinity)
   if (!isRecord(json)) throw new UserError('generation_config.json must be a JSON object', src);
   const loadable = loadableGenerationConfig(json, src);
