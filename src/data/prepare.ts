@@ -96,7 +96,7 @@ export function prepare(opts: PrepareOptions, words: OptionWords = libraryWords(
     ...(opts.test ?? []).map((p) => ({ path: p, role: 'test' as const })),
     ...opts.inputs.map((p) => ({ path: p, role: 'input' as const })),
   ], opts.outDir, notes, words);
-  const formats = formatsOf(sources.map((s) => s.path), opts.format);
+  const formats = formatsOf(sources.map((s) => s.path), opts.format, sources.filter((s) => s.given).map((s) => s.path), words);
   // a .py or README.md in a data folder becomes training text: said, so that it is not a surprise
   const guessed = opts.format ? [] : sources.filter((s, i) => formats[i] === 'text' && path.extname(s.path).toLowerCase() !== '.txt').map((s) => s.name);
   if (guessed.length > 0) notes.push(`read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: ${boundedItemsText(guessed, { shown: 5, keepEnd: true })}`);

@@ -43,6 +43,8 @@ export interface Source {
   name: string;
   role: SourceRole;
   bytes: number;
+  /** Named itself, not found in a folder given. */
+  given: boolean;
 }
 
 /** One file found under an input: `given` when the user named the file itself (not a folder holding it). */
@@ -363,7 +365,7 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
     files.push(f);
   }
   const names = displayNames(files.map((f) => f.path));
-  return files.map((f, i) => ({ path: f.path, role: f.role, name: names[i]!, bytes: fs.statSync(f.path).size }));
+  return files.map((f, i) => ({ path: f.path, role: f.role, name: names[i]!, bytes: fs.statSync(f.path).size, given: f.given }));
 }
 
 /**

@@ -90,3 +90,17 @@ test('train/eval (loadTokenRows) and classify refuse a YAML file (a config given
   assert.equal(loadTokenRows(f['train-lora.yaml']!, { tokenizer: tok, format: 'text' }).rows.length, 1);
   assert.deepEqual(readTextsToClassify(f['x.yml']!, 'text', { format: 'text' }).map((t) => t.text), ['a: 1']);
 });
+
+test('prepare refuses a YAML file named as an input (a config given as --input) unless a format is given; one found in a folder is read, noted', () => {
+  // before: prepare --input train-lora.yaml wrote the config into train.jsonl as one text record, with only a warning
+  const f = writeFiles(dir, { 'named/train-lora.yaml': 'model: m\ndata:\n  train: t.jsonl\n', 'folder/meta.yaml': 'license: mit\n', 'folder/d.jsonl': '{"text": "a fine record"}\n' });
+  const tok = mistralTokenizer();
+  const yaml = (e: unknown) => isUserError(e) && e.message === `${f['named/train-lora.yaml']}: a .yaml file is YAML (a training config?), not data: ` +
+    'give a JSON Lines, JSON, CSV, TSV or plain-text file of records (or --format text to read it as plain text)';
+  assert.throws(() => prepare({ inputs: [f['named/train-lora.yaml']!], outDir: path.join(dir, 'y1'), tokenizer: tok }, FLAG_WORDS), yaml);
+  assert.throws(() => prepare({ inputs: [f['folder/d.jsonl']!], val: [f['named/train-lora.yaml']!], outDir: path.join(dir, 'y2'), tokenizer: tok }, FLAG_WORDS), yaml);
+  assert.equal(prepare({ inputs: [f['named/train-lora.yaml']!], outDir: path.join(dir, 'y3'), tokenizer: tok, format: 'text' }).report.kept, 1);
+  const read = prepare({ inputs: [path.join(dir, 'folder')], outDir: path.join(dir, 'y4'), tokenizer: tok }).report;
+  assert.equal(read.kept, 2);
+  assert.ok(read.warnings.some((w) => w.startsWith('read as plain text, their extension not being') && w.endsWith(': meta.yaml')), JSON.stringify(read.warnings));
+});

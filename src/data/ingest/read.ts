@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { UserError, isUserError } from '../../util/errors.ts';
 import { boundedItemsText } from '../../util/bounded-json.ts';
 import { windows1252Hint } from '../../util/utf8-defects.ts';
+import type { OptionWords } from '../../util/option-words.ts';
 import { readCsv } from './csv.ts';
 import { fieldCount } from './csv-delimiter.ts';
 import { readJson, readJsonLinesFile } from './json.ts';
@@ -60,9 +61,11 @@ export function dataFileFormat(file: string, override: Format | undefined, opts:
 /**
  * formatOf of each file; where several are containers that are not text (a folder holding an .xlsx, a .pdf and a .gz
  * beside its data), the one error names the first and the others, not one a run, each found only once the one before it
- * was moved away.
+ * was moved away. A YAML file among `named`, those named themselves, is refused (refuseYamlData); one found in a folder
+ * given (a dataset's metadata) is read as plain text, as prepare notes.
  */
-export function formatsOf(files: readonly string[], override?: Format): Format[] {
+export function formatsOf(files: readonly string[], override?: Format, named: readonly string[] = [], words?: OptionWords): Format[] {
+  for (const f of named) refuseYamlData(f, override, { words });
   const refused = files.filter((f) => containerRefusal(f) !== null);
   if (refused.length > 1) {
     const more = refused.slice(1);
