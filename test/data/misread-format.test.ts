@@ -104,3 +104,13 @@ test('prepare refuses a YAML file named as an input (a config given as --input) 
   assert.equal(read.kept, 2);
   assert.ok(read.warnings.some((w) => w.startsWith('read as plain text, their extension not being') && w.endsWith(': meta.yaml')), JSON.stringify(read.warnings));
 });
+
+test('a .yaml file whose first line is a JSON object is taken for JSON Lines: the refusal says to read it as such, not as plain text', () => {
+  // before: "(or --format text to read it as plain text)", which makes all its records one example
+  const f = writeFiles(dir, { 'rows.yaml': '\n{"text": "a"}\n{"text": "b"}\n' });
+  const jsonl = (option: string) => (e: unknown) => isUserError(e) && e.message === `${f['rows.yaml']}: a .yaml file whose first line is a JSON object: JSON Lines? read it as such (a .jsonl name${option})`;
+  assert.throws(() => readTextsToClassify(f['rows.yaml']!), jsonl(', or --format jsonl'));
+  assert.throws(() => loadTokenRows(f['rows.yaml']!, { tokenizer: mistralTokenizer(), formatFlag: false }), jsonl(''));
+  assert.throws(() => prepare({ inputs: [f['rows.yaml']!], outDir: path.join(dir, 'y5'), tokenizer: mistralTokenizer() }), jsonl(", or options.format 'jsonl'"));
+  assert.equal(prepare({ inputs: [f['rows.yaml']!], outDir: path.join(dir, 'y6'), tokenizer: mistralTokenizer(), format: 'jsonl' }).report.kept, 2);
+});

@@ -1,6 +1,7 @@
 // What every input reader yields: one item per input record (the counting rule of docs/data.md), with
 // the physical line where it starts, its raw text (for rejected.jsonl), and the parsed value or the
 // reason it could not be parsed (a record any of whose lines is not UTF-8 text is never parsed).
+import * as fs from 'node:fs';
 import type { LineDefect } from '../../util/utf8-defects.ts';
 import { UserError } from '../../util/errors.ts';
 import { FLAG_WORDS, optionIs, type OptionWords } from '../../util/option-words.ts';
@@ -121,9 +122,29 @@ export const FORMATS: readonly Format[] = ['jsonl', 'json', 'csv', 'tsv', 'text'
 export function refuseYamlData(file: string, format: Format | undefined, opts: Pick<ReadOptions, 'words' | 'formatFlag'> = {}): void {
   const ext = /\.ya?ml$/i.exec(file)?.[0].toLowerCase();
   if (format !== undefined || ext === undefined) return;
+  // JSON Lines saved as .yaml: "--format text" would make its records one example
+  if (firstLineIsJsonObject(file)) throw new UserError(`a ${ext} file whose first line is a JSON object: JSON Lines? read it as such (${readAs('jsonl', opts)})`, file);
   const option = opts.formatFlag === false ? '' : ` (or ${optionIs(opts.words ?? FLAG_WORDS, 'format', 'text')} to read it as plain text)`;
   throw new UserError(`a ${ext} file is YAML (a training config?), not data: give a JSON Lines, JSON, CSV, TSV or plain-text file of records${option}`, file);
 }
+
+/** Whether the first non-blank line of `file` (within its first 64 KiB) is a JSON object; false where it cannot be read. */
+function firstLineIsJsonObject(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    if (fs.statSync(file, { throwIfNoEntry: false })?.isFile() !== true) return false; // a FIFO's open would wait for a writer
+    fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(1 << 16);
+    const line = buf.toString('utf8', 0, fs.readSync(fd, buf, 0, buf.length, 0)).split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '';
+    const value: unknown = JSON.parse(line.replace(/^\uFEFF/, ''));
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /** How plain text is cut into records: the whole file, each block of non-blank lines, or each non-blank line. */
 export type TextSplit = 'file' | 'blank-lines' | 'lines';
 export const TEXT_SPLITS: readonly TextSplit[] = ['file', 'blank-lines', 'lines'];
