@@ -74,12 +74,24 @@ function parseSplit(s: string, bothFiles: boolean): [number, number, number] {
   if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0) || Math.abs(parts[0]! + parts[1]! + parts[2]! - 1) > 1e-6) {
     const sum = parts.length === 3 && parts.every((x) => Number.isFinite(x) && x >= 0) ? parts[0]! + parts[1]! + parts[2]! : NaN;
     // the sum, when that is what is wrong (0.333 thirds), and the shares meant when they are percentages
-    const added = Number.isNaN(sum) ? '' : `, which adds up to ${+sum.toPrecision(12)}` +
+    const added = Number.isNaN(sum) ? otherSeparators(s) : `, which adds up to ${+sum.toPrecision(12)}` +
       (Math.abs(sum - 100) < 1e-6 ? `: shares, not percentages (${parts.map((x) => +(x / 100).toPrecision(12)).join(',')})` : '');
     throw new UserError(`--split must be three shares ≥ 0 that add up to 1, like 0.8,0.1,0.1; got "${s}"${added}`);
   }
   refuseNoTrainShare(parts, s, bothFiles);
   return parts as [number, number, number];
+}
+
+/**
+ * For --split written with another separator than the comma (90/5/5; 0,8;0,1;0,1 with decimal commas): what to write,
+ * as shares (percentages divided by 100) where they add up to 1 so; else ''.
+ */
+function otherSeparators(s: string): string {
+  const parts = s.trim().split(/\s*[/;:|]\s*|\s+/).map((x) => decimalNumber(x.replace(',', '.')));
+  if (parts.length !== 3 || parts.some((x) => x === null || x < 0)) return '';
+  const sum = parts.reduce((a: number, x) => a + x!, 0);
+  const shares = parts.map((x) => +(Math.abs(sum - 100) < 1e-6 ? x! / 100 : x!).toPrecision(12));
+  return `: the shares are separated by commas${Math.abs(sum - 1) < 1e-6 || Math.abs(sum - 100) < 1e-6 ? ` (${shares.join(',')})` : ''}`;
 }
 
 function parseFields(list: string[] | undefined): Partial<FieldMap> {

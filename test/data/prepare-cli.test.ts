@@ -78,6 +78,9 @@ test('errors are one line, with what and where, and exit status 2', async () => 
     // thirds written to 3 places, and percentages: the sum is said, and what was meant
     [['--input', 'ok.jsonl', '--out', 'o', '--split', '0.333,0.333,0.333'], /^error: --split must be .*; got "0\.333,0\.333,0\.333", which adds up to 0\.999$/m],
     [['--input', 'ok.jsonl', '--out', 'o', '--split', '80,10,10'], /^error: --split must be .*which adds up to 100: shares, not percentages \(0\.8,0\.1,0\.1\)$/m],
+    // another separator (was the bare refusal): the shares with commas, percentages as shares, a decimal comma as a point
+    [['--input', 'ok.jsonl', '--out', 'o', '--split', '90/5/5'], /^error: --split must be .*; got "90\/5\/5": the shares are separated by commas \(0\.9,0\.05,0\.05\)$/m],
+    [['--input', 'ok.jsonl', '--out', 'o', '--split', '0,8;0,1;0,1'], /^error: --split must be .*; got "0,8;0,1;0,1": the shares are separated by commas \(0\.8,0\.1,0\.1\)$/m],
     // no share for train: train.jsonl would be empty (train refuses it), and nothing said of it; refused before the tokenizer loads
     [['--input', 'ok.jsonl', '--out', 'o', '--split', '0,0,1'], /^error: --split 0,0,1 gives train no share: train\.jsonl would be empty, and train refuses an empty one \("no training examples"\); give train a share, like 0\.8,0\.1,0\.1\n$/],
     [['--input', 'ok.jsonl', '--out', 'o', '--task', 'classification', '--labels', 'pos,pos'], /^error: --labels lists the class "pos" twice/],
