@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
 import { boundedItemsText } from '../util/bounded-json.ts';
 import { emptyPath } from '../util/empty-path.ts';
+import { fileAsRunText } from '../train/file-as-run.ts';
 import { libraryWords, type OptionWords } from '../util/option-words.ts';
 import { capConnections, serverTimeouts } from './connections.ts';
 import { checkDashboardOptions, type DashboardOptions } from './options.ts';
@@ -301,7 +302,8 @@ export function realRunDir(d: string): string {
     // a name that is not UTF-8 reaches node as U+FFFD (process.argv is decoded): it names nothing
     throw new UserError(d.includes('\uFFFD') ? 'no such run directory (a name with bytes that are not UTF-8 cannot be given to node: rename the folder)' : 'no such run directory', d);
   }
-  if (!st.isDirectory()) throw new UserError('not a directory (give the run directory, not a file in it)', d);
+  // a training config given as the run names its output_dir, as export's and eval's --run do
+  if (!st.isDirectory()) throw new UserError(fileAsRunText(d, 'give the folder a train wrote, not a file in it'), d);
   return realPath;
 }
 

@@ -32,7 +32,8 @@ import { writeMergedFolder } from './merged-folder.ts';
 import { writeOutputFolder, type ExportKind } from './output-folder.ts';
 export { MIN_SHARD_BYTES, parseShardSize } from './shard-size.ts'; // a leaf, so that the CLI checks the flag before it loads this
 import { modelFolder, requireModelFolder, resolveFilePaths, validate, type TrainConfig } from '../train/config.ts';
-import { readYamlConfig, readYamlMapping } from '../train/config-yaml.ts';
+import { readYamlConfig } from '../train/config-yaml.ts';
+import { fileAsRunText } from '../train/file-as-run.ts';
 import { MetricsLog } from '../train/metrics-log.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
@@ -88,17 +89,6 @@ function notARunFolder(dir: string, hfExport: boolean): string {
   return '';
 }
 
-/** For a YAML file given where a run is wanted: ` (this config's output_dir: DIR)`, resolved from its folder as train reads it; else ''. */
-function trainedInto(file: string): string {
-  if (!/\.ya?ml$/i.test(file)) return '';
-  try {
-    const out = readYamlMapping(file).output_dir;
-    return typeof out === 'string' && out !== '' ? ` (this config's output_dir: ${path.resolve(path.dirname(file), out)})` : ' (a training config\'s output_dir)';
-  } catch {
-    return '';
-  }
-}
-
 /** Whether `p` is a file (through links); false where it is not, or cannot be said (ENOTDIR, EACCES: left to the caller's words). */
 function regularFileThere(p: string): boolean {
   try {
@@ -127,7 +117,7 @@ export function readRunConfig(run: string, hfExport = false): TrainConfig {
     // a folder not there at all was "not a run directory: config.yaml not found", and a slip (runs/rn1 for runs/run1) unsaid
     if (!pathThere(run)) throw new UserError(`run directory not found${nearFileHint(run)}`, run);
     // a training config given as the run (was "not a run directory: config.yaml not found", of a file)
-    if (regularFileThere(run)) throw new UserError(`a file, not a run directory: --run takes the folder a train wrote${trainedInto(run)}`, run);
+    if (regularFileThere(run)) throw new UserError(fileAsRunText(run, '--run takes the folder a train wrote'), run);
     throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found${notARunFolder(run, hfExport)}`, run);
   }
   const { mapping, place, written } = readYamlConfig(file);

@@ -280,7 +280,12 @@ test('bad options are UserErrors that say what and where', async () => {
   await expectUserError(startDashboard({ runs: tmp.dirs, port: '80' } as never), /^startDashboard: options\.port is "80": give an integer from 0 to 65535/);
   await expectUserError(startDashboard({ runs: tmp.dirs, pollMs: -1 }), /^startDashboard: options\.pollMs is -1: give a positive number of milliseconds/);
   await expectUserError(startDashboard({ runs: ['/nonexistent/run'] }), /^\/nonexistent\/run: no such run directory/);
-  await expectUserError(startDashboard({ runs: [path.join(tmp.dirs[0]!, 'metrics.jsonl')] }), /metrics\.jsonl: not a directory/);
+  await expectUserError(startDashboard({ runs: [path.join(tmp.dirs[0]!, 'metrics.jsonl')] }), /metrics\.jsonl: a file, not a run directory: give the folder a train wrote, not a file in it$/);
+  // a training config given as the run names the folder its train writes, as export's --run does (was "not a directory")
+  const config = path.join(tmp.root, 'train-lora.yaml'), outDir = path.join(tmp.root, 'runs', 'lora');
+  fs.writeFileSync(config, 'model: m\noutput_dir: runs/lora\n');
+  const named = `${config}: a file, not a run directory: give the folder a train wrote, not a file in it (this config's output_dir: ${outDir})`;
+  await expectUserError(startDashboard({ runs: [config] }), new RegExp(`^${named.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   await expectUserError(startDashboard({ runs: tmp.dirs, port: 70000 }), /^startDashboard: options\.port is 70000: give an integer from 0 to 65535/);
   // a name with its port would never equal a Host header's name: every request would get 403
   await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['mybox.lan:8765'] }), /^startDashboard: options\.allowHosts: "mybox\.lan:8765" has a port; give the name alone \(mybox\.lan\)/);
