@@ -100,9 +100,10 @@ function lineAt(text: string, offset: number): string {
 /**
  * A number with a decimal comma inside a flow mapping (`lora: {dropout: 0,05}`), which YAML reads as two entries, `dropout:
  * 0` and a key `05` with no value, where a block mapping's `dropout: 0,05` is one string that validation names: where its
- * value starts and what to write; else null.
+ * value starts and what to write; else null. `under`: the key path `doc` is the value of (a --key override's); `takes`:
+ * whether the key at a path takes a number (a key it does not take one for is left to validation).
  */
-export function flowDecimalComma(doc: YAML.Document, text: string): { offset: number; what: string } | null {
+export function flowDecimalComma(doc: YAML.Document, text: string, under: string[] = [], takes: (path: string[], value: number) => boolean = () => true): { offset: number; what: string } | null {
   const stack: Array<{ node: unknown; path: string[] }> = [{ node: doc.contents, path: [] }];
   while (stack.length > 0) {
     const { node, path } = stack.pop()!;
@@ -117,6 +118,8 @@ export function flowDecimalComma(doc: YAML.Document, text: string): { offset: nu
       if (!node.flow || name === null || whole === null || fraction === null || !/^[-+]?\d+$/.test(whole.source) || !/^\d+([eE][-+]?\d+)?$/.test(fraction.source)) continue;
       if (text.slice(whole.end, fraction.start) !== ',') continue;
       const meant = `${whole.source}.${fraction.source}`;
+      // a key that takes no such number (lora: {r: 8,16}: r is a whole number) was no decimal comma: "write r: 8.16" misled
+      if (!takes([...under, ...path, name], Number(meant))) continue;
       return { offset: whole.start,
         what: `${[...path, name].join('.')}: inside { } a comma separates entries, so YAML read ${whole.source},${fraction.source} as ${name}: ${whole.source} and a key ${fraction.source}: write ${name}: ${meant} (a decimal point)` };
     }

@@ -8,6 +8,7 @@ import { readLines } from '../util/lines.ts';
 import { cutShortText } from '../util/utf8-defects.ts';
 import { bracketSlip, flowDecimalComma, quoteSlip } from './config-flow.ts';
 import { INDENT_ERROR_CODES, indentSlip } from './config-indent.ts';
+import { schemaAt } from './config-schema.ts';
 import { firstNonPlain, MAX_DEPTH, PLAIN_TAGS, parsePlainDocument, silentlyChanged, spaceAfterColon, tooDeep } from '../util/yaml-plain.ts';
 
 /** Where a config key path was written (`file:line:column`), or one place for every key (a file, "command line"). */
@@ -75,7 +76,7 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
         'the one above continues it: line up the dashes', at(folded.offset));
     }
     // `{dropout: 0,05}`: two entries to YAML, dropout: 0 and a key 05, which no check after this one would tie together
-    const comma = flowDecimalComma(parsed, text);
+    const comma = flowDecimalComma(parsed, text, [], takesNumber);
     if (comma !== null) throw new UserError(comma.what, at(comma.offset));
     try {
       doc = parsed.toJS();
@@ -283,7 +284,7 @@ export function parseOverride(key: string, value: string): { value: unknown; doc
   if (parsed.warnings.length > 0) return { value, doc: null };
   const changed = silentlyChanged(value, parsed);
   if (changed) throw new UserError(changed, `--${key}`);
-  const comma = flowDecimalComma(parsed, value);
+  const comma = flowDecimalComma(parsed, value, key.split('.'), takesNumber);
   if (comma) throw new UserError(comma.what, `--${key}`);
   let v: unknown;
   try {
@@ -295,4 +296,9 @@ export function parseOverride(key: string, value: string): { value: unknown; doc
     throw new UserError(`invalid YAML: ${message}${hint}`, `--${key}`);
   }
   return v === undefined ? { value, doc: null } : { value: v, doc: parsed };
+}
+
+/** Whether the config key at `path` takes the number `n` (a path that is no key, or a mapping of any keys, may). */
+function takesNumber(path: string[], n: number): boolean {
+  return schemaAt(path)?.safeParse(n).success !== false;
 }

@@ -95,6 +95,9 @@ test('a decimal comma inside { } (lora: {dropout: 0,05}), two entries to YAML, s
   // a comma between two keys is no decimal comma: `r: 8,alpha: 16` is two entries, as written
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {r: 8,alpha: 16}\n')).lora.alpha, 16);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {r: 8, 16}\n')), /unknown key "lora\.16"$/);
+  // a whole-number key is told no fraction to write (was "write r: 8.16", which r refuses), in a file or a flag
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {r: 8,16}\n')), /:3:13: unknown key "lora\.16"$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora', '{r: 8,16}']]), { message: '--lora: unknown key "lora.16"' });
 });
 
 test('a quote never closed is named where it opens, with the line closed, not at the end of the file', () => {
