@@ -303,7 +303,8 @@ export function realRunDir(d: string): string {
     throw new UserError(d.includes('\uFFFD') ? 'no such run directory (a name with bytes that are not UTF-8 cannot be given to node: rename the folder)' : 'no such run directory', d);
   }
   // a training config given as the run names its output_dir, as export's and eval's --run do
-  if (!st.isDirectory()) throw new UserError(fileAsRunText(d, 'give the folder a train wrote, not a file in it'), d);
+  if (st.isFile()) throw new UserError(fileAsRunText(d, 'give the folder a train wrote, not a file in it'), d);
+  if (!st.isDirectory()) throw new UserError('not a directory (give the run directory)', d);
   return realPath;
 }
 

@@ -281,6 +281,8 @@ test('bad options are UserErrors that say what and where', async () => {
   await expectUserError(startDashboard({ runs: tmp.dirs, pollMs: -1 }), /^startDashboard: options\.pollMs is -1: give a positive number of milliseconds/);
   await expectUserError(startDashboard({ runs: ['/nonexistent/run'] }), /^\/nonexistent\/run: no such run directory/);
   await expectUserError(startDashboard({ runs: [path.join(tmp.dirs[0]!, 'metrics.jsonl')] }), /metrics\.jsonl: a file, not a run directory: give the folder a train wrote, not a file in it$/);
+  // a device is no file: not called one
+  await expectUserError(startDashboard({ runs: ['/dev/null'] }), /^\/dev\/null: not a directory \(give the run directory\)$/);
   // a training config given as the run names the folder its train writes, as export's --run does (was "not a directory")
   const config = path.join(tmp.root, 'train-lora.yaml'), outDir = path.join(tmp.root, 'runs', 'lora');
   fs.writeFileSync(config, 'model: m\noutput_dir: runs/lora\n');
