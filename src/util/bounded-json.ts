@@ -13,10 +13,32 @@ function headEnd(text: string, n: number): number {
   return /[\uD800-\uDBFF]/.test(text[n - 1]!) ? n - 1 : n;
 }
 
-/** `text`, where longer than `max` characters cut to its first `max` and its length ("abc… (1000000 characters)"). */
+/** The value of `text` where it is a JSON string literal ("\"abc\"", as JSON.stringify quotes a string), else undefined. */
+function quotedValue(text: string): string | undefined {
+  if (text.length < 2 || text[0] !== '"' || text[text.length - 1] !== '"') return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `text`, where longer than `max` characters cut to its first `max` and its length ("abc… (1000000 characters)"). A
+ * quoted value (a JSON string literal) is cut inside its quotes, never in an escape, and closed ("\"abc…\" (1000000
+ * characters)"): its count is the value's own characters; it counted the quotes, and left the opening one unclosed.
+ */
 export function boundedText(text: string, max = SHOWN_JSON_CHARS): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, headEnd(text, max))}… (${text.length} characters)`;
+  const value = quotedValue(text);
+  if (value === undefined) return `${text.slice(0, headEnd(text, max))}… (${text.length} characters)`;
+  let end = 1;
+  for (const [unit] of text.slice(1, -1).matchAll(/\\u[0-9a-fA-F]{4}|\\.|[^]/g)) {
+    if (end + unit.length > max) break;
+    end += unit.length;
+  }
+  return `${text.slice(0, headEnd(text, end))}…" (${value.length} characters)`;
 }
 
 /**
@@ -71,6 +93,8 @@ export interface ItemsTextOptions<T> {
   say?: (item: T) => string;
   /** Items whose end matters (a file's path: its name; a folder's note: why it was skipped): cut by boundedPathText instead. */
   keepEnd?: boolean;
+  /** The message's own words before an item's text, not cut (id 5 "tok"): a quoted item's quotes stay its text's ends. */
+  before?: (item: T) => string;
   /** The message's own words after an item's text, not cut ("pos" (train 3)): a long item does not lose them. */
   after?: (item: T) => string;
   /** Between two items (", "). */
@@ -86,9 +110,9 @@ export interface ItemsTextOptions<T> {
  * the one way a message names what it found (a 1 MB token or class name was echoed whole).
  */
 export function boundedItemsText<T>(items: readonly T[], opts: ItemsTextOptions<T> = {}): string {
-  const { shown = 8, say = String, keepEnd = false, after, separator = ', ', noun, total = false } = opts;
+  const { shown = 8, say = String, keepEnd = false, before, after, separator = ', ', noun, total = false } = opts;
   const cut = keepEnd ? boundedPathText : boundedText;
-  const first = items.slice(0, shown).map((item) => cut(say(item)) + (after?.(item) ?? '')).join(separator);
+  const first = items.slice(0, shown).map((item) => (before?.(item) ?? '') + cut(say(item)) + (after?.(item) ?? '')).join(separator);
   if (items.length <= shown) return first;
   return `${first} and ${items.length - shown} more${noun === undefined ? '' : ` ${noun}`}${total ? ` (${items.length} in all)` : ''}`;
 }

@@ -57,6 +57,6 @@ test('classWarnings: a class name of a megabyte (a text column taken for the lab
   // before: each name's texts with one character deleted were built, the square of its length (16,000 characters took 23 s)
   const long = 'x'.repeat(1 << 20), lines = typoLines([`${long}a`, `${long}b`, 'positive']);
   assert.equal(lines.length, 1);
-  assert.match(lines[0]!, /^classes "x+… \(1048579 characters\) and "x+… \(1048579 characters\) differ by one letter/);
+  assert.match(lines[0]!, /^classes "x+…" \(1048577 characters\) and "x+…" \(1048577 characters\) differ by one letter/);
   assert.ok(lines[0]!.length < 1000, `${lines[0]!.length} characters`);
 });

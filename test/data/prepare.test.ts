@@ -572,7 +572,7 @@ test('a detail that quotes a huge part of the record (a role, a key, a label) is
   assert.deepEqual(rejected.map((r) => r.reason), ['invalid_roles', 'unknown_shape']);
   for (const r of rejected) assert.ok(r.detail.length < 4200, `${r.reason}: ${r.detail.length} characters`);
   // the role cut where it is said (boundedJsonText), the key's detail clipped as raw is
-  assert.match(rejected[0]!.detail, /^messages\[0\]\.role is "rrr[r]*… \(200002 characters\); roles are system, user, assistant$/);
+  assert.match(rejected[0]!.detail, /^messages\[0\]\.role is "rrr[r]*…" \(200000 characters\); roles are system, user, assistant$/);
   assert.match(rejected[1]!.detail, /…\[\d+ more characters\]$/);
 });
 

@@ -20,7 +20,7 @@ test('a megabyte added token is named cut to its start in each GGUF tokenizer wa
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'mistral' }));
   const lines = captureStderr(() => tokenizerMetadata(dir, 32001)).stderr.split('\n').filter((l) => l.includes('x'.repeat(100)));
   for (const said of [/does not strip the spaces .* \(▁x+… \(\d+ characters\) lstrip\)/, /\(single_word: ▁x+… \(\d+ characters\)\)/,
-    /decodes each "▁" in it as a space \("▁x+… \(\d+ characters\)\)/, /of normalized true .* \("▁x+… \(\d+ characters\)\)/, /holding one \(id 32000 "▁x+… \(\d+ characters\)\)/]) {
+    /decodes each "▁" in it as a space \("▁x+…" \(\d+ characters\)\)/, /of normalized true .* \("▁x+…" \(\d+ characters\)\)/, /holding one \(id 32000 "▁x+…" \(\d+ characters\)\)/]) {
     assert.ok(lines.some((l) => said.test(l)), `${said} among ${lines.map((l) => l.slice(0, 120)).join(' | ')}`);
   }
   for (const l of lines) assert.ok(l.length < 1000, `${l.length} characters: ${l.slice(0, 200)}`);

@@ -15,7 +15,7 @@ const HUGE = 'x'.repeat(1 << 20);
 test('tokens past the embedding rows: the first three named with their ids, a megabyte token cut to its start', () => {
   const tokens = [HUGE, 'b', 'c', 'd', 'e'];
   const said = tokensPastRows(15, 10, (id) => tokens[id - 10]);
-  assert.match(said, /^5 tokens of the tokenizer have ids past the model's 10 embedding rows \(vocab_size\): "x+… \(1048578 characters\) \(10\), "b" \(11\), "c" \(12\) and 2 more, up to id 14$/);
+  assert.match(said, /^5 tokens of the tokenizer have ids past the model's 10 embedding rows \(vocab_size\): "x+…" \(1048576 characters\) \(10\), "b" \(11\), "c" \(12\) and 2 more, up to id 14$/);
   assert.ok(said.length < 400, `${said.length} characters`);
   assert.equal(tokensPastRows(12, 10, (id) => (id === 11 ? 'b' : null)), 'a token of the tokenizer has an id past the model\'s 10 embedding rows (vocab_size): "b" (11)');
 });
@@ -26,6 +26,6 @@ test('added tokens HF tokenizers renumbers: the first five named with both ids, 
   const contents = [HUGE, ...Array.from({ length: 6 }, (_, i) => `<t${i}>`)];
   doc.added_tokens.push(...contents.map((content, i) => ({ id: 32010 + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })));
   const { stderr } = captureStderr(() => warnRenumbered(parseTokenizerJson(doc, 'tok.json'), 'tok.json'));
-  assert.match(stderr, /tok\.json: added_tokens: HF tokenizers \(and transformers\) give "x+… \(1048578 characters\) 32000, not 32010; "<t0>" 32001, not 32011; .*"<t3>" 32004, not 32014 and 2 more \(a vocabulary entry/);
+  assert.match(stderr, /tok\.json: added_tokens: HF tokenizers \(and transformers\) give "x+…" \(1048576 characters\) 32000, not 32010; "<t0>" 32001, not 32011; .*"<t3>" 32004, not 32014 and 2 more \(a vocabulary entry/);
   assert.ok(stderr.length < 800, `${stderr.length} characters`);
 });

@@ -2,7 +2,7 @@
 // itself) is closed as it is, not said to go on: it was "[…,…] (1 items)", a "…" for items that are not there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundedItemsText, boundedJsonText, boundedListText, boundedPathText } from '../../src/util/bounded-json.ts';
+import { boundedItemsText, boundedJsonText, boundedListText, boundedPathText, boundedText } from '../../src/util/bounded-json.ts';
 
 test('a list cut to its first items says how many it holds', () => {
   const ids = Array.from({ length: 1000 }, (_, i) => [i]);
@@ -14,7 +14,7 @@ test('a list cut to its first items says how many it holds', () => {
 test('a list of one item too long alone shows that item cut, and no more items than it has', () => {
   const long = 'x'.repeat(500);
   assert.equal(boundedJsonText([long]), `[${boundedJsonText(long, 159)}]`);
-  assert.match(boundedJsonText([long]), /^\["x+… \(502 characters\)\]$/);
+  assert.match(boundedJsonText([long]), /^\["x+…" \(500 characters\)\]$/);
   const inner = Array.from({ length: 300 }, (_, i) => i);
   assert.match(boundedJsonText([inner]), /^\[\[0,1,2,.*,…\] \(300 items\)\]$/);
   // its bad item named as before
@@ -28,6 +28,18 @@ test('boundedJsonText never cuts a surrogate pair in half', () => {
   assert.doesNotMatch(text, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
 });
 
+test('a quoted value is cut inside its quotes, which close it, never in an escape; its count is its own characters', () => {
+  // before: "xxx… (1048578 characters)": the quotes counted, the opening one left unclosed
+  assert.equal(boundedJsonText('x'.repeat(1 << 20), 10), '"xxxxxxxxx…" (1048576 characters)');
+  assert.equal(boundedText(JSON.stringify('ab' + '\n'.repeat(100)), 10), '"ab\\n\\n\\n…" (102 characters)');
+  assert.equal(boundedText(JSON.stringify('a\\'.repeat(100)), 10), '"a\\\\a\\\\a\\\\…" (200 characters)');
+  assert.equal(boundedText(JSON.stringify('a\u0001'.repeat(100)), 12), '"a\\u0001a…" (200 characters)');
+  // text that is no JSON string literal is cut as it is, its count all its characters
+  assert.equal(boundedText(`"abc${'x'.repeat(20)}`, 10), '"abcxxxxxx… (24 characters)');
+  // words before an item stay outside its quotes
+  assert.equal(boundedItemsText([7], { before: (id) => `id ${id} `, say: () => JSON.stringify('y'.repeat(200)) }), `id 7 "${'y'.repeat(159)}…" (200 characters)`);
+});
+
 test('an absent value (undefined) is said "undefined", as a template says it, not a TypeError', () => {
   assert.equal(boundedJsonText(undefined), 'undefined');
 });
@@ -39,7 +51,7 @@ test('boundedItemsText names the first items and counts the rest, each item cut 
   assert.equal(boundedItemsText(['a', 'b'], { say: (t) => JSON.stringify(t), separator: '; ' }), '"a"; "b"');
   // a megabyte item was echoed whole
   const huge = boundedItemsText(['x'.repeat(1 << 20), 'y'], { say: (t) => JSON.stringify(t) });
-  assert.match(huge, /^"x+… \(1048578 characters\), "y"$/);
+  assert.match(huge, /^"x+…" \(1048576 characters\), "y"$/);
   assert.ok(huge.length < 200, huge);
   // the message's own words after an item stay
   assert.equal(boundedItemsText(['x'.repeat(200)], { after: () => ' (id 5)' }), `${'x'.repeat(160)}… (200 characters) (id 5)`);
