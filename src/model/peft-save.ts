@@ -29,6 +29,11 @@ export interface SaveAdapterOptions {
   baseModel: string | null;
   /** SEQ_CLS: the class names in index order, for the README's loading code (null: the indices). */
   labels?: readonly string[] | null;
+  /**
+   * SEQ_CLS written as PEFT 0.21 saves again an adapter without task_type whose modules_to_save names "score", continued
+   * over a classifier: task_type null and modules_to_save ["score"], the trained head in the file all the same.
+   */
+  untyped?: boolean;
 }
 
 /** The files saveAdapter writes in an adapter folder. */
@@ -42,10 +47,12 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
   needArg('saveAdapter', 'model', model, 'object', { hint: 'a model with an adapter (loadAdapter or createAdapter)' });
   needPath('saveAdapter', 'the output folder', dir, 'folder', 'the folder to write');
   needArg('saveAdapter', 'options', opts, 'object', { hint: "an object such as {taskType: 'CAUSAL_LM', baseModel: folder}" });
-  refuseMisspelledKeys('saveAdapter', 'options', opts, ['taskType', 'baseModel', 'labels']);
+  refuseMisspelledKeys('saveAdapter', 'options', opts, ['taskType', 'baseModel', 'labels', 'untyped']);
   // a taskType left out or mistyped wrote no SEQ_CLS and so dropped a classifier's score head, without a word
   if (opts.taskType !== null) needOneOf('saveAdapter', 'options.taskType', opts.taskType, ['CAUSAL_LM', 'SEQ_CLS'], ', or null (no task_type: the LoRA factors alone)');
   if (opts.baseModel !== null) needArg('saveAdapter', 'options.baseModel', opts.baseModel, 'string', { hint: "the base model's folder or name (adapter_config.json's base_model_name_or_path), or null" });
+  if (opts.untyped !== undefined) needArg('saveAdapter', 'options.untyped', opts.untyped, 'boolean', { hint: "true or false (true with taskType 'SEQ_CLS' only)" });
+  if (opts.untyped === true && opts.taskType !== 'SEQ_CLS') needOneOf('saveAdapter', 'options.taskType', opts.taskType, ['SEQ_CLS'], ' where options.untyped is true');
   needModel('saveAdapter', model, 'a model with an adapter (loadAdapter or createAdapter)');
   const adapter = needLora('saveAdapter', model);
   if (opts.taskType === 'SEQ_CLS') needHeadLabels('saveAdapter', opts.labels, needScoreHead('saveAdapter', model).numLabels);
@@ -127,10 +134,10 @@ function peftConfig(spec: LoraSpec, opts: SaveAdapterOptions, seqCls: boolean, m
     eva_config: null, exclude_modules: null, fan_in_fan_out: false, inference_mode: true, init_lora_weights: spec.initLoraWeights ?? true,
     kasa_config: null, layer_replication: null, layers_pattern: null, layers_to_transform: modules.layers_to_transform, loftq_config: {},
     lora_alpha: spec.alpha, lora_bias: false, lora_dropout: spec.dropout, lora_ga_config: null,
-    megatron_config: null, megatron_core: 'megatron.core', modules_to_save: seqCls ? ['classifier', 'score'] : null,
+    megatron_config: null, megatron_core: 'megatron.core', modules_to_save: seqCls ? (opts.untyped === true ? ['score'] : ['classifier', 'score']) : null,
     monteclora_config: null, peft_type: 'LORA', peft_version: '0.21.0', qalora_group_size: 16, r: spec.r,
     rank_pattern: {}, revision: null, target_modules: modules.target_modules, target_parameters: null,
-    task_type: opts.taskType, trainable_token_indices: null, use_bdlora: null, use_dora: spec.useDora === true, use_qalora: false,
+    task_type: opts.untyped === true ? null : opts.taskType, trainable_token_indices: null, use_bdlora: null, use_dora: spec.useDora === true, use_qalora: false,
     use_rslora: spec.useRslora, velora_config: null,
   };
 }

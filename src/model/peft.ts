@@ -45,6 +45,8 @@ export interface AdapterInfo {
   /** Projections adapted per layer, from the tensors in the file. */
   layers: Array<Set<Projection>>;
   hasScore: boolean;
+  /** Whether adapter_config.json names a task_type (without one, ownTask is SEQ_CLS where the file holds a score head). */
+  typed: boolean;
   /**
    * Whether PEFT trains a score head loaded from the file and saves it again: task_type SEQ_CLS (whose model adds "score"
    * to modules_to_save) or modules_to_save naming "score"; else PEFT loads it into the model frozen and saves none.
@@ -266,6 +268,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
     hasScore,
+    typed: c.task_type != null,
     savesScore: c.task_type === 'SEQ_CLS' || (modulesToSave as string[]).includes('score'),
     numLabels,
     ranks,

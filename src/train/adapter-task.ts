@@ -56,6 +56,15 @@ export function savedTaskType(task: TrainConfig['task'], adapterTask: TaskType |
   return task === 'classification' ? 'SEQ_CLS' : 'CAUSAL_LM';
 }
 
+/**
+ * Whether a run's SEQ_CLS adapter is saved as PEFT 0.21 saves again the adapter without task_type it continued, whose
+ * file holds a score head that modules_to_save names (refuseUnsavedScore): task_type null, modules_to_save ["score"]
+ * (saveAdapter's `untyped`); we wrote task_type SEQ_CLS and ["classifier", "score"]. `adapter`: lora.init_from's.
+ */
+export function savedUntyped(task: TrainConfig['task'], adapter: Pick<AdapterInfo, 'ownTask' | 'typed'> | undefined): boolean {
+  return task === 'classification' && adapter !== undefined && adapter.ownTask === 'SEQ_CLS' && !adapter.typed;
+}
+
 /** savedTaskType of `cfg`'s run on `model`, from lora.init_from's adapter_config.json and header (no weight read). */
 export function runSavedTaskType(cfg: TrainConfig, model: MistralConfig): TaskType | null {
   const dir = cfg.method === 'lora' ? cfg.lora.init_from : null;

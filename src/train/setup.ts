@@ -34,7 +34,7 @@ import { loraScaling } from '../model/lora.ts';
 import { loadSplit, unknownLabelFix, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { keyError } from './config-paths.ts';
-import { refuseAdapterTask, refuseUnsavedScore, savedTaskType } from './adapter-task.ts';
+import { refuseAdapterTask, refuseUnsavedScore, savedTaskType, savedUntyped } from './adapter-task.ts';
 import { setupScoreHead } from './score-head.ts';
 import { shownAs } from './config-issues.ts';
 import { AdamW } from './optimizer.ts';
@@ -49,6 +49,8 @@ export interface RunSetup {
   model: MistralModel;
   /** The task_type the run's adapter is saved with (adapter-task.ts savedTaskType): null for PEFT's plain PeftModel. */
   taskType: TaskType | null;
+  /** SEQ_CLS saved with task_type null, as the adapter without task_type it continues (adapter-task.ts savedUntyped). */
+  untyped: boolean;
   train: TokenRow[];
   val: TokenRow[] | null;
   test: TokenRow[] | null;
@@ -135,11 +137,13 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   const rng = new Rng(cfg.seed);
   let adapterTask: TaskType | null | undefined; // lora.init_from's own task, undefined for none
+  let untyped = false;
   if (cfg.method === 'lora') {
     const spec = { r: cfg.lora.r, alpha: cfg.lora.alpha, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules, useRslora: cfg.lora.use_rslora, useDora: cfg.lora.use_dora };
     if (cfg.lora.init_from) {
       const adapterInfo = loadAdapter(model, cfg.lora.init_from, { trainable: true, dropout: cfg.lora.dropout });
       adapterTask = adapterInfo.ownTask;
+      untyped = savedUntyped(cfg.task, adapterInfo);
       const frozen = classification && adapterTask === null ? "; the model's own classification head stays frozen and is not saved (no task_type: PEFT's plain PeftModel)" : '';
       info(`adapter: continuing from ${cfg.lora.init_from} (r ${adapterInfo.spec.r}, alpha ${adapterInfo.spec.alpha}${adapterInfo.spec.useDora ? ', DoRA' : ''})${frozen}`);
     } else {
@@ -164,7 +168,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, { place,
   const steps = planSteps(cfg, loader, place, v);
   warnUnusedSettings(cfg, model.cfg, steps, train, v);
   return {
-    cfg, tokenizer, backend, model, taskType, train, val, test, params, loader, optimizer, ...steps,
+    cfg, tokenizer, backend, model, taskType, untyped, train, val, test, params, loader, optimizer, ...steps,
     batchRows, loaded, sourceFiles,
   };
 }

@@ -220,7 +220,7 @@ function* trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: 
     if (other) throw other;
   };
   // the base model's folder: null for random weights (no folder to load)
-  const saveRunAdapter = (dir: string): void => saveAdapter(model, dir, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels });
+  const saveRunAdapter = (dir: string): void => saveAdapter(model, dir, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels, untyped: run.untyped });
   const saveTo = (name: string): void => {
     dir.writeFolder(name, cfg.method, (tmp) => {
       if (cfg.method === 'lora') saveRunAdapter(tmp);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { loadTrainConfig, validate } from '../../src/train/config.ts';
 import { dryRun, dryRunRefusal } from '../../src/train/dry-run.ts';
 import { setupRun } from '../../src/train/setup.ts';
+import { train } from '../../src/train/trainer.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { FLAG_WORDS } from '../../src/util/option-words.ts';
@@ -111,6 +112,20 @@ test('classification continuing an adapter without task_type whose file holds a 
   assert.match(r.train ?? '', /^lora\.init_from: .*untyped-frozen-head: its adapter_model\.safetensors holds a score head \(base_model\.model\.score\.weight\), but adapter_config\.json has no task_type and its modules_to_save does not name "score": PEFT loads that head frozen and saves the adapter without it; set "task_type": "SEQ_CLS" or "modules_to_save": \["score"\] in that adapter_config\.json to train and save the head/);
   assert.equal(r.dry, r.train);
   assert.deepEqual(refusals(config('untyped-named-head', lines(named))), { train: null, dry: null });
+  // and saved as PEFT saves it again (PEFT 0.21, the venv: task_type None, modules_to_save ['score'], the head in the
+  // file as base_model.model.score.weight); we wrote task_type SEQ_CLS and ["classifier", "score"]
+  setQuiet(true);
+  try {
+    train(loadTrainConfig(config('untyped-named-head', lines(named))));
+  } finally {
+    setQuiet(false);
+  }
+  const saved = path.join(dir, 'run-untyped-named-head', 'adapter');
+  const written = JSON.parse(fs.readFileSync(path.join(saved, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual([written.task_type, written.modules_to_save], [null, ['score']]);
+  const st = SafetensorsFile.open(path.join(saved, 'adapter_model.safetensors'));
+  assert.ok(st.has('base_model.model.score.weight'));
+  st.close();
   // given to a generation run, said as it is: no task_type, a head in its file
   const gen = refusals(config('untyped-head-gen', ['task: generation', `data: {train: ${path.join(dir, 'ids.jsonl')}}`, `lora: {init_from: ${frozen}}`]));
   assert.match(gen.train ?? '', /untyped-frozen-head: a classification adapter \(no task_type, but its adapter_model\.safetensors holds a score head, base_model\.model\.score\.weight\) cannot continue as generation/);
