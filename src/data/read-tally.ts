@@ -12,6 +12,7 @@ import type { DetectResult } from './detect-result.ts';
 import type { Stringified } from './record-fields.ts';
 import type { FieldMap } from './record.ts';
 import { optionIs, type OptionWords } from '../util/option-words.ts';
+import { boundedItemsText, boundedText } from '../util/bounded-json.ts';
 
 /** The fields whose key in another case or spacing beside them is said in a warning (countShadowed). */
 const SHADOWABLE = ['text', 'prompt', 'completion', 'messages', 'label'] as const;
@@ -106,15 +107,15 @@ export class ReadTally {
     if (stripped > 0) lines.push(`${stripped === 1 ? '1 record had its' : `${stripped} records had their`} HTML removed (${words.say('stripHtml')})`);
     if (this.noInput.size > 0) {
       const total = [...this.noInput.values()].reduce((a, b) => a + b, 0);
-      const which = [...this.noInput].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} ${n}`).join(', ');
-      lines.push(`${total} instruction pair${total === 1 ? '' : 's'} had an input or instruction that stands for none (${which}${this.noInput.size > 3 ? ', …' : ''}): ` +
+      const which = boundedItemsText([...this.noInput].sort((a, b) => b[1] - a[1]), { shown: 3, say: ([k]) => k, after: ([, n]) => ` ${n}` });
+      lines.push(`${total} instruction pair${total === 1 ? '' : 's'} had an input or instruction that stands for none (${which}): ` +
         'left out, the user turn being the other alone');
     }
     if (this.stringified.size > 0) {
       const total = [...this.stringified.values()].reduce((a, b) => a + b.records, 0);
-      const which = [...this.stringified].sort((a, b) => b[1].records - a[1].records).slice(0, 3)
-        .map(([k, { records, example }]) => `"${k}" ${records}, e.g. ${example.text}`).join('; ');
-      lines.push(`${total} record${total === 1 ? '' : 's'} held a number or boolean where text is expected (${which}${this.stringified.size > 3 ? '; …' : ''}): ` +
+      const which = boundedItemsText([...this.stringified].sort((a, b) => b[1].records - a[1].records),
+        { shown: 3, say: ([k]) => JSON.stringify(k), after: ([, { records, example }]) => ` ${records}, e.g. ${boundedText(example.text)}`, separator: '; ' });
+      lines.push(`${total} record${total === 1 ? '' : 's'} held a number or boolean where text is expected (${which}): ` +
         'read as its JSON text ("42", "true"), as a CSV cell holding it is; an object or array there is rejected (unknown_shape)');
     }
     const { records: padded, tokens: pads } = this.padded;

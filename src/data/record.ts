@@ -25,6 +25,7 @@ import { canonicalContent } from './record-content.ts';
 import { DEFAULT_FIELDS, type DataRecord, type FieldMap, type Rejection, type Task } from './record-shape.ts';
 import type { DetectResult } from './detect-result.ts';
 import { turnNamesOf } from './field-names.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 
 export { DEFAULT_FIELDS, otherTask, type ChatTurn, type DataRecord, type FieldMap, type Reason, type Rejection, type Shape, type Task } from './record-shape.ts';
 export { canonicalContent, comparableParts, contentKeys, recordFields, textFields, type TextField } from './record-content.ts';
@@ -172,7 +173,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     if (emptyTurns !== undefined) return reject('empty', `"${emptyTurns}" holds no turns`);
     const tagged = tokenClassificationRefusal(v);
     if (tagged !== null) return tagged;
-    const keys = Object.keys(v).slice(0, 8).map((k) => JSON.stringify(k)).join(', ');
+    const keys = boundedItemsText(Object.keys(v), { say: (k) => JSON.stringify(k) });
     // a field named as ours but for its case or spaces ("Text", " text "): say how to read it
     const names: Array<keyof FieldMap> = ['text', 'prompt', 'completion', 'messages', 'input_ids', ...(task === 'classification' ? ['label' as const] : [])];
     const near = names.flatMap((name) => {

@@ -4,6 +4,7 @@
 import { ownField } from '../util/json-file.ts';
 import { reject } from './record-fields.ts';
 import type { Rejection } from './record-shape.ts';
+import { boundedItemsText } from '../util/bounded-json.ts';
 
 /** The keys of record `v` that hold a tag per word of its "tokens" (a list of strings): lists as long, of integers or strings. */
 function tokenTagKeys(v: Record<string, unknown>): string[] {
@@ -19,8 +20,8 @@ function tokenTagKeys(v: Record<string, unknown>): string[] {
 export function tokenClassificationRefusal(v: Record<string, unknown>): Rejection | null {
   const keys = tokenTagKeys(v);
   if (keys.length === 0) return null;
-  // within the 240 characters prepare's error shows of the first rejection's detail
-  const tags = `${keys.slice(0, 3).map((k) => `"${k}"`).join(', ')}${keys.length > 3 ? ', …' : ''}`;
+  // few, for the 240 characters prepare's error shows of the first rejection's detail
+  const tags = boundedItemsText(keys, { shown: 3, say: (k) => JSON.stringify(k) });
   return reject('unknown_shape', `a token-classification record ("tokens" with a tag per token in ${tags}): ` +
     'token classification is not a supported task; the tasks are generation and classification (one label per text)');
 }

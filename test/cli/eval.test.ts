@@ -458,6 +458,16 @@ test('eval with no class names: integer labels missing the head\'s last class ar
   fails(await cli('eval', '--model', TINY_BASE, '--adapter', adapter, '--data', words, '--json'), `${words}: the data has 2 classes ("a", "c") but the head scores 3`, 'give them in the head\'s order with --labels');
 });
 
+test('eval refusing data whose classes are not the head\'s names each cut', async () => {
+  // a megabyte class name (a text column taken for the labels) was echoed whole
+  const file = path.join(tmpDir(), 'huge-label.jsonl');
+  fs.writeFileSync(file, ['x'.repeat(1 << 20), 'c'].map((label, i) => JSON.stringify({ input_ids: [1, 5 + i], label })).join('\n') + '\n');
+  const r = await cli('eval', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--data', file, '--json');
+  fails(r, 'but the head scores 3');
+  assert.match(r.stderr, /the data has 2 classes \("c", "x+…" \(1048576 characters\)\) but the head scores 3/);
+  assert.ok(r.stderr.length < 2000, `${r.stderr.length} characters`);
+});
+
 test('eval of a one-record file says "1 example", "(1 row)" and "1 class", not "1 examples", "(1 rows)" and "1 classes"', async () => {
   const one = path.join(tmpDir(), 'one.jsonl');
   fs.writeFileSync(one, fs.readFileSync(DATA, 'utf8').split('\n')[0] + '\n');

@@ -294,7 +294,7 @@ test('JSON: one object holding several lists of records ({"data": [...], "extra"
     ['two.json', /two\.json:1: the file's one object is not a record but holds lists of records \("data" \(3 objects\), "extra" \(2 objects\)\): save the records to train on as their own file \(JSON Lines: jq -c '\.data\[\]' \S+two\.json > records\.jsonl\)$/],
     ['beside.json', /beside\.json:1: the file's one object is not a record but holds a list of records \("data" \(5 objects\)\)/],
     ['odd key.json', /jq -c '\.\["my records"\]\[\]' FILE > /],
-    ['keyed.json', /keyed\.json:1: the file's one object is not a record but holds records keyed by id \("q0", "q1", "q2", … \(5 keys\)\): .*jq -c 'to_entries\[\] \| \{id: \.key\} \+ \.value' \S+keyed\.json > records\.jsonl\)$/],
+    ['keyed.json', /keyed\.json:1: the file's one object is not a record but holds records keyed by id \("q0", "q1", "q2" and 2 more keys\): .*jq -c 'to_entries\[\] \| \{id: \.key\} \+ \.value' \S+keyed\.json > records\.jsonl\)$/],
     ['solr.json', /solr\.json:1: the file's one object is not a record but holds a list of records \("response"\."docs" \(5 objects\)\): .*jq -c '\.response\.docs\[\]' \S+solr\.json > records\.jsonl\)$/],
   ];
   for (const [name, message] of cases) {

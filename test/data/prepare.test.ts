@@ -432,7 +432,7 @@ test('a number in a text field is written to the splits as the file spells it ("
   const texts = kept.sort((a, b) => a.source.file.localeCompare(b.source.file) || a.source.line - b.source.line).map((k) =>
     'text' in k ? [k['text']] : 'prompt' in k ? [k['prompt'], k['completion']] : (k['messages'] as Array<{ content: string }>).map((m) => m.content));
   assert.deepEqual(texts, [['Pi?', '3.140'], ['Price of the tea?', '3.50'], ['12345678901234567890'], ['Exponent?', '-2.5e-3'], ['Version?', '1.0'], ['Answer?', '42']]);
-  assert.ok(report.warnings.includes('6 records held a number or boolean where text is expected ("completion" 2, e.g. 3.50; "content" 2, e.g. -2.5e-3; "text" 1, e.g. 12345678901234567890; …): ' +
+  assert.ok(report.warnings.includes('6 records held a number or boolean where text is expected ("completion" 2, e.g. 3.50; "content" 2, e.g. -2.5e-3; "text" 1, e.g. 12345678901234567890 and 1 more): ' +
     'read as its JSON text ("42", "true"), as a CSV cell holding it is; an object or array there is rejected (unknown_shape)'), report.warnings.join('\n'));
 });
 

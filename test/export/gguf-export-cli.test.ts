@@ -94,7 +94,14 @@ test('--out of a GGUF export: missing folders above the file are made; an existi
     assert.equal(beside.status, 0, beside.stderr);
     assert.ok(beside.stderr.includes(`warning: a temporary file of a killed mistral-tune write is left beside ${second}: .first.gguf.${dead}.1.tmp; remove it`), beside.stderr);
     assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), [`.first.gguf.${dead}.1.tmp`, `.other.gguf.${process.ppid}.1.tmp`, 'second.gguf', 'x.gguf']);
-    for (const f of [other, live, second]) fs.rmSync(f);
+    // past three, how many more (it was "a, b, c, …")
+    const more = [1, 2, 3, 4].map((i) => path.join(path.dirname(file), `.more${i}.gguf.${dead}.1.tmp`));
+    for (const f of more) fs.writeFileSync(f, 'partial');
+    const third = path.join(path.dirname(file), 'third.gguf');
+    const many = await cli('export', ...args, '--out', third, '--format', format);
+    assert.equal(many.status, 0, many.stderr);
+    assert.match(many.stderr, /warning: 5 temporary files of a killed mistral-tune write are left beside \S+third\.gguf: (\.\w+\.gguf\.\d+\.1\.tmp, ){2}\.\w+\.gguf\.\d+\.1\.tmp and 2 more; remove them/);
+    for (const f of [other, live, second, third, ...more]) fs.rmSync(f);
     // a symbolic link to nothing is refused before the model is loaded and quantised, not after (the file is not written through it)
     const link = path.join(tmp, `dangling-${format}.gguf`);
     fs.symlinkSync(path.join(tmp, 'nowhere', 'x.gguf'), link);

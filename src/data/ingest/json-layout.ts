@@ -16,6 +16,7 @@ import { holdsRecords, isTurn, type ObjectMember } from './json-object-scan.ts';
 import type { JsonReading } from './python-json.ts';
 import { FLAG_WORDS, type OptionWords } from '../../util/option-words.ts';
 import type { RawItem } from './types.ts';
+import { boundedItemsText, boundedText } from '../../util/bounded-json.ts';
 
 /** The keys a record's text is read from (record.ts's default fields, the instruction-pair layouts'): a wrapper has none. */
 const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'completion', ...PAIR_KEYS]);
@@ -92,12 +93,16 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
   let lists = members.filter((m) => m.kind === 'records' && (textKey === undefined || holdsRecordText(value, m.key, textKey))).map((m) => [m.key]);
   if (lists.length === 0 && value !== undefined && textKey === undefined) lists = nestedRecordLists(value);
   if (lists.length === 0) return value !== undefined && textKey === undefined ? keyedRecordsNote(value, file) : undefined;
-  const named = lists.map((keys) => {
-    const path = keys.map((k) => `"${k}"`).join('.');
-    if (value === undefined) return path;
-    const n = (keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], value) as unknown[]).length;
-    return `${path} (${n} object${n === 1 ? '' : 's'})`;
-  }).join(', ');
+  // each key of a list's path cut alone ("response"."docs"), its count after it
+  const named = boundedItemsText(lists, {
+    before: (keys) => keys.slice(0, -1).map((k) => `${boundedText(JSON.stringify(k))}.`).join(''),
+    say: (keys) => JSON.stringify(keys[keys.length - 1]),
+    after: (keys) => {
+      if (value === undefined) return '';
+      const n = (keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], value) as unknown[]).length;
+      return ` (${n} object${n === 1 ? '' : 's'})`;
+    },
+  });
   const jsonl = `(JSON Lines: ${listsToJsonl(lists[0]!, /^[\w./-]+$/.test(file) ? file : 'FILE', how.reading ?? 'json', how.nanOrInf === true)} > records.jsonl)`;
   if (textKey !== undefined) {
     return `the file's one object is read as one record (its ${JSON.stringify(textKey)} is a record's text), not as a wrapper of its ` +
@@ -133,7 +138,7 @@ function keyedRecordsNote(value: Record<string, unknown>, file: string): string 
   const keys = Object.keys(value);
   const isRecord = (v: unknown): boolean => isObject(v) && [...RECORD_TEXT_KEYS, ...NESTED_RECORD_KEYS].some((k) => Object.hasOwn(v, k));
   if (keys.length < 2 || !keys.every((k) => isRecord(value[k]))) return undefined;
-  const names = keys.slice(0, 3).map((k) => JSON.stringify(k)).join(', ') + (keys.length > 3 ? `, … (${keys.length} keys)` : '');
+  const names = quotedKeys(keys, 3, 'keys');
   return `the file's one object is not a record but holds records keyed by id (${names}): save them as their own file, ` +
     `the key as each one's "id" (JSON Lines: jq -c 'to_entries[] | {id: .key} + .value' ${/^[\w./-]+$/.test(file) ? file : 'FILE'} > records.jsonl)`;
 }
@@ -165,7 +170,7 @@ export function emptyListNote(members: ObjectMember[], value: unknown): string |
   const arrays = members.filter((m) => m.kind !== 'scalar' && m.kind !== 'object');
   if (arrays.length === 0 || !isObject(value)) return undefined;
   if (!arrays.every((m) => { const list = value[m.key]; return Array.isArray(list) && list.length === 0; })) return undefined;
-  const names = arrays.map((m) => JSON.stringify(m.key)).join(', ');
+  const names = quotedKeys(arrays.map((m) => m.key), 4, 'lists');
   return `no records: the file's one object holds ${arrays.length === 1 ? `one list, ${names}, and it is empty` : `the lists ${names}, all empty`}`;
 }
 
@@ -206,7 +211,7 @@ export function refuseTableLayouts(value: unknown, where: string): void {
   const n = Array.isArray(inner[0]) ? inner[0].length : 0;
   const scalar = (x: unknown) => x === null || ['string', 'number', 'boolean'].includes(typeof x);
   if (n >= 2 && inner.every((l) => Array.isArray(l) && l.length === n && l.every(scalar)) && inner.some((l) => (l as unknown[]).some((x) => typeof x === 'string'))) {
-    const names = keys.slice(0, 4).map((k) => JSON.stringify(k)).join(', ') + (keys.length > 4 ? `, … (${keys.length} columns)` : '');
+    const names = quotedKeys(keys, 4, 'columns');
     const table = `write it with Dataset.to_json(path) or DataFrame.to_json(path, orient="records", lines=True), one record per line`;
     const words = tokenClassificationReading(value, keys, n);
     if (words === null) throw new UserError(`a table by column (each of ${names} a list of ${n} values: json.dump of Dataset.to_dict() or DataFrame.to_dict("list")), not records: ${table}`, where);
@@ -229,12 +234,17 @@ function tokenClassificationReading(value: Record<string, unknown>, keys: string
   if (!keys.every((k) => lists[k]!.every((x) => typeof x !== 'string' || (x.length > 0 && !/\s/.test(x))))) return null;
   const wordKey = keys.find((k) => /^(tokens|words)$/i.test(k) && lists[k]!.every((x) => typeof x === 'string'));
   const tags = keys.filter((k) => k !== wordKey);
-  const quoted = (ks: string[]) => ks.slice(0, 4).map((k) => JSON.stringify(k)).join(', ') + (ks.length > 4 ? `, … (${ks.length} lists)` : '');
+  const quoted = (ks: string[]) => quotedKeys(ks, 4, 'lists');
   if (wordKey === undefined) return { what: `each of ${quoted(keys)} a list of ${n}, no value with a space`, certain: false };
   return { what: `${JSON.stringify(wordKey)}: ${n} words${tags.length > 0 ? `, ${quoted(tags)}: a value per word` : ''}, as CoNLL-2003's "tokens" and "ner_tags" on the Hub`, certain: true };
 }
 
 const SPLIT_NAMES = /^(train|training|validation|valid|val|dev|test|eval)$/i;
+
+/** JSON keys as a message names them: the first `shown` quoted, each cut, then how many more ("\"a\", \"b\" and 3 more columns"). */
+function quotedKeys(keys: readonly string[], shown: number, noun: string): string {
+  return boundedItemsText(keys, { shown, say: (k) => JSON.stringify(k), noun });
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

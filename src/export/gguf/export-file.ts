@@ -20,6 +20,7 @@ import { adapterTensorType, exportLoraGguf } from './export-lora-gguf.ts';
 import { adapterSource, ggufPrecision, loadGgufSource, planGgufSource, type GgufSource } from './from-source.ts';
 import { wasmQuantizers } from './quant/wasm-quant.ts';
 import { GGUF_WORDS, parseGgufQuant, type GgufQuant } from './quant-choices.ts';
+import { boundedItemsText } from '../../util/bounded-json.ts';
 
 export type { GgufQuant } from './quant-choices.ts';
 
@@ -125,6 +126,6 @@ function warnOtherDeadTemps(out: string): void {
   if (left.length === 0) return;
   const bytes = left.reduce((n, t) => n + t.bytes, 0), one = left.length === 1;
   warn(`${one ? 'a temporary file' : `${left.length} temporary files`} of a killed mistral-tune write ${one ? 'is' : 'are'} left beside ${out}` +
-    `${bytes >= 2 ** 26 ? ` (${gib(bytes)})` : ''}: ${left.slice(0, 3).map((t) => path.basename(t.file)).join(', ')}${left.length > 3 ? ', …' : ''}; ` +
+    `${bytes >= 2 ** 26 ? ` (${gib(bytes)})` : ''}: ${boundedItemsText(left, { shown: 3, say: (t) => path.basename(t.file), keepEnd: true })}; ` +
     `remove ${one ? 'it' : 'them'} (a write removes only the temporaries of its own output name)`);
 }
