@@ -134,14 +134,21 @@ function numReturnSequencesRefusal(config: Record<string, unknown>): string | nu
 }
 
 /**
+ * "transformers 5.17 refuses to load a model folder with num_return_sequences 2 (why)[; …]" for `refused`, keys of
+ * `config`: the one wording of a save's warning (loadableGenerationConfig).
+ * Not cut as a list: at most one item per key unloadableGenerationKeys checks, each value cut.
+ */
+export function unloadableKeysText(config: Record<string, unknown>, refused: readonly UnloadableKey[]): string {
+  return `transformers 5.17 refuses to load a model folder with ${refused.map(({ key, why }) => `${key} ${boundedJsonText(config[key])} (${why})`).join('; ')}`;
+}
+
+/**
  * `config` (the generation_config.json a save writes, from `file`) without its unloadable keys (unloadableGenerationKeys),
  * each warned of; `config` itself where it has none.
  */
 export function loadableGenerationConfig(config: Record<string, unknown>, file: string): Record<string, unknown> {
   const refused = unloadableGenerationKeys(withPythonNumbers(config));
-  for (const { key, why } of refused) {
-    warnOnce(`${file}: ${key} ${boundedJsonText(config[key])} is left out of the saved generation_config.json: transformers 5.17 refuses to load it (${why})`);
-  }
+  for (const r of refused) warnOnce(`${file}: ${unloadableKeysText(config, [r])}: left out of the saved generation_config.json`);
   if (refused.length === 0) return config;
   const left = new Set(refused.map((r) => r.key));
   return Object.fromEntries(Object.entries(config).filter(([key]) => !left.has(key)));
