@@ -11,7 +11,8 @@
 // to other than its "off" is listed, to be warned of, and so is a value HF takes with no effect
 // (generation-no-effect.ts). A value of the wrong type or range is an error naming the file and the key (a sampling
 // setting's range only where generation samples: unsampledOutOfRange), and so is a number of the kind transformers'
-// generate() refuses where it applies it (generation-number-kinds.ts).
+// generate() refuses where it applies it (generation-number-kinds.ts), and so is a value with which transformers 5.17
+// cannot load the folder at all (generation-loadable.ts: from_pretrained raises; an export leaves such a key out).
 import * as path from 'node:path';
 import { folderConfigJson } from './config-json.ts';
 import { needArg, needPath } from '../util/api-args.ts';
@@ -27,6 +28,7 @@ import { parseJsonAsPythonLoads } from '../data/ingest/python-json.ts';
 import type { SequenceBias } from './sequence-bias.ts';
 import { eosBannedFor } from './token-bans.ts';
 import { isNoEffectMinNewTokens, withoutNoEffectValues } from './generation-no-effect.ts';
+import { refuseUnloadableGeneration } from './generation-loadable.ts';
 
 /** The settings generation_config.json (without one, config.json) states (each absent where it has no such key, or null for it). */
 export interface GenerationConfigFile {
@@ -212,6 +214,9 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
   if (Object.keys(outOfRange).length > 0) out.unsampledOutOfRange = outOfRange;
   const wrongKinds = wrongNumberKinds(config, spelledIn ?? read.config);
   if (Object.keys(wrongKinds).length > 0) out.wrongKinds = wrongKinds;
+  // a value HF's from_pretrained raises for (a greedy num_return_sequences 2): refused, not said to be "not applied";
+  // after the checks of the keys generate applies (max_new_tokens 0 is refused as such, above)
+  refuseUnloadableGeneration(read.config, file);
   return out;
 }
 

@@ -2,10 +2,12 @@
 // GenerationConfig.__init__ runs validate(), which raises for these values (a greedy num_return_sequences 2, a
 // cache_implementation it does not know, ...), and from_pretrained of the model raises with it. HF's own save refuses
 // to write such a file (validate(strict=True)), so a source folder may still hold one (written by hand or by an older
-// transformers); our save writes the rest, each key left out warned of, rather than a folder nothing can load.
+// transformers); our save writes the rest, each key left out warned of, rather than a folder nothing can load, and
+// generate refuses a folder holding one (its generation_config.json, or config.json's generation keys without one).
 // compile_config is never loadable from a file (it must be a CompileConfig, a file gives a dict): HF's save pops it.
 import { isPythonFloat, withPythonNumbers } from '../data/python-numbers.ts';
 import { boundedJsonText } from '../util/bounded-json.ts';
+import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { warnOnce } from '../util/log.ts';
 
@@ -135,7 +137,7 @@ function numReturnSequencesRefusal(config: Record<string, unknown>): string | nu
 
 /**
  * "transformers 5.17 refuses to load a model folder with num_return_sequences 2 (why)[; …]" for `refused`, keys of
- * `config`: the one wording of a save's warning (loadableGenerationConfig).
+ * `config`: the one wording of a save's warning (loadableGenerationConfig) and generate's refusal (refuseUnloadableGeneration).
  * Not cut as a list: at most one item per key unloadableGenerationKeys checks, each value cut.
  */
 export function unloadableKeysText(config: Record<string, unknown>, refused: readonly UnloadableKey[]): string {
@@ -152,4 +154,16 @@ export function loadableGenerationConfig(config: Record<string, unknown>, file: 
   if (refused.length === 0) return config;
   const left = new Set(refused.map((r) => r.key));
   return Object.fromEntries(Object.entries(config).filter(([key]) => !left.has(key)));
+}
+
+/**
+ * A UserError naming `file` and each key where `config` (a model folder's generation settings, read from `file`) has
+ * values transformers 5.17 cannot load the folder with: as a config.json value it refuses is refused (config-unread-keys.ts),
+ * rather than generating from a folder HF's from_pretrained raises for.
+ */
+export function refuseUnloadableGeneration(config: Record<string, unknown>, file: string): void {
+  const refused = unloadableGenerationKeys(withPythonNumbers(config));
+  if (refused.length === 0) return;
+  const fix = refused.length === 1 ? 'correct it or delete the key' : 'correct them or delete those keys';
+  throw new UserError(`${unloadableKeysText(config, refused)}: ${fix}`, file);
 }
