@@ -15,7 +15,7 @@ import { modelConfigFile, type MistralConfig } from '../model/config.ts';
 import { parseLabels } from '../model/config-head.ts';
 import { cardClassNames } from '../model/adapter-card.ts';
 import { readUtf8File } from '../util/json-file.ts';
-import { readConfigJson } from '../model/config-json.ts';
+import { readConfigJson } from '../util/config-json.ts';
 import { readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
 import { adapterConfigPath } from '../model/adapter-config-path.ts';
 import { adapterBaseFolder, sayAdapterBase } from '../model/adapter-base-folder.ts';

@@ -5,7 +5,7 @@
 // (merge-adapter.ts) both write it here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readConfigJson } from '../model/config-json.ts';
+import { readConfigJson } from '../util/config-json.ts';
 import type { Backend } from '../backend/backend.ts';
 import { precisionDType, type Precision } from '../backend/dtype.ts';
 import { mergeLora } from '../model/merge.ts';

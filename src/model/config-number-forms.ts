@@ -6,7 +6,7 @@
 // them as written (rope_theta 10000 stays an int), which computes the same. Reference:
 // test/fixtures/hf-number-forms/forms.json (its make_number_forms.py: transformers 5.17, torch 2.13 CPU).
 import { numberSpelling } from '../data/ingest/number-spellings.ts';
-import { spelledFromText } from './config-json.ts';
+import { spelledFromText } from '../util/config-json.ts';
 import { unreadIntKeys } from './config-unread-keys.ts';
 
 /** MistralConfig's int fields (and PreTrainedConfig's num_labels) that config.json gives as numbers. */

@@ -19,7 +19,7 @@ import { parseRope, ropeDictKey, type RopeScaling } from './rope-config.ts';
 import { notATokenId } from './token-id-list.ts';
 import { negativeId, negativePadId, warnIdsPastVocab, warnNegativeIds } from './negative-ids.ts';
 import { numberKindRefused } from './config-number-forms.ts';
-import { readConfigJson } from './config-json.ts';
+import { readConfigJson } from '../util/config-json.ts';
 import { parseLabels, parseProblemType, parseTask } from './config-head.ts';
 import { unreadKeyRefused } from './config-unread-keys.ts';
 import { warnOnce } from '../util/log.ts';

@@ -1,7 +1,7 @@
 // The transformers model class a base is: a Mistral, Ministral or Llama config.json (model_type) loads into its own
 // class (MistralForCausalLM, LlamaForCausalLM, MinistralForSequenceClassification…), though all three are computed here
 // as one architecture. An export writes that class (save.ts); a message names it as transformers would load the folder.
-import { folderConfigValue } from './config-json.ts';
+import { folderConfigValue } from '../util/config-json.ts';
 
 export type Family = 'Mistral' | 'Ministral' | 'Llama';
 

@@ -14,7 +14,7 @@
 // generate() refuses where it applies it (generation-number-kinds.ts), and so is a value with which transformers 5.17
 // cannot load the folder at all (generation-loadable.ts: from_pretrained raises; an export leaves such a key out).
 import * as path from 'node:path';
-import { folderConfigJson } from './config-json.ts';
+import { folderConfigJson } from '../util/config-json.ts';
 import { needArg, needPath } from '../util/api-args.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { UserError } from '../util/errors.ts';

@@ -11,7 +11,7 @@ import { modelDTypes, type DType } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { parseConfig, randomConfigFile, type MistralConfig } from './config.ts';
-import { readConfigJson } from './config-json.ts';
+import { readConfigJson } from '../util/config-json.ts';
 import { initStd } from './init-std.ts';
 import { MistralModel } from './mistral.ts';
 import { randomWeights } from './init.ts';

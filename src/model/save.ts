@@ -34,7 +34,7 @@ import { PROJECTIONS } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { needHeadLabels, needModel, needScoreHead } from './model-arg.ts';
 import { floatRepr, isPythonFloat, withPythonNumbers } from '../data/python-numbers.ts';
-import { readConfigJson } from './config-json.ts';
+import { readConfigJson } from '../util/config-json.ts';
 import { byCodePoint } from '../util/code-point.ts';
 
 export interface SaveModelOptions {

@@ -2,7 +2,7 @@
 // (HF names, shapes checked against the config). Host memory holds one tensor at a time, in one read buffer reused for
 // all: a tensor is uploaded as its stored bits (BF16, F16, F32) and the backend converts them into its buffer.
 import * as path from 'node:path';
-import { readConfigJson } from './config-json.ts';
+import { readConfigJson } from '../util/config-json.ts';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { f32ToBf16, type DType, type HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';

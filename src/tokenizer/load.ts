@@ -26,7 +26,7 @@ import { warnFlagsNotRead } from './adds-special.ts';
 import { withMistralRegexFix, type ModelConfigFacts } from './mistral-regex.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
 import { nearFileHint } from '../util/near-file.ts';
-import { folderConfigValue } from '../model/config-json.ts';
+import { folderConfigValue } from '../util/config-json.ts';
 
 /** The bundled default: Mistral 7B v0.1's tokenizer (see its PROVENANCE.md). */
 export const BUNDLED_TOKENIZER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'tokenizer', 'mistral-7b-v0.1');

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readConfigJson } from '../model/config-json.ts';
+import { readConfigJson } from '../util/config-json.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors-checkpoint.ts';
 import { RUN_LAYOUT, runOfCheckpoint, runPath } from '../run/layout.ts';
 import { adapterBaseName } from '../util/adapter-base.ts';

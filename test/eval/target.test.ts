@@ -107,7 +107,7 @@ test("givenLabels: train's way out lists a renamed class under its new name, so 
     { message: /give labels in that order \(labels: \["a","b","x"\]\)$/ });
 });
 
-// An adapter folder's config.json is read as the model's is (model/config-json.ts: as transformers reads it): a NaN in a
+// An adapter folder's config.json is read as the model's is (util/config-json.ts: as transformers reads it): a NaN in a
 // key the labels do not use was "invalid JSON (Unexpected token 'N', …)" here, where transformers loads the folder.
 test("an adapter folder's config.json with Python's NaN or a tagged float gives its id2label, as the model's config.json would", () => {
   for (const more of ['"my_key": NaN', '"my_key": {"__float__": "Infinity"}']) {

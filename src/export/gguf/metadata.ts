@@ -3,7 +3,7 @@
 // llama.cpp's llama loader reads (gguf-py/gguf/constants.py; a scaled rope's from rope-scaling.ts),
 // and where the weights came from.
 import * as path from 'node:path';
-import { folderConfigValue } from '../../model/config-json.ts';
+import { folderConfigValue } from '../../util/config-json.ts';
 import type { MistralConfig } from '../../model/config.ts';
 import { layerWindows } from '../../model/layer-types.ts';
 import { warn } from '../../util/log.ts';

@@ -8,9 +8,9 @@
 // key's own check then decides on the value (parseConfig), as transformers' does.
 import * as path from 'node:path';
 import { parseJsonAsPythonLoads } from '../data/ingest/python-json.ts';
-import { fileIsThere } from '../util/file-is-there.ts';
-import { isRecord, parseJsonBytes } from '../util/json-file.ts';
-import { readRegularFile } from '../util/regular-file.ts';
+import { fileIsThere } from './file-is-there.ts';
+import { isRecord, parseJsonBytes } from './json-file.ts';
+import { readRegularFile } from './regular-file.ts';
 
 /** The configs parsed here: the ones whose integers are known to be spelled as integers (config-number-forms.ts). */
 const readFromText = new WeakSet<object>();
