@@ -27,7 +27,8 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { TOKENIZER_FILES } from './folder-files.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
-import { copyJsonFile, isRecord } from '../util/json-file.ts';
+import { copyJsonFile, isRecord, jsonValueText } from '../util/json-file.ts';
+import { parseJsonAsPythonLoads } from '../data/ingest/python-json.ts';
 import { fileIsThere } from '../util/file-is-there.ts';
 import { copyCheckedFile, readRegularFile } from '../util/regular-file.ts';
 
@@ -65,7 +66,9 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
     const src = path.join(from, f);
     // a JSON file that does not parse is named in the source folder, not at its copy (which a failed export removes)
     // a link to nothing (a hub snapshot's file without its blob) is named, not left out of the copy
-    if (fileIsThere(src)) (f.endsWith('.json') ? copyJsonFile : copyCheckedFile)(src, path.join(dir, f));
+    // tokenizer.json is read by HF tokenizers' Rust (serde_json: no NaN); the others by transformers' json.load (NaN, Infinity)
+    if (fileIsThere(src) && f.endsWith('.json')) copyJsonFile(src, path.join(dir, f), f === 'tokenizer.json' ? JSON.parse : parseJsonAsPythonLoads);
+    else if (fileIsThere(src)) copyCheckedFile(src, path.join(dir, f));
   }
   const tokenizerJson = path.join(dir, 'tokenizer.json');
   if (!fs.existsSync(tokenizerJson)) { // not a tokenizer of ours (training read pre-tokenized data)
@@ -116,7 +119,7 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
   const mapFile = path.join(dir, 'special_tokens_map.json');
   if (add.pad_token !== undefined && fs.existsSync(mapFile)) { // transformers lets this file's keys win
     const map = readRegularFile(mapFile).toString('utf8');
-    if (isRecord(JSON.parse(map))) writeFileAtomic(mapFile, withJsonKeys(map, { pad_token: add.pad_token }, mapFile, replace));
+    if (isRecord(parseJsonAsPythonLoads(map))) writeFileAtomic(mapFile, withJsonKeys(map, { pad_token: add.pad_token }, mapFile, replace));
   }
 }
 
@@ -141,13 +144,13 @@ function copyNamedTemplates(from: string, dir: string): number {
 /**
  * The JSON object `text` with top-level string `values` set, edited as text: a top-level key present with null (or
  * any value, for a key in `replace`) is replaced, an absent one appended. Every other value is checked to read back
- * unchanged.
+ * unchanged. Read as transformers reads the file (json.load): a NaN or Infinity in it is kept as written.
  */
 export function withJsonKeys(text: string, values: Record<string, string>, file: string, replace: ReadonlySet<string> = new Set()): string {
   const fail = (why: string): never => {
     throw new UserError(`cannot set ${Object.keys(values).join(', ')}: ${why}`, file);
   };
-  const parsed: unknown = JSON.parse(text);
+  const parsed: unknown = parseJsonAsPythonLoads(text); // as transformers reads it: a NaN, Infinity kept as written
   if (!isRecord(parsed)) return fail('not a JSON object');
   const before: Record<string, unknown> = { ...parsed };
   let out = text;
@@ -166,8 +169,8 @@ export function withJsonKeys(text: string, values: Record<string, string>, file:
     }
     before[key] = value;
   }
-  const after: unknown = JSON.parse(out);
-  const same = isRecord(after) && Object.keys(parsed).every((k) => k in values || JSON.stringify(after[k]) === JSON.stringify(parsed[k]))
+  const after: unknown = parseJsonAsPythonLoads(out);
+  const same = isRecord(after) && Object.keys(parsed).every((k) => k in values || jsonValueText(after[k]) === jsonValueText(parsed[k]))
     && Object.entries(values).every(([k, v]) => after[k] === v);
   if (!same) fail('editing the text changed other values');
   return out;

@@ -8,6 +8,7 @@ import { UserError } from '../util/errors.ts';
 import { warnOnce } from '../util/log.ts';
 import { DEFAULT_NAMED_TEMPLATE, NAMED_TEMPLATES_DIR, TOOL_USE_NAMED_TEMPLATE, namedTemplateFiles } from './named-templates.ts';
 import { intKey, isRecord, readJsonFile, readUtf8File } from '../util/json-file.ts';
+import { parseJsonAsPythonLoads } from '../data/ingest/python-json.ts';
 import { isBpeModel, type TokenizerJson } from './tokenizer-json.ts';
 import { boundedJsonText } from '../util/bounded-json.ts';
 
@@ -115,7 +116,7 @@ export function noDefaultTemplate(n: NamedOnly): NoDefaultTemplateError {
 }
 
 export function readTokenizerConfig(file: string): TokenizerConfig {
-  return parseTokenizerConfig(readJsonFile(file), file);
+  return parseTokenizerConfig(readJsonFile(file, parseJsonAsPythonLoads), file); // as transformers reads it (json.load: NaN, Infinity)
 }
 
 /** The tokenizer config of a model folder: its tokenizer_config.json (or none), its template files first. */

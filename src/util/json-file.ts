@@ -13,11 +13,12 @@ import { notUtf8Text, WIDE_SAMPLE_BYTES } from './text-encoding.ts';
 export const MAX_FILE_DEPTH = 127;
 
 /**
- * Copies the JSON file `src` to `dst` byte for byte once it parses: a damaged source (cut short by a full disk or an
- * interrupted download) is named where it is, not passed on into a folder whose loaders then fail on it.
+ * Copies the JSON file `src` to `dst` byte for byte once it parses (by `parse`, as its loader parses it): a damaged
+ * source (cut short by a full disk or an interrupted download) is named where it is, not passed on into a folder whose
+ * loaders then fail on it.
  */
-export function copyJsonFile(src: string, dst: string): void {
-  readJsonFile(src);
+export function copyJsonFile(src: string, dst: string, parse: (text: string) => unknown = JSON.parse): void {
+  readJsonFile(src, parse);
   copyRegularFile(src, dst);
 }
 

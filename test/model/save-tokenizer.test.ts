@@ -243,6 +243,21 @@ test("the chat templates written are the files transformers' save_pretrained wri
   }
 });
 
+test('a tokenizer_config.json and special_tokens_map.json holding NaN and Infinity (which transformers\' json.load reads) are read, copied and edited with them kept as written', () => {
+  const config = read(path.join(TINY_MODEL, 'tokenizer_config.json')).trimEnd().replace(/\}$/, ',\n  "my_key": NaN,\n  "big": [-Infinity, 1]\n}\n');
+  const map = '{"bos_token": "<s>", "eos_token": "</s>", "my_key": NaN}';
+  const src = tinyWith({ 'tokenizer_config.json': config, 'special_tokens_map.json': map });
+  assert.equal(readFolderTokenizerConfig(src).chatTemplate, null);
+  for (const head of ['causal', 'classification'] as const) {
+    const out = saved(src, head); // the built-in template added to tokenizer_config.json; a classification export's pad token to both
+    const written = read(path.join(out, 'tokenizer_config.json'));
+    assert.match(written, /\n {2}"my_key": NaN,\n {2}"big": \[-Infinity, 1\],?\n/, head);
+    assert.equal(readFolderTokenizerConfig(out).chatTemplate, DEFAULT_CHAT_TEMPLATE, head);
+    assert.match(read(path.join(out, 'special_tokens_map.json')), /"my_key": NaN/, head);
+    assert.equal(captureStderr(() => loadTokenizer(out)).result.padId, head === 'classification' ? 2 : null, head);
+  }
+});
+
 test('a JSON file of the source cut short (tokenizer.json, tokenizer_config.json, special_tokens_map.json, generation_config.json) is refused naming it there, not copied on nor named at its copy', () => {
   const whole = (f: string): string => read(path.join(TINY_MODEL, f));
   const files: Record<string, string> = {
