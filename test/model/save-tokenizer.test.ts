@@ -92,6 +92,9 @@ test('the source\'s generation_config.json is kept as it is (stop tokens, sampli
   const gen = '{\n  "bos_token_id": 1,\n  "eos_token_id": [2, 7],\n  "do_sample": true,\n  "temperature": 0.7\n}\n';
   const out = saved(tinyWith({ 'generation_config.json': gen }));
   assert.equal(read(path.join(out, 'generation_config.json')), gen);
+  // with a NaN and an Infinity (transformers' json.loads reads them; JSON.parse refuses them): still byte for byte
+  const python = '{\n  "bos_token_id": 1,\n  "my_key": NaN,\n  "my_list": [Infinity, -Infinity]\n}\n';
+  assert.equal(read(path.join(saved(tinyWith({ 'generation_config.json': python })), 'generation_config.json')), python);
 });
 
 test('a classification export names its pad token (the EOS) in tokenizer_config.json and special_tokens_map.json', () => {
