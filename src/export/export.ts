@@ -24,7 +24,7 @@ import { nonFiniteError } from '../util/finite.ts';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { copyCheckedFile, copyRegularFile } from '../util/regular-file.ts';
 import { WRITTEN_RECORD } from '../util/written-record.ts';
-import { readJsonFile } from '../util/json-file.ts';
+import { readFolderJson } from '../model/folder-json.ts';
 import { readUnchanged } from './read-unchanged.ts';
 import { writeLoadableGenerationConfig } from '../model/save.ts';
 import { needShardBytes, SHARD_SIZE_HINTS } from './shard-size.ts';
@@ -267,7 +267,8 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
       requireLoadableWeights(source, cfg.method, words);
       for (const f of files) {
         if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
-        else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first
+        // adapter_config.json, config.json: PEFT and HF parse them first, as they do (a NaN a source's generation_config.json held)
+        else if (f.endsWith('.json')) readFolderJson(path.join(source, f));
       }
       // the others (tokenizer.model, chat_template.jinja) checked whole against the record as they are copied
       for (const f of files) {

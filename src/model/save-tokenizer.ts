@@ -25,6 +25,7 @@ import { withJsonDefaults } from '../tokenizer/json-defaults.ts';
 import { buildVocab } from '../tokenizer/vocab.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { TOKENIZER_FILES } from './folder-files.ts';
+import { folderJsonParse } from './folder-json.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { copyJsonFile, isRecord, jsonValueText } from '../util/json-file.ts';
@@ -66,8 +67,8 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
     const src = path.join(from, f);
     // a JSON file that does not parse is named in the source folder, not at its copy (which a failed export removes)
     // a link to nothing (a hub snapshot's file without its blob) is named, not left out of the copy
-    // tokenizer.json is read by HF tokenizers' Rust (serde_json: no NaN); the others by transformers' json.load (NaN, Infinity)
-    if (fileIsThere(src) && f.endsWith('.json')) copyJsonFile(src, path.join(dir, f), f === 'tokenizer.json' ? JSON.parse : parseJsonAsPythonLoads);
+    // parsed as its loader parses it (a NaN in tokenizer_config.json, as transformers' json.load reads it)
+    if (fileIsThere(src) && f.endsWith('.json')) copyJsonFile(src, path.join(dir, f), folderJsonParse(f));
     else if (fileIsThere(src)) copyCheckedFile(src, path.join(dir, f));
   }
   const tokenizerJson = path.join(dir, 'tokenizer.json');
