@@ -8,6 +8,7 @@
 import { numberSpelling } from '../data/ingest/number-spellings.ts';
 import { spelledFromText } from '../util/config-json.ts';
 import { unreadIntKeys } from './config-unread-keys.ts';
+import { boundedJsonText } from '../util/bounded-json.ts';
 
 /** MistralConfig's int fields (and PreTrainedConfig's num_labels) that config.json gives as numbers. */
 const INT_KEYS = [
@@ -61,4 +62,16 @@ export function numberKindRefused(c: Record<string, unknown>, modelType: string)
     if (why !== undefined) return { key, why };
   }
   return undefined;
+}
+
+/**
+ * How an error quotes `c[key]` (boundedJsonText), but an infinite number of a config readConfigJson read as the file
+ * spells it: Infinity or -Infinity where it wrote Python's json word (nothing is noted for it: String() spells it so),
+ * the number past float64's range where it wrote one (1e400, noted), not "a number past float64's range" for both.
+ */
+export function configValueText(c: Record<string, unknown>, key: string): string {
+  const v = c[key];
+  if (typeof v !== 'number' || Number.isFinite(v) || Number.isNaN(v) || !spelledFromText(c)) return boundedJsonText(v);
+  const spelled = numberSpelling(c, key);
+  return spelled === undefined ? String(v) : `${spelled} (past float64's range: read as ${v})`;
 }

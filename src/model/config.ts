@@ -18,7 +18,7 @@ import { llamaAsMistral } from './llama-config.ts';
 import { parseRope, ropeDictKey, type RopeScaling } from './rope-config.ts';
 import { notATokenId } from './token-id-list.ts';
 import { negativeId, negativePadId, warnIdsPastVocab, warnNegativeIds } from './negative-ids.ts';
-import { numberKindRefused } from './config-number-forms.ts';
+import { configValueText, numberKindRefused } from './config-number-forms.ts';
 import { readConfigJson } from '../util/config-json.ts';
 import { parseLabels, parseProblemType, parseTask } from './config-head.ts';
 import { unreadKeyRefused } from './config-unread-keys.ts';
@@ -229,7 +229,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   // `fix`: what to write instead, where the key's meaning tells it
   const int = (key: string, dflt: number, min = 1, fix = ''): number => {
     const v = given(key, dflt);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${boundedJsonText(v)}${fix}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${configValueText(c, key)}${fix}`);
     // 1e300 is an integer to JSON, but sizes past 2^53 lose digits in every product the memory plan forms
     if (!Number.isSafeInteger(v)) err(key, `must be an integer from ${min} to 2^53 − 1, got ${boundedJsonText(v)}`);
     return v as number;
@@ -237,7 +237,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const optId = (key: string, dflt: number | null): number | null => {
     const v = key in c ? c[key] : dflt;
     if (v === null || v === undefined) return null;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) err(key, `must be a token id or null, got ${boundedJsonText(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) err(key, `must be a token id or null, got ${configValueText(c, key)}`);
     return v as number;
   };
   const hidden = int('hidden_size', 4096);
@@ -263,19 +263,19 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const llamaNoDropout = type === 'llama' && c.attention_dropout === null;
   const attentionDropout = llamaNoDropout ? null : given('attention_dropout', 0);
   if (!llamaNoDropout && (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1))) {
-    err('attention_dropout', `must be a number in [0, 1), got ${boundedJsonText(attentionDropout)}`);
+    err('attention_dropout', `must be a number in [0, 1), got ${configValueText(c, 'attention_dropout')}`);
   }
   // loaded as transformers 5.17 loads it (0 and negative too): it only matters where a new matrix is drawn (init-std.ts);
   // LlamaConfig's interval(min=0.0, max=1.0) refuses one past 1 (its min 0.0 reads as no bound: a negative loads)
   const range = given('initializer_range', 0.02);
   if (typeof range !== 'number') err('initializer_range', `must be a number, got ${boundedJsonText(range)}`);
-  if (type === 'llama' && (range as number) > 1) err('initializer_range', `${boundedJsonText(range)} is past 1.0, which transformers 5.17's LlamaConfig refuses (its range is 0.0 to 1.0): write the model's (0.02 is the default)`);
+  if (type === 'llama' && (range as number) > 1) err('initializer_range', `${configValueText(c, 'initializer_range')} is past 1.0, which transformers 5.17's LlamaConfig refuses (its range is 0.0 to 1.0): write the model's (0.02 is the default)`);
   const eps = given('rms_norm_eps', 1e-6);
   if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${boundedJsonText(eps)}`);
   // transformers: absent → 4096 (MistralConfig's default), null → no window
   const sw = c.sliding_window === undefined ? 4096 : c.sliding_window;
   if (sw !== null && (typeof sw !== 'number' || !Number.isInteger(sw) || sw < 1)) {
-    err('sliding_window', `must be null or an integer ≥ 1, got ${boundedJsonText(sw)}`);
+    err('sliding_window', `must be null or an integer ≥ 1, got ${configValueText(c, 'sliding_window')}`);
   }
   const layerTypes = parseLayerTypes(c, int('num_hidden_layers', 32), sw as number | null, err);
   const tie = given('tie_word_embeddings', false);
@@ -347,7 +347,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
 function parseHeadDim(c: Json, hidden: number, heads: number, err: (key: string, msg: string) => never): number {
   const v = c.head_dim;
   const derived = v === undefined || v === null || v === 0;
-  if (!derived && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) err('head_dim', `must be an integer ≥ 1 (below 2^53), 0 or null, got ${boundedJsonText(v)}`);
+  if (!derived && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) err('head_dim', `must be an integer ≥ 1 (below 2^53), 0 or null, got ${configValueText(c, 'head_dim')}`);
   const headDim = derived ? Math.floor(hidden / heads) : (v as number);
   if (headDim % 2 !== 0 || headDim === 0) {
     const why = derived ? ` (hidden_size ${hidden} // num_attention_heads ${heads}, as head_dim is ${v === undefined ? 'absent' : JSON.stringify(v)})` : '';

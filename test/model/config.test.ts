@@ -500,3 +500,14 @@ test('a number past float64\'s range in config.json is said as such, not as null
   assert.throws(() => parseConfig(cfgWith({ sliding_window: raw.sliding_window })), /sliding_window: must be null or an integer ≥ 1, got Infinity \(a number past float64's range, as 1e400\)/);
   assert.throws(() => parseConfig(cfgWith({ num_hidden_layers: raw.num_hidden_layers })), /num_hidden_layers: must be an integer ≥ 1, got Infinity \(a number past float64's range, as 1e400\)/);
 });
+
+// config.json is read as transformers reads it (json.loads: Infinity is Python's word, 1e400 a number past float64):
+// the error quotes the value as the file spells it, not "a number past float64's range, as 1e400" for an Infinity.
+test('an infinite size in config.json is quoted as the file spells it: Infinity, -Infinity, or the number past float64 it wrote', () => {
+  const text = fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8');
+  for (const [spelled, shown] of [['Infinity', 'Infinity'], ['-Infinity', '-Infinity'], ['1e400', "1e400 (past float64's range: read as Infinity)"]]) {
+    const dir = tempDir('mt-config-inf-');
+    fs.writeFileSync(path.join(dir, 'config.json'), text.replace(/"vocab_size": \d+/, `"vocab_size": ${spelled}`));
+    assert.throws(() => loadConfig(dir), { message: `${path.join(dir, 'config.json')}: vocab_size: must be an integer ≥ 1, got ${shown}` }, spelled);
+  }
+});
