@@ -46,3 +46,19 @@ test('a sampling value its GGUF key cannot hold is refused naming generation_con
   }
   fs.writeFileSync(genFile, JSON.stringify(base));
 });
+
+// generation_config.json is read as transformers reads it (json.loads: NaN, Infinity): such a value reached the GGUF as
+// f32 NaN or Infinity, the default llama.cpp would sample with, without a word
+test('a NaN or infinite sampling value is left out of the GGUF, said once naming the file and the key as the file spells it', async () => {
+  fs.writeFileSync(genFile, '{"temperature": NaN, "top_p": Infinity, "min_p": -Infinity, "top_k": 7}');
+  const out = path.join(tmp, 'non-finite.gguf');
+  const r = await cli('export', '--model', model, '--out', out, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  const md = (await readGgufFileInfo(out, { readTensorInfo: false })).metadata as unknown as { general: Record<string, unknown> };
+  assert.deepEqual(md.general['sampling'], { top_k: 7 });
+  for (const [name, spelled, key] of [['temperature', 'NaN', 'temp'], ['top_p', 'Infinity', 'top_p'], ['min_p', '-Infinity', 'min_p']]) {
+    const said = `warning: ${genFile}: ${name} is ${spelled}, not a finite number: general.sampling.${key} is left out of the GGUF (llama.cpp's default applies); give a number to set it\n`;
+    assert.equal(r.stderr.split(said).length, 2, `${name} said once: ${r.stderr}`);
+  }
+  fs.writeFileSync(genFile, JSON.stringify(base));
+});

@@ -8,6 +8,8 @@ import { generationConfigJson } from '../../model/generation-config.ts';
 import { UserError } from '../../util/errors.ts';
 import { boundedJsonText } from '../../util/bounded-json.ts';
 import { requireGgufValues, type GgufValue } from './gguf-file.ts';
+import { numberSpelling } from '../../data/ingest/number-spellings.ts';
+import { warnOnce } from '../../util/log.ts';
 
 type Kind = 'i32' | 'f32' | 'string';
 
@@ -30,7 +32,8 @@ const SAMPLING_KEYS: ReadonlyArray<readonly [readonly string[], string, Kind]> =
 /**
  * The general.sampling.* keys for the model folder `modelDir` (none without a generation_config.json). A value of a
  * type its key cannot hold (a string temperature, a top_k of 2.5, past i32 or float32) is refused naming the file and
- * the key, where gguf-py's writer stops with a Python error.
+ * the key, where gguf-py's writer stops with a Python error; a NaN or infinite one is left out, said, rather than
+ * written as the default llama-cli and llama-server would sample with.
  */
 export function samplingMetadata(modelDir: string): Map<string, GgufValue> {
   const m = new Map<string, GgufValue>();
@@ -46,6 +49,11 @@ export function samplingMetadata(modelDir: string): Map<string, GgufValue> {
     if (!fits) {
       const want = kind === 'string' ? 'a string' : kind === 'i32' ? 'an integer' : 'a number';
       throw new UserError(`${name} is ${boundedJsonText(v)}: ${key} of a GGUF export needs ${want}`, file);
+    }
+    if (typeof v === 'number' && !Number.isFinite(v)) { // NaN, ±Infinity (json.loads reads them): not written as a sampling default
+      const spelled = numberSpelling(json, name) ?? String(v); // as the file spells it: NaN, Infinity, 1e400
+      warnOnce(`${file}: ${name} is ${spelled}, not a finite number: ${key} is left out of the GGUF (llama.cpp's default applies); give a number to set it`);
+      continue;
     }
     m.set(key, kind === 'string' ? { type: 'string', value: v as string } : { type: kind, value: v as number });
   }
