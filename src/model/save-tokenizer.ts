@@ -151,7 +151,7 @@ export function withJsonKeys(text: string, values: Record<string, string>, file:
   const fail = (why: string): never => {
     throw new UserError(`cannot set ${Object.keys(values).join(', ')}: ${why}`, file);
   };
-  const parsed: unknown = parseJsonAsPythonLoads(text); // as transformers reads it: a NaN, Infinity kept as written
+  const parsed: unknown = parseJsonAsPythonLoads(text);
   if (!isRecord(parsed)) return fail('not a JSON object');
   const before: Record<string, unknown> = { ...parsed };
   let out = text;

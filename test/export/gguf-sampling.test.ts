@@ -36,8 +36,10 @@ test("generation_config.json's sampling settings are written as general.sampling
 test('a sampling value its GGUF key cannot hold is refused naming generation_config.json and the key, nothing written', async () => {
   for (const [gen, msg] of [[{ top_k: 2.5 }, /generation_config\.json: top_k is 2\.5: general\.sampling\.top_k of a GGUF export needs an integer/],
     [{ temperature: '0.7' }, /generation_config\.json: temperature is "0\.7": general\.sampling\.temp of a GGUF export needs a number/],
-    [{ top_k: 2 ** 40 }, /generation_config\.json: general\.sampling\.top_k would be 1099511627776/]] as const) {
-    fs.writeFileSync(genFile, JSON.stringify({ ...base, ...gen }));
+    [{ top_k: 2 ** 40 }, /generation_config\.json: general\.sampling\.top_k would be 1099511627776/],
+    // an integer key's NaN or Infinity (gguf-py's int32 packing fails on it too), as the file spells it
+    ['{"top_k": Infinity}', /generation_config\.json: top_k is Infinity: general\.sampling\.top_k of a GGUF export needs an integer/]] as const) {
+    fs.writeFileSync(genFile, typeof gen === 'string' ? gen : JSON.stringify({ ...base, ...gen }));
     const out = path.join(tmp, 'refused.gguf');
     const r = await cli('export', '--model', model, '--out', out, '--format', 'gguf', '--quant', 'f32');
     assert.equal(r.status, 2, r.stderr);

@@ -45,13 +45,14 @@ export function samplingMetadata(modelDir: string): Map<string, GgufValue> {
     const name = names.find((n) => n in json);
     if (name === undefined || json[name] === null) continue;
     const v = json[name];
+    const nonFinite = typeof v === 'number' && !Number.isFinite(v);
+    const spelled = nonFinite ? numberSpelling(json, name) ?? String(v) : ''; // as the file spells it: NaN, Infinity, 1e400
     const fits = kind === 'string' ? typeof v === 'string' : typeof v === 'number' && (kind === 'f32' || Number.isInteger(v));
     if (!fits) {
       const want = kind === 'string' ? 'a string' : kind === 'i32' ? 'an integer' : 'a number';
-      throw new UserError(`${name} is ${boundedJsonText(v)}: ${key} of a GGUF export needs ${want}`, file);
+      throw new UserError(`${name} is ${nonFinite ? spelled : boundedJsonText(v)}: ${key} of a GGUF export needs ${want}`, file);
     }
-    if (typeof v === 'number' && !Number.isFinite(v)) { // NaN, ±Infinity (json.loads reads them): not written as a sampling default
-      const spelled = numberSpelling(json, name) ?? String(v); // as the file spells it: NaN, Infinity, 1e400
+    if (nonFinite) { // a float key's NaN, ±Infinity (json.loads reads them): not written as a sampling default
       warnOnce(`${file}: ${name} is ${spelled}, not a finite number: ${key} is left out of the GGUF (llama.cpp's default applies); give a number to set it`);
       continue;
     }
