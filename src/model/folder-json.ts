@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { parseJsonAsPythonLoads } from '../data/ingest/python-json.ts';
 import { readJsonFile } from '../util/json-file.ts';
-import { readConfigJson } from './config-json.ts';
+import { readConfigJson } from '../util/config-json.ts';
 
 /** The parse the loader of a folder's JSON file named `name` applies to its text (config.json's tagged floats aside). */
 export function folderJsonParse(name: string): (text: string) => unknown {
