@@ -1,6 +1,6 @@
 // A classification record's pieces beside its tokens (tokenize.ts): its class index, and its row cut to max_seq_len
 // around its text, as transformers' tokenizer(text, truncation=True) cuts it.
-import { boundedItemsText } from '../util/bounded-json.ts';
+import { boundedItemsText, boundedJsonText } from '../util/bounded-json.ts';
 import { UserError } from '../util/errors.ts';
 import { nearClassHint, type LabelSet } from './labels.ts';
 
@@ -35,8 +35,8 @@ export function classIndex(label: number | string, { labels, unknownLabelFix }: 
     const i = labels.classIndex(label);
     if (i !== undefined) return i;
     const fix = unknownLabelFix ? ` (${unknownLabelFix})` : '';
-    throw new UserError(`label ${JSON.stringify(label)} is not one of the classes [${boundedItemsText(labels.labels, { shown: 20, say: (l) => JSON.stringify(l), total: true })}]${nearClassHint(label, labels.labels)}${fix}`);
+    throw new UserError(`label ${boundedJsonText(label)} is not one of the classes [${boundedItemsText(labels.labels, { shown: 20, say: (l) => JSON.stringify(l), total: true })}]${nearClassHint(label, labels.labels)}${fix}`);
   }
   if (typeof label === 'number' && label >= 0) return label;
-  throw new UserError(`label ${JSON.stringify(label)} needs a class list to map it to an index`);
+  throw new UserError(`label ${boundedJsonText(label)} needs a class list to map it to an index`);
 }

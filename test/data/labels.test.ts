@@ -478,3 +478,20 @@ test("train's and eval's reader name a model's many classes cut, with how many t
     return true;
   });
 });
+
+test("train's and eval's reader name a long unknown label, and the class it is near, cut", () => {
+  // a label of 200,000 characters (an unclosed quote ran a text into it) was echoed whole, and the class it differs
+  // from only in case whole again in the hint after it
+  const long = 'pos' + 'x'.repeat(200_000);
+  const dir = tempDir();
+  const f = writeFiles(dir, { 'long.jsonl': `${JSON.stringify({ text: 'good', label: long.toUpperCase() })}\n` })['long.jsonl']!;
+  for (const [classes, hint] of [[['neg', 'pos'], ''], [['neg', long], ` \\(it differs only in case or character form from "posx+…" \\(200003 characters\\)\\)`]] as const) {
+    assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: [...classes] }), (e) => {
+      assert.ok(isUserError(e));
+      assert.match(e.message, new RegExp(`: label "POSX+…" \\(200003 characters\\) is not one of the classes \\[.*\\]${hint}$`));
+      assert.ok(e.message.length < 1000, `${e.message.length} characters`);
+      return true;
+    });
+  }
+  assert.match(nearClassHint(`${long}.`, ['neg', long]), /^ \(it differs only in the punctuation or quotes at its ends from "posx+…" \(200003 characters\)\)$/);
+});
