@@ -114,3 +114,12 @@ test('a .yaml file whose first line is a JSON object is taken for JSON Lines: th
   assert.throws(() => prepare({ inputs: [f['rows.yaml']!], outDir: path.join(dir, 'y5'), tokenizer: mistralTokenizer() }), jsonl(", or options.format 'jsonl'"));
   assert.equal(prepare({ inputs: [f['rows.yaml']!], outDir: path.join(dir, 'y6'), tokenizer: mistralTokenizer(), format: 'jsonl' }).report.kept, 2);
 });
+
+test('a .yaml file whose first JSON object is longer than the window read of it is still taken for JSON Lines', () => {
+  // before: a first record of 70,000 characters was past the 64 KiB read, its line did not parse, and the file was
+  // said to be YAML, with "--format text", which makes all its records one example
+  const f = writeFiles(dir, { 'long.yaml': `${JSON.stringify({ text: 'a'.repeat(70_000) })}\n{"text": "b"}\n`, 'flow.yaml': `{model: ${'m'.repeat(70_000)}}\n` });
+  assert.throws(() => readTextsToClassify(f['long.yaml']!), (e: unknown) => isUserError(e) && e.message.includes(': a .yaml file whose first line is a JSON object: JSON Lines?'));
+  // a YAML flow mapping as long (its keys not quoted) is YAML still
+  assert.throws(() => readTextsToClassify(f['flow.yaml']!), (e: unknown) => isUserError(e) && e.message.includes(': a .yaml file is YAML (a training config?)'));
+});

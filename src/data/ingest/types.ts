@@ -128,15 +128,21 @@ export function refuseYamlData(file: string, format: Format | undefined, opts: P
   throw new UserError(`a ${ext} file is YAML (a training config?), not data: give a JSON Lines, JSON, CSV, TSV or plain-text file of records${option}`, file);
 }
 
-/** Whether the first non-blank line of `file` (within its first 64 KiB) is a JSON object; false where it cannot be read. */
+/** Whether the first non-blank line of `file` (read in its first 64 KiB) is a JSON object; false where it cannot be read. */
 function firstLineIsJsonObject(file: string): boolean {
   let fd: number | undefined;
   try {
     if (fs.statSync(file, { throwIfNoEntry: false })?.isFile() !== true) return false; // a FIFO's open would wait for a writer
     fd = fs.openSync(file, 'r');
-    const buf = Buffer.alloc(1 << 16);
-    const line = buf.toString('utf8', 0, fs.readSync(fd, buf, 0, buf.length, 0)).split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '';
-    const value: unknown = JSON.parse(line.replace(/^\uFEFF/, ''));
+    const buf = Buffer.alloc(1 << 16), n = fs.readSync(fd, buf, 0, buf.length, 0);
+    const lines = buf.toString('utf8', 0, n).split(/\r\n|\r|\n/);
+    const k = lines.findIndex((l) => l.trim() !== '');
+    if (k < 0) return false;
+    const line = lines[k]!.replace(/^\uFEFF/, '');
+    // a first record longer than the window (a long document) is cut: its start says it, a quoted key ({"text": …),
+    // which a YAML flow mapping ({model: m}) does not have
+    if (k === lines.length - 1 && n === buf.length) return /^\s*\{\s*"/.test(line);
+    const value: unknown = JSON.parse(line);
     return typeof value === 'object' && value !== null && !Array.isArray(value);
   } catch {
     return false;
