@@ -88,8 +88,9 @@ export function unloadableGenerationKeys(config: Record<string, unknown>): Unloa
   const out: UnloadableKey[] = [];
   const early = config.early_stopping;
   if (isSet(early) && early !== 'never' && pyNumber(early) !== 0 && pyNumber(early) !== 1) out.push({ key: 'early_stopping', why: 'it must be true, false or "never"' });
-  const maxNew = config.max_new_tokens;
-  if (isSet(maxNew) && !((pyNumber(maxNew) ?? 0) > 0)) out.push({ key: 'max_new_tokens', why: 'it must be a number greater than 0' });
+  // max_new_tokens <= 0 raises: a NaN compares false and is taken, a value no number compares with raises
+  const maxNew = config.max_new_tokens, maxNewNumber = pyNumber(maxNew);
+  if (isSet(maxNew) && (maxNewNumber === null || maxNewNumber <= 0)) out.push({ key: 'max_new_tokens', why: 'it must be a number greater than 0' });
   const weight = pyNumber(config.assistant_ensemble_weight);
   if (isSet(config.assistant_ensemble_weight) && !(weight !== null && weight > 0 && weight < 1)) out.push({ key: 'assistant_ensemble_weight', why: 'it must be a number in (0, 1)' });
   const cache = config.cache_implementation;

@@ -39,4 +39,6 @@ export const LOADED: Record<string, unknown>[] = [
   // Python's 1 == True and 0 == False: early_stopping 1 is in {None, True, False, "never"}
   { early_stopping: 1 }, { early_stopping: 0 }, { max_new_tokens: true }, { watermarking_config: { greenlist_ratio: true, context_width: true } },
   { forced_eos_token_id: 2, suppress_tokens: ['2'] }, { forced_eos_token_id: '2', suppress_tokens: [2] }, { num_return_sequences: true },
+  // NaN <= 0 is False: validate() takes it
+  { max_new_tokens: NaN },
 ];

@@ -79,7 +79,10 @@ test('transformers loads what is left of each refused file and each LOADED one, 
     const left = Object.fromEntries(Object.entries(config).filter(([k]) => !unloadableGenerationKeys(config).some((r) => r.key === k)));
     return { before: config, after: left, i };
   });
-  fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify([...cases, ...LOADED.map((config, i) => ({ before: config, after: config, i: `loaded ${i}` }))]));
+  // a NaN written as Python's json writes it (JSON.stringify would write null)
+  const nan = (_k: string, v: unknown): unknown => (typeof v === 'number' && Number.isNaN(v) ? '\u0000NaN' : v);
+  const all = [...cases, ...LOADED.map((config, i) => ({ before: config, after: config, i: `loaded ${i}` }))];
+  fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(all, nan).replaceAll('"\\u0000NaN"', 'NaN'));
   const script = `
 import json, sys, os
 from transformers import GenerationConfig
