@@ -47,7 +47,7 @@ export interface RunSetup {
   tokenizer: Tokenizer | null;
   backend: Backend;
   model: MistralModel;
-  /** The task_type the run's adapter is saved with (adapter-task.ts savedTaskType): null for PEFT's plain PeftModel. */
+  /** The run's adapter's task (adapter-task.ts savedTaskType): null for PEFT's plain PeftModel; SEQ_CLS with `untyped` is written task_type null too. */
   taskType: TaskType | null;
   /** SEQ_CLS saved with task_type null, as the adapter without task_type it continues (adapter-task.ts savedUntyped). */
   untyped: boolean;
