@@ -34,3 +34,19 @@ test('export of a full run whose model/generation_config.json transformers canno
   assert.match(stderr, /model\/generation_config\.json: transformers 5\.17 refuses to load a model folder with num_return_sequences 2 \(.*\): left out of the saved generation_config\.json$/m);
   assert.equal(fs.readFileSync(gen, 'utf8'), '{"eos_token_id": 2, "num_return_sequences": 2, "temperature": 1.0}', 'the run\'s file is not changed');
 });
+
+test('export of a full run whose model/generation_config.json holds a NaN (copied from a source folder that transformers loads) copies it as it is (was: "invalid JSON")', () => {
+  const dir = tempDir('mt-export-gen-nan-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), JSON.stringify({ input_ids: [1, 5, 9, 13, 17, 21] }) + '\n');
+  const cfg = validate({
+    model: TINY_BASE, method: 'full', data: { train: path.join(dir, 'train.jsonl') },
+    batch_size: 1, max_steps: 1, eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
+  }, 'test');
+  const run = captureStderr(() => train(cfg)).result.dir;
+  // as train writes it from such a source (writeLoadableGenerationConfig copies a loadable file byte for byte)
+  const text = '{\n  "eos_token_id": 2,\n  "my_weight": NaN\n}\n';
+  fs.writeFileSync(path.join(run, 'model', 'generation_config.json'), text);
+  const out = path.join(tempDir('mt-export-gen-nan-out-'), 'out');
+  captureStderr(() => exportRun({ run, out, merge: false, best: false }));
+  assert.equal(fs.readFileSync(path.join(out, 'generation_config.json'), 'utf8'), text);
+});

@@ -276,3 +276,15 @@ test('a JSON file of the source cut short (tokenizer.json, tokenizer_config.json
     assert.equal(fs.existsSync(path.join(out, f)), false, `${f} is not copied`);
   }
 });
+
+test('a source tokenizer_config.json holding a NaN (transformers\' json.load takes it) is read, copied and given a classification pad token as text (was: "invalid JSON" at the load, then at the copy)', () => {
+  const text = read(path.join(TINY_MODEL, 'tokenizer_config.json')).replace(/\n}\s*$/, ',\n  "my_limit": NaN\n}\n');
+  const src = tinyWith({ 'tokenizer_config.json': text });
+  assert.equal(captureStderr(() => readFolderTokenizerConfig(src)).result.unkToken, '<unk>');
+  const out = saved(src, 'classification');
+  const written = read(path.join(out, 'tokenizer_config.json'));
+  // the source's text kept, the pad token and the built-in chat template (the tiny model has none) set in it
+  assert.match(written, /\n {2}"my_limit": NaN,\n/);
+  assert.match(written, /\n {2}"pad_token": "<\/s>",\n/);
+  assert.ok(written.startsWith(text.slice(0, text.indexOf('"pad_token"'))), 'the text before pad_token as it was');
+});
