@@ -187,7 +187,7 @@ export function* typedLabelCells(format: Format, field: string, read: (quiet: bo
  */
 function textColumnNotes(field: string, { texts, minusOne }: LabelColumnScan, what: 'column' | 'field', why: string): string[] {
   if (texts.size === 0 && minusOne === undefined) return [];
-  const shown = boundedItemsText([...(texts.size > 0 ? texts : [minusOne!])], { shown: 3, say: (t) => JSON.stringify(t) });
+  const shown = boundedItemsText([...(texts.size > 0 ? texts : [minusOne!])], { shown: 3, quote: true });
   return [`labels ${shown} of ${what} ${JSON.stringify(field)} are class names as written, not numbers or booleans: ${why}; ` +
     'the classes are sorted as text ("10" before "9"); give --labels to name and order them otherwise' +
     (minusOne === undefined ? '' : `; ${JSON.stringify(minusOne)} is a class here, not Hugging Face's "no label" as -1 is in a ${what} of numbers ` +

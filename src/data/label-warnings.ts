@@ -3,15 +3,10 @@
 // labels.ts (the label values and class lists themselves).
 import type { OptionWords } from '../util/option-words.ts';
 import { boundedItemsText } from '../util/bounded-json.ts';
+import { classQuote } from './quoted-class.ts';
 import { SPLITS } from './split.ts';
 import { typoClassWarnings } from './label-typos.ts';
 import { labelsIs, MORE, NAME, sortLabels, withoutEndPunctuation, type ClassEntry, type LabelSet, type LabelValue } from './labels.ts';
-
-/** A class name quoted as JSON, with white space other than the space spelled (`"very\\u00a0bad"`): a no-break space
- * or an ideographic one looks like a space, and the classes that differ only by it were named alike. */
-function quotedClass(l: LabelValue): string {
-  return JSON.stringify(l).replace(/(?! )\s/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /**
  * What a classification run's kept classes may hide, in warnings: fewer than 2 present; classes with no kept
@@ -25,7 +20,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
   if (present.size < 2) out.push(`the kept records have ${present.size} class${present.size === 1 ? '' : 'es'}: a classifier needs at least 2`);
   const empty = labels.filter((l) => !present.has(String(l)));
   if (empty.length > 0 && present.size > 0) {
-    const shown = boundedItemsText(empty, { shown: 10, say: quotedClass });
+    const shown = boundedItemsText(empty, { shown: 10, quote: classQuote });
     const ints = inferred && labels.every((l) => typeof l === 'number');
     const why = ints
       ? `: integer labels are class indices 0 … ${labels.length - 1}${empty[0] === 0 ? ` (labels that start at 1 are 1-based: name them with ${labelsIs(optionWords, [{ name: NAME, code: 1 }, { name: NAME, code: 2 }, MORE])})` : ''}; the model gets a class for each`
@@ -57,12 +52,12 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     const how = same.every((l) => spaced(l) === spaced(same[0]!)) ? 'white space'
       : same.every((l) => l.toLowerCase() === same[0]!.toLowerCase()) ? 'case'
         : `case${same.every((l) => l.normalize('NFKC').toLowerCase() === same[0]!.normalize('NFKC').toLowerCase()) ? '' : ', white space'} or character form (full-width letters, ligatures)`;
-    out.push(`classes ${boundedItemsText(same, { say: quotedClass, separator: ' and ' })} differ only in ${how}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
+    out.push(`classes ${boundedItemsText(same, { quote: classQuote, separator: ' and ' })} differ only in ${how}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
   }
   for (const forms of sameBare) {
     const same = forms.flatMap((k) => byForm.get(k)!);
     const more = same.every((l) => withoutEndPunctuation(l) === withoutEndPunctuation(same[0]!)) ? '' : ', and in case, white space or character form';
-    out.push(`classes ${boundedItemsText(same, { say: quotedClass, separator: ' and ' })} differ only in the punctuation or quotes at their ends${more}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
+    out.push(`classes ${boundedItemsText(same, { quote: classQuote, separator: ' and ' })} differ only in the punctuation or quotes at their ends${more}: they are separate classes (give ${optionWords.say('labels')}, or fix the data)`);
   }
   // of the forms said above, only the bare one (else the first) is looked at for typos: "negative!" is no typo of
   // "negative", but "postive" beside "positive" and "positive." is one
@@ -124,7 +119,7 @@ export function unevaluatedClassWarning(counts: readonly ReadonlyMap<string, num
 function withCounts(classes: readonly LabelValue[], counts: readonly ReadonlyMap<string, number>[], more: (l: LabelValue) => string = () => ''): string {
   return boundedItemsText(classes, {
     shown: 10,
-    say: quotedClass,
+    quote: classQuote,
     after: (l) => ` (${SPLITS.flatMap((s, k) => (counts[k]!.has(String(l)) ? [`${s} ${counts[k]!.get(String(l))}`] : [])).join(', ')}${more(l)})`,
   });
 }

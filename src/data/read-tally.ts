@@ -114,7 +114,7 @@ export class ReadTally {
     if (this.stringified.size > 0) {
       const total = [...this.stringified.values()].reduce((a, b) => a + b.records, 0);
       const which = boundedItemsText([...this.stringified].sort((a, b) => b[1].records - a[1].records),
-        { shown: 3, say: ([k]) => JSON.stringify(k), after: ([, { records, example }]) => ` ${records}, e.g. ${boundedText(example.text)}`, separator: '; ' });
+        { shown: 3, say: ([k]) => k, quote: true, after: ([, { records, example }]) => ` ${records}, e.g. ${boundedText(example.text)}`, separator: '; ' });
       lines.push(`${total} record${total === 1 ? '' : 's'} held a number or boolean where text is expected (${which}): ` +
         'read as its JSON text ("42", "true"), as a CSV cell holding it is; an object or array there is rejected (unknown_shape)');
     }

@@ -173,7 +173,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     if (emptyTurns !== undefined) return reject('empty', `"${emptyTurns}" holds no turns`);
     const tagged = tokenClassificationRefusal(v);
     if (tagged !== null) return tagged;
-    const keys = boundedItemsText(Object.keys(v), { say: (k) => JSON.stringify(k) });
+    const keys = boundedItemsText(Object.keys(v), { quote: true });
     // a field named as ours but for its case or spaces ("Text", " text "): say how to read it
     const names: Array<keyof FieldMap> = ['text', 'prompt', 'completion', 'messages', 'input_ids', ...(task === 'classification' ? ['label' as const] : [])];
     const near = names.flatMap((name) => {

@@ -21,7 +21,7 @@ export function tokenClassificationRefusal(v: Record<string, unknown>): Rejectio
   const keys = tokenTagKeys(v);
   if (keys.length === 0) return null;
   // few, for the 240 characters prepare's error shows of the first rejection's detail
-  const tags = boundedItemsText(keys, { shown: 3, say: (k) => JSON.stringify(k) });
+  const tags = boundedItemsText(keys, { shown: 3, quote: true });
   return reject('unknown_shape', `a token-classification record ("tokens" with a tag per token in ${tags}): ` +
     'token classification is not a supported task; the tasks are generation and classification (one label per text)');
 }

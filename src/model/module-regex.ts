@@ -83,7 +83,7 @@ export function matchedHere(keys: readonly string[], names: number): boolean {
 export function tooSlow(patterns: readonly string[]): string {
   // the worker is stopped at the deadline, not told which pattern it was in: the quantified ones are named first
   const quantified = patterns.filter((p) => !/^[\w.-]*$/.test(p)), plain = patterns.filter((p) => /^[\w.-]*$/.test(p));
-  const shown = boundedItemsText([...quantified, ...plain], { shown: 3, say: (p) => JSON.stringify(p) });
+  const shown = boundedItemsText([...quantified, ...plain], { shown: 3, quote: true });
   const which = patterns.length === 1 ? `the regular expression ${shown}` : `the ${patterns.length} regular expressions ${shown}`;
   return `${which} took longer than ${REGEX_MS} ms to match the module names (nested quantifiers such as "(.*)*"? that many keys?)`;
 }

@@ -87,7 +87,7 @@ export function modelTensors(model: MistralModel, head: SaveModelOptions['head']
 function refuseModelFilesThere(dir: string): void {
   const there = withIo(dir, 'read', () => modelFilesIn(dir));
   if (there.length === 0) return;
-  throw new UserError(`the output folder ${JSON.stringify(dir)} holds ${boundedItemsText(there, { shown: 3, say: (n) => JSON.stringify(n) })} already, which saveModelFolder would ` +
+  throw new UserError(`the output folder ${JSON.stringify(dir)} holds ${boundedItemsText(there, { shown: 3, quote: true })} already, which saveModelFolder would ` +
     'write over (it replaces no file): save into a new or empty folder, or move them (nothing was written)', 'saveModelFolder');
 }
 

@@ -21,7 +21,7 @@ export function tokensPastRows(size: number, rows: number, tokenAt: (id: number)
     const token = tokenAt(id);
     if (token !== null && token !== undefined) ids.push(id);
   }
-  const named = boundedItemsText(ids, { shown: 3, say: (id) => JSON.stringify(tokenAt(id)), after: (id) => ` (${id})` });
+  const named = boundedItemsText(ids, { shown: 3, say: (id) => tokenAt(id)!, quote: true, after: (id) => ` (${id})` });
   const which = ids.length === 1 ? 'a token of the tokenizer has an id' : `${ids.length} tokens of the tokenizer have ids`;
   return `${which} past the model's ${rows} embedding rows (vocab_size): ${named}${ids.length > 3 ? `, up to id ${size - 1}` : ''}`;
 }

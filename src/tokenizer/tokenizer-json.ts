@@ -122,7 +122,7 @@ function addedTokenIds(tokens: AddedTokenSpec[], model: Record<string, unknown>)
 export function warnRenumbered(json: TokenizerJson, file: string): void {
   const moved = json.renumbered;
   if (moved.length === 0) return;
-  const list = boundedItemsText(moved, { shown: 5, say: (t) => JSON.stringify(t.content), after: (t) => ` ${t.id}, not ${t.written}`, separator: '; ' });
+  const list = boundedItemsText(moved, { shown: 5, say: (t) => t.content, quote: true, after: (t) => ` ${t.id}, not ${t.written}`, separator: '; ' });
   warnOnce(`${file}: added_tokens: HF tokenizers (and transformers) give ${list} ` +
     '(a vocabulary entry keeps its id, a new token takes the next one): their ids are used; write them so in the file to silence this');
 }

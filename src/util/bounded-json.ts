@@ -13,32 +13,28 @@ function headEnd(text: string, n: number): number {
   return /[\uD800-\uDBFF]/.test(text[n - 1]!) ? n - 1 : n;
 }
 
-/** The value of `text` where it is a JSON string literal ("\"abc\"", as JSON.stringify quotes a string), else undefined. */
-function quotedValue(text: string): string | undefined {
-  if (text.length < 2 || text[0] !== '"' || text[text.length - 1] !== '"') return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * `text`, where longer than `max` characters cut to its first `max` and its length ("abc… (1000000 characters)"). A
- * quoted value (a JSON string literal) is cut inside its quotes, never in an escape, and closed ("\"abc…\" (1000000
- * characters)"): its count is the value's own characters; it counted the quotes, and left the opening one unclosed.
- */
+/** `text`, where longer than `max` characters cut to its first `max` and its length ("abc… (1000000 characters)"). */
 export function boundedText(text: string, max = SHOWN_JSON_CHARS): string {
   if (text.length <= max) return text;
-  const value = quotedValue(text);
-  if (value === undefined) return `${text.slice(0, headEnd(text, max))}… (${text.length} characters)`;
+  return `${text.slice(0, headEnd(text, max))}… (${text.length} characters)`;
+}
+
+/** How a message writes a string as a JSON string literal: JSON.stringify, or one that spells more characters as \u escapes. */
+export type Quote = (value: string) => string;
+
+/**
+ * `value` quoted (`quote`), where that is longer than `max` characters cut inside its quotes, never in an escape or a
+ * surrogate pair, and closed, its count the value's own characters ("\"abc…\" (1000000 characters)").
+ */
+export function boundedQuotedText(value: string, max = SHOWN_JSON_CHARS, quote: Quote = JSON.stringify): string {
+  const literal = quote(value);
+  if (literal.length <= max) return literal;
   let end = 1;
-  for (const [unit] of text.slice(1, -1).matchAll(/\\u[0-9a-fA-F]{4}|\\.|[^]/g)) {
+  for (const [unit] of literal.slice(1, -1).matchAll(/\\u[0-9a-fA-F]{4}|\\.|[^]/g)) {
     if (end + unit.length > max) break;
     end += unit.length;
   }
-  return `${text.slice(0, headEnd(text, end))}…" (${value.length} characters)`;
+  return `${literal.slice(0, headEnd(literal, end))}…" (${value.length} characters)`;
 }
 
 /**
@@ -55,12 +51,13 @@ export function boundedPathText(text: string, max = SHOWN_PATH_CHARS): string {
 /**
  * jsonValueText(`v`), where longer than `max` characters cut: a list to its first items ("[[5],[7,8],…] (100000
  * items)", an item itself cut where it alone is too long: a list of one such item is that item cut, in brackets),
- * anything else to its first `max` characters.
+ * a string cut inside its quotes (boundedQuotedText), anything else to its first `max` characters.
  */
 export function boundedJsonText(v: unknown, max = SHOWN_JSON_CHARS): string {
   // JSON.stringify(undefined) is undefined: an absent key is said "undefined", as a template says it
   const whole = jsonValueText(v) as string | undefined;
   if (whole === undefined) return String(v);
+  if (typeof v === 'string') return boundedQuotedText(v, max);
   if (whole.length <= max || !Array.isArray(v)) return boundedText(whole, max);
   const shown: string[] = [];
   let used = 1;
@@ -89,11 +86,16 @@ export function boundedListText(v: unknown, itemOk: (item: unknown) => boolean, 
 export interface ItemsTextOptions<T> {
   /** Items named before the rest is counted (8). */
   shown?: number;
-  /** An item's text (String(item)), cut to its first SHOWN_JSON_CHARS characters (boundedText). */
-  say?: (item: T) => string;
+  /** An item's text (String(item)), cut to its first SHOWN_JSON_CHARS characters (boundedText); a number is said as it is. */
+  say?: (item: T) => string | number;
+  /**
+   * Whether say's text is a value the message quotes: written as a JSON string literal (true: JSON.stringify; or by this
+   * Quote) and cut inside its quotes (boundedQuotedText), a number said as it is. A text is never guessed to be quoted.
+   */
+  quote?: boolean | Quote;
   /** Items whose end matters (a file's path: its name; a folder's note: why it was skipped): cut by boundedPathText instead. */
   keepEnd?: boolean;
-  /** The message's own words before an item's text, not cut (id 5 "tok"): a quoted item's quotes stay its text's ends. */
+  /** The message's own words before an item's text, not cut (id 5 "tok"). */
   before?: (item: T) => string;
   /** The message's own words after an item's text, not cut ("pos" (train 3)): a long item does not lose them. */
   after?: (item: T) => string;
@@ -105,13 +107,22 @@ export interface ItemsTextOptions<T> {
   total?: boolean;
 }
 
+/** An item as boundedItemsText says it by default: a number as it is (unquoted where `quote` is given), anything else String(item). */
+function sayItem(item: unknown): string | number {
+  return typeof item === 'number' ? item : String(item);
+}
+
 /**
  * Items said in a list ("-1, -2, -3"), past the first `shown` cut to their count ("… and 92 more"), each item's text cut:
  * the one way a message names what it found (a 1 MB token or class name was echoed whole).
  */
 export function boundedItemsText<T>(items: readonly T[], opts: ItemsTextOptions<T> = {}): string {
-  const { shown = 8, say = String, keepEnd = false, before, after, separator = ', ', noun, total = false } = opts;
-  const cut = keepEnd ? boundedPathText : boundedText;
+  const { shown = 8, say = sayItem, quote = false, keepEnd = false, before, after, separator = ', ', noun, total = false } = opts;
+  const cut = (text: string | number): string => {
+    if (typeof text === 'number') return String(text);
+    if (quote !== false) return boundedQuotedText(text, SHOWN_JSON_CHARS, quote === true ? JSON.stringify : quote);
+    return keepEnd ? boundedPathText(text) : boundedText(text);
+  };
   const first = items.slice(0, shown).map((item) => (before?.(item) ?? '') + cut(say(item)) + (after?.(item) ?? '')).join(separator);
   if (items.length <= shown) return first;
   return `${first} and ${items.length - shown} more${noun === undefined ? '' : ` ${noun}`}${total ? ` (${items.length} in all)` : ''}`;

@@ -2,7 +2,7 @@
 // itself) is closed as it is, not said to go on: it was "[…,…] (1 items)", a "…" for items that are not there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundedItemsText, boundedJsonText, boundedListText, boundedPathText, boundedText } from '../../src/util/bounded-json.ts';
+import { boundedItemsText, boundedJsonText, boundedListText, boundedPathText, boundedQuotedText, boundedText } from '../../src/util/bounded-json.ts';
 
 test('a list cut to its first items says how many it holds', () => {
   const ids = Array.from({ length: 1000 }, (_, i) => [i]);
@@ -31,13 +31,25 @@ test('boundedJsonText never cuts a surrogate pair in half', () => {
 test('a quoted value is cut inside its quotes, which close it, never in an escape; its count is its own characters', () => {
   // before: "xxx… (1048578 characters)": the quotes counted, the opening one left unclosed
   assert.equal(boundedJsonText('x'.repeat(1 << 20), 10), '"xxxxxxxxx…" (1048576 characters)');
-  assert.equal(boundedText(JSON.stringify('ab' + '\n'.repeat(100)), 10), '"ab\\n\\n\\n…" (102 characters)');
-  assert.equal(boundedText(JSON.stringify('a\\'.repeat(100)), 10), '"a\\\\a\\\\a\\\\…" (200 characters)');
-  assert.equal(boundedText(JSON.stringify('a\u0001'.repeat(100)), 12), '"a\\u0001a…" (200 characters)');
-  // text that is no JSON string literal is cut as it is, its count all its characters
-  assert.equal(boundedText(`"abc${'x'.repeat(20)}`, 10), '"abcxxxxxx… (24 characters)');
+  assert.equal(boundedQuotedText('ab' + '\n'.repeat(100), 10), '"ab\\n\\n\\n…" (102 characters)');
+  assert.equal(boundedQuotedText('a\\'.repeat(100), 10), '"a\\\\a\\\\a\\\\…" (200 characters)');
+  assert.equal(boundedQuotedText('a\u0001'.repeat(100), 12), '"a\\u0001a…" (200 characters)');
+  // a quoting of the caller's own (\u-spelled white space) is cut so too
+  assert.equal(boundedQuotedText('a\u00a0'.repeat(100), 12, (v) => JSON.stringify(v).replaceAll('\u00a0', '\\u00a0')), '"a\\u00a0a…" (200 characters)');
   // words before an item stay outside its quotes
-  assert.equal(boundedItemsText([7], { before: (id) => `id ${id} `, say: () => JSON.stringify('y'.repeat(200)) }), `id 7 "${'y'.repeat(159)}…" (200 characters)`);
+  assert.equal(boundedItemsText([7], { before: (id) => `id ${id} `, say: () => 'y'.repeat(200), quote: true }), `id 7 "${'y'.repeat(159)}…" (200 characters)`);
+  // a number among quoted items is said as it is
+  assert.equal(boundedItemsText([3, 'a'], { quote: true }), '3, "a"');
+});
+
+test('a text not said to be quoted is cut as it is, its count all its characters, though it looks like a JSON string literal', () => {
+  // before: boundedText took such a text for a quoted value: "…" (200 characters) for a text of 302
+  const raw = '"' + 'a\\n'.repeat(100) + '"';
+  assert.equal(boundedItemsText([raw]), `${raw.slice(0, 160)}… (302 characters)`);
+  assert.equal(boundedText(raw), `${raw.slice(0, 160)}… (302 characters)`);
+  assert.equal(boundedText(`"abc${'x'.repeat(20)}`, 10), '"abcxxxxxx… (24 characters)');
+  // the same value said quoted: cut inside its quotes, counted by its own characters
+  assert.equal(boundedItemsText(['a\n'.repeat(100)], { quote: true }), `"${'a\\n'.repeat(53)}…" (200 characters)`);
 });
 
 test('an absent value (undefined) is said "undefined", as a template says it, not a TypeError', () => {
@@ -48,9 +60,9 @@ test('boundedItemsText names the first items and counts the rest, each item cut 
   const items = Array.from({ length: 100 }, (_, i) => i);
   assert.equal(boundedItemsText(items), '0, 1, 2, 3, 4, 5, 6, 7 and 92 more');
   assert.equal(boundedItemsText(items, { shown: 2, noun: 'files', total: true }), '0, 1 and 98 more files (100 in all)');
-  assert.equal(boundedItemsText(['a', 'b'], { say: (t) => JSON.stringify(t), separator: '; ' }), '"a"; "b"');
+  assert.equal(boundedItemsText(['a', 'b'], { quote: true, separator: '; ' }), '"a"; "b"');
   // a megabyte item was echoed whole
-  const huge = boundedItemsText(['x'.repeat(1 << 20), 'y'], { say: (t) => JSON.stringify(t) });
+  const huge = boundedItemsText(['x'.repeat(1 << 20), 'y'], { quote: true });
   assert.match(huge, /^"x+…" \(1048576 characters\), "y"$/);
   assert.ok(huge.length < 200, huge);
   // the message's own words after an item stay

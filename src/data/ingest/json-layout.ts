@@ -16,7 +16,7 @@ import { holdsRecords, isTurn, type ObjectMember } from './json-object-scan.ts';
 import type { JsonReading } from './python-json.ts';
 import { FLAG_WORDS, type OptionWords } from '../../util/option-words.ts';
 import type { RawItem } from './types.ts';
-import { boundedItemsText, boundedText } from '../../util/bounded-json.ts';
+import { boundedItemsText, boundedQuotedText } from '../../util/bounded-json.ts';
 
 /** The keys a record's text is read from (record.ts's default fields, the instruction-pair layouts'): a wrapper has none. */
 const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'completion', ...PAIR_KEYS]);
@@ -95,8 +95,9 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
   if (lists.length === 0) return value !== undefined && textKey === undefined ? keyedRecordsNote(value, file) : undefined;
   // each key of a list's path cut alone ("response"."docs"), its count after it
   const named = boundedItemsText(lists, {
-    before: (keys) => keys.slice(0, -1).map((k) => `${boundedText(JSON.stringify(k))}.`).join(''),
-    say: (keys) => JSON.stringify(keys[keys.length - 1]),
+    before: (keys) => keys.slice(0, -1).map((k) => `${boundedQuotedText(k)}.`).join(''),
+    say: (keys) => keys[keys.length - 1]!,
+    quote: true,
     after: (keys) => {
       if (value === undefined) return '';
       const n = (keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], value) as unknown[]).length;
@@ -243,7 +244,7 @@ const SPLIT_NAMES = /^(train|training|validation|valid|val|dev|test|eval)$/i;
 
 /** JSON keys as a message names them: the first `shown` quoted, each cut, then how many more ("\"a\", \"b\" and 3 more columns"). */
 function quotedKeys(keys: readonly string[], shown: number, noun: string): string {
-  return boundedItemsText(keys, { shown, say: (k) => JSON.stringify(k), noun });
+  return boundedItemsText(keys, { shown, quote: true, noun });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -64,7 +64,7 @@ export function tokenTable(json: TokenizerJson, vocab: Vocab, vocabSize: number,
   });
   if (withNul.length > 0) {
     const n = withNul.length;
-    const first = boundedItemsText(withNul, { shown: 1, before: (id) => `id ${id} `, say: (id) => JSON.stringify(vocab.idToToken[id]) });
+    const first = boundedItemsText(withNul, { shown: 1, before: (id) => `id ${id} `, say: (id) => vocab.idToToken[id]!, quote: true });
     warn(`gguf: llama.cpp reads a token's text only up to a NUL character: ${n} token${n > 1 ? 's' : ''} holding one (${first}) ` +
       `${n > 1 ? 'are' : 'is'} written as [UNUSED<id>], which llama.cpp never gives, so text with ${n > 1 ? 'them' : 'it'} tokenizes differently there (${file})`);
   }

@@ -128,9 +128,9 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   return m;
 }
 
-/** The first five of `tokens` as `say` puts them (each cut, `after` it kept), "; "-separated, and how many more. */
-function named<T>(tokens: readonly T[], say: (t: T) => string, after?: (t: T) => string): string {
-  return boundedItemsText(tokens, { shown: 5, say, after, separator: '; ' });
+/** The first five of `tokens` as `say` puts them (each cut, `after` it kept, quoted where `quote`), "; "-separated, and how many more. */
+function named<T>(tokens: readonly T[], say: (t: T) => string, { after, quote }: { after?: (t: T) => string; quote?: boolean } = {}): string {
+  return boundedItemsText(tokens, { shown: 5, say, after, quote, separator: '; ' });
 }
 
 /**
@@ -140,7 +140,7 @@ function named<T>(tokens: readonly T[], say: (t: T) => string, after?: (t: T) =>
 function warnStrippedAddedTokens(added: ReadonlyArray<{ content: string; lstrip: boolean; rstrip: boolean }>, file: string): void {
   const stripping = added.filter((t) => t.lstrip || t.rstrip);
   if (stripping.length === 0) return;
-  const list = named(stripping, (t) => t.content, (t) => ` ${[t.lstrip ? 'lstrip' : '', t.rstrip ? 'rstrip' : ''].filter(Boolean).join(', ')}`);
+  const list = named(stripping, (t) => t.content, { after: (t) => ` ${[t.lstrip ? 'lstrip' : '', t.rstrip ? 'rstrip' : ''].filter(Boolean).join(', ')}` });
   warn(`gguf: llama.cpp does not strip the spaces beside an added token as this tokenizer.json does (${list}): text with spaces next to it tokenizes differently there (${file})`);
 }
 
@@ -174,7 +174,7 @@ function warnSpaceMarkAddedTokens(added: ReadonlyArray<{ content: string }>, fil
   const marked = added.filter((t) => t.content.includes('\u2581'));
   if (marked.length === 0) return;
   const first = boundedJsonText(marked[0]!.content), spaced = boundedJsonText(marked[0]!.content.replaceAll('\u2581', ' '));
-  warn(`gguf: llama.cpp shows an added token's text as it is, where transformers decodes each "▁" in it as a space (${named(marked, (t) => JSON.stringify(t.content))}): ` +
+  warn(`gguf: llama.cpp shows an added token's text as it is, where transformers decodes each "▁" in it as a space (${named(marked, (t) => t.content, { quote: true })}): ` +
     `${first} decodes as ${first} there, ${spaced} here and in transformers; the ids are the same (${file})`);
 }
 
@@ -190,6 +190,6 @@ function warnNormalizedAddedTokens(added: ReadonlyArray<{ content: string; norma
   const normalized = added.filter((t) => t.normalized && !t.special);
   if (normalized.length === 0) return;
   const first = boundedText(normalized[0]!.content);
-  warn(`gguf: transformers matches an added token of normalized true after its normalizer, taking the space before it, and decodes it with that space, where llama.cpp matches and shows its text as it is (${named(normalized, (t) => JSON.stringify(t.content))}): ` +
+  warn(`gguf: transformers matches an added token of normalized true after its normalizer, taking the space before it, and decodes it with that space, where llama.cpp matches and shows its text as it is (${named(normalized, (t) => t.content, { quote: true })}): ` +
     `"a ${first}" decodes as "a${first}" there from the same ids, and text with it tokenizes differently around it (${file})`);
 }
