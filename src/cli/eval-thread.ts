@@ -25,6 +25,7 @@ import { counted } from '../util/plural.ts';
 import { Progress } from '../util/progress.ts';
 import type { EvalArgs } from './eval-flags.ts';
 import { boundedItemsText } from '../util/bounded-json.ts';
+import { classQuote } from '../data/quoted-class.ts';
 
 /** The refusal of classification without a score head: said before a backend starts where the model folder's header shows it. */
 const NO_SCORE_HEAD = 'classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model';
@@ -146,7 +147,7 @@ function headClasses(classes: readonly LabelValue[] | null, numLabels: number, d
       `${missing.length === 1 ? 'it is' : 'they are'} scored as absent (confusion rows of 0; macro-F1 over the classes present or predicted)`);
     return Array.from({ length: numLabels }, (_, i) => i);
   }
-  const shown = boundedItemsText(classes, { shown: 5, say: (c) => JSON.stringify(c) });
+  const shown = boundedItemsText(classes, { shown: 5, quote: classQuote });
   throw new UserError(`the data has ${counted(classes.length, 'class', 'classes')} (${shown}) but the head scores ${numLabels}: without the class names, the data's labels ` +
     `cannot be matched to the head's classes; give them in the head's order with --labels (or evaluate the run with --run)`, dataFile);
 }

@@ -3,6 +3,7 @@
 import { boundedItemsText, boundedJsonText } from '../util/bounded-json.ts';
 import { UserError } from '../util/errors.ts';
 import { nearClassHint, type LabelSet } from './labels.ts';
+import { classQuote, quotedClass } from './quoted-class.ts';
 
 /** Where a classification row's text lies: between `before` special ids and `after` ones; truncation keeps its end (keepEnd, truncation_side "left") or its start. */
 export interface TextAround { before: number; after: number; keepEnd: boolean }
@@ -35,7 +36,7 @@ export function classIndex(label: number | string, { labels, unknownLabelFix }: 
     const i = labels.classIndex(label);
     if (i !== undefined) return i;
     const fix = unknownLabelFix ? ` (${unknownLabelFix})` : '';
-    throw new UserError(`label ${boundedJsonText(label)} is not one of the classes [${boundedItemsText(labels.labels, { shown: 20, say: (l) => JSON.stringify(l), total: true })}]${nearClassHint(label, labels.labels)}${fix}`);
+    throw new UserError(`label ${quotedClass(label)} is not one of the classes [${boundedItemsText(labels.labels, { shown: 20, quote: classQuote, total: true })}]${nearClassHint(label, labels.labels)}${fix}`);
   }
   if (typeof label === 'number' && label >= 0) return label;
   throw new UserError(`label ${boundedJsonText(label)} needs a class list to map it to an index`);

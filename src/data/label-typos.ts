@@ -1,7 +1,7 @@
 // Class names that look misspelt for one another ("positive" and "postive"), in prepare's class warnings (label-warnings.ts's
 // classWarnings): a hand-labelled set's typos become classes of their own, trained on and scored, without a word.
 import type { OptionWords } from '../util/option-words.ts';
-import { boundedJsonText } from '../util/bounded-json.ts';
+import { quotedClass } from './quoted-class.ts';
 
 /** A word shorter than this (folded) is not taken for a typo of another: "cat" and "car", "set" and "get" are words. */
 const TYPO_MIN_LENGTH = 5;
@@ -51,7 +51,7 @@ export function typoClassWarnings(forms: readonly string[], byForm: ReadonlyMap<
   const found = [...pairs.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   const out = found.slice(0, TYPO_SHOWN).map(([i, j]) => {
     const a = byForm.get(words[i]!)![0]!, b = byForm.get(words[j]!)![0]!;
-    return `classes ${boundedJsonText(a)} and ${boundedJsonText(b)} differ by one letter: a typo? They are separate classes ` +
+    return `classes ${quotedClass(a)} and ${quotedClass(b)} differ by one letter: a typo? They are separate classes ` +
       `(give ${optionWords.say('labels')} to reject the misspelt one as unknown_label, or fix the data)`;
   });
   const more = found.length - TYPO_SHOWN;

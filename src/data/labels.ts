@@ -7,12 +7,12 @@
 // 0 … max for integer labels that look like class indices, else the labels sorted (see classList) — and what a class
 // list may hide.
 import { UserError } from '../util/errors.ts';
-import { boundedJsonText } from '../util/bounded-json.ts';
 import { quoted, type OptionWords } from '../util/option-words.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { loneSurrogate } from './clean.ts';
 import { placeholderOf } from './placeholder.ts';
 import { invisibleFold } from './invisible-fold.ts';
+import { quotedClass } from './quoted-class.ts';
 import { byCodePoint } from '../util/code-point.ts';
 import { duplicateKeyDetail } from './ingest/duplicate-keys.ts';
 
@@ -183,13 +183,13 @@ const MINUS_ONE = { label: null, why: NO_LABEL_WHY, noLabel: { kind: 'minus_one'
 export function nearClassHint(label: LabelValue, classes: readonly LabelValue[]): string {
   const fold = (l: LabelValue): string => String(l).normalize('NFKC').toLowerCase();
   const near = classes.find((l) => fold(l) === fold(label));
-  if (near !== undefined) return ` (it differs only in case or character form from ${boundedJsonText(near)})`;
+  if (near !== undefined) return ` (it differs only in case or character form from ${quotedClass(near)})`;
   // "pos." or "\"pos\"" for pos
   const bare = withoutEndPunctuation(fold(label));
   const nearBare = bare === '' ? undefined : classes.find((l) => withoutEndPunctuation(fold(l)) === bare);
   if (nearBare === undefined) return '';
   const cased = withoutEndPunctuation(String(label)) === withoutEndPunctuation(String(nearBare)) ? '' : ', and in case or character form,';
-  return ` (it differs only in the punctuation or quotes at its ends${cased} from ${boundedJsonText(nearBare)})`;
+  return ` (it differs only in the punctuation or quotes at its ends${cased} from ${quotedClass(nearBare)})`;
 }
 
 /** Sentence punctuation and quotes at a class name's ends, which a hand- or LLM-written label may carry ("positive."). */

@@ -10,6 +10,7 @@ import { commaSplitMessage, labelsIs, nearClassHint, type LabelSet } from './lab
 import { UserError } from '../util/errors.ts';
 import { FLAG_WORDS, type OptionWords } from '../util/option-words.ts';
 import { placeholderOf } from './placeholder.ts';
+import { quotedClass } from './quoted-class.ts';
 import { DEFAULT_FIELDS, textFields, type DataRecord, type FieldMap, type Reason } from './record.ts';
 import { TEMPLATE_KWARGS_FIELD, kwargsToCheck } from './template-kwargs-field.ts';
 
@@ -71,7 +72,7 @@ export function checkRecord(
     // a class name with a comma that --labels A,B,… split into classes: every record of it would be rejected, the classes it
     // made kept; said for CommaSplitLabels to refuse where those classes have no record of their own
     const split = labels.codes ? null : commaSplitMessage(rec.label, labels.labels, words, 'a label of the data');
-    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of ${labelsIs(words, labels.entries)}${nearClassHint(rec.label, labels.labels)}`, ...(split !== null ? { commaSplit: split } : {}) };
+    return { reason: 'unknown_label', detail: `label ${quotedClass(rec.label)} is not one of ${labelsIs(words, labels.entries)}${nearClassHint(rec.label, labels.labels)}`, ...(split !== null ? { commaSplit: split } : {}) };
   }
   return null;
 }

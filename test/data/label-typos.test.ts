@@ -60,3 +60,10 @@ test('classWarnings: a class name of a megabyte (a text column taken for the lab
   assert.match(lines[0]!, /^classes "x+…" \(1048577 characters\) and "x+…" \(1048577 characters\) differ by one letter/);
   assert.ok(lines[0]!.length < 1000, `${lines[0]!.length} characters`);
 });
+
+test('classWarnings: a class name with a no-break space is quoted in a typo warning as in every class warning, the space spelled', () => {
+  // before: "very positive" with the no-break space as it is, where the other class warnings spell it \u00a0
+  assert.deepEqual(typoLines(['very\u00a0positive', 'very\u00a0postive']), [
+    'classes "very\\u00a0positive" and "very\\u00a0postive" differ by one letter: a typo? They are separate classes (give --labels to reject the misspelt one as unknown_label, or fix the data)',
+  ]);
+});

@@ -576,6 +576,20 @@ test('a detail that quotes a huge part of the record (a role, a key, a label) is
   assert.match(rejected[1]!.detail, /…\[\d+ more characters\]$/);
 });
 
+test('an unknown label of a megabyte is said cut in its rejection, the rest of the detail kept', () => {
+  // before: the label was quoted whole, so rejected.jsonl's detail was clipped inside it and lost what it was rejected for
+  const big = 'x'.repeat(1 << 20);
+  writeFiles(dir, { 'huge-label.jsonl': [
+    JSON.stringify({ text: 'a review of a film', label: big }),
+    JSON.stringify({ text: 'another review', label: 'pos' }),
+    JSON.stringify({ text: 'a third review', label: 'neg' }),
+  ].join('\n') + '\n' });
+  const { rejected } = run('huge-label', { inputs: [path.join(dir, 'huge-label.jsonl')], task: 'classification', labels: ['neg', 'pos'], split: [1, 0, 0] });
+  assert.deepEqual(rejected.map((r) => r.reason), ['unknown_label']);
+  assert.match(rejected[0]!.detail, /^label "x+…" \(1048576 characters\) is not one of /);
+  assert.ok(rejected[0]!.detail.length < 1000, `${rejected[0]!.detail.length} characters`);
+});
+
 test('an input named as an evaluation split (a dataset folder of train/validation/test files) is warned of: its records are split with the rest', () => {
   // before: a Hugging Face dataset folder given as --input had its test records trained on, without a word
   const lines = (s: string, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ text: `${s} example number ${i} with words ${i * i}` })).join('\n') + '\n';
