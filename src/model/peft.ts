@@ -276,6 +276,21 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   };
 }
 
+/**
+ * Why PEFT 0.21 cannot load adapter `dir` over a sequence classifier, or null where it can: its config saves a score head
+ * (savesScore: task_type SEQ_CLS, or modules_to_save naming "score") that its file does not hold, and
+ * set_peft_model_state_dict looks that head up (KeyError 'base_model.model.score.weight', frozen or trainable alike;
+ * over a causal LM, which has no score module, it loads).
+ */
+export function absentScoreHead(info: Pick<AdapterInfo, 'typed' | 'ownTask' | 'hasScore' | 'savesScore'>, dir: string): string | null {
+  if (!info.savesScore || info.hasScore) return null;
+  const seqCls = info.typed && info.ownTask === 'SEQ_CLS';
+  const names = seqCls ? 'has task_type SEQ_CLS, which saves the score head (modules_to_save)' : 'names "score" in modules_to_save';
+  const fix = seqCls ? 'set "task_type": null there' : 'remove "score" from modules_to_save there';
+  return `${path.join(dir, 'adapter_config.json')} ${names}, but ${path.join(dir, 'adapter_model.safetensors')} holds no ${SCORE_SAVED_KEY}: ` +
+    `PEFT cannot load it over a sequence classifier (KeyError); give the adapter saved with its head, or ${fix} to run it with the model's own head`;
+}
+
 /** An adapter with per-module ranks or alphas (rank_pattern, alpha_pattern) is not trained on: refused, naming its config. */
 export function refusePatternedTraining(info: Pick<AdapterInfo, 'ranks'>, dir: string): void {
   if (!info.ranks.patterned) return;

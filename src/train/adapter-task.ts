@@ -1,10 +1,10 @@
 // lora.init_from's adapter against the run's task, as PEFT 0.21 continues it: a SEQ_CLS adapter continues classification
 // only; classification continues a SEQ_CLS adapter, or one without task_type over a model that has its own head (the
-// head frozen), or one without task_type whose file holds a head that modules_to_save names (trained and saved); and
-// the task_type the run's adapter is saved with.
+// head frozen), or one without task_type whose file holds a head that modules_to_save names (trained and saved), but
+// not one whose config saves a head its file lacks; and the task_type the run's adapter is saved with.
 import type { MistralConfig } from '../model/config.ts';
 import { SCORE_SAVED_KEY } from '../model/names.ts';
-import { readAdapterInfo, seqClsBy, type AdapterInfo, type TaskType } from '../model/peft.ts';
+import { absentScoreHead, readAdapterInfo, seqClsBy, type AdapterInfo, type TaskType } from '../model/peft.ts';
 import { keyError } from './config-paths.ts';
 import type { TrainConfig } from './config.ts';
 
@@ -43,6 +43,16 @@ export function refuseUnsavedScore(info: Pick<AdapterInfo, 'hasScore' | 'savesSc
   throw keyError('lora.init_from', `${dir}: its adapter_model.safetensors holds a score head (${SCORE_SAVED_KEY}), but adapter_config.json has no ` +
     'task_type and its modules_to_save does not name "score": PEFT loads that head frozen and saves the adapter without it; ' +
     'set "task_type": "SEQ_CLS" or "modules_to_save": ["score"] in that adapter_config.json to train and save the head', place);
+}
+
+/**
+ * Refuses a classification run continuing an adapter whose config saves a score head its file lacks (absentScoreHead):
+ * PEFT 0.21 cannot load it over the run's sequence classifier, and we trained it and saved it without the head its config
+ * promised (modules_to_save null).
+ */
+export function refuseAbsentScore(info: Pick<AdapterInfo, 'typed' | 'ownTask' | 'hasScore' | 'savesScore'>, task: string, dir: string, place?: (key: string) => string): void {
+  const why = task === 'classification' ? absentScoreHead(info, dir) : null;
+  if (why !== null) throw keyError('lora.init_from', why, place);
 }
 
 /**

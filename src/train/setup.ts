@@ -34,7 +34,7 @@ import { loraScaling } from '../model/lora.ts';
 import { loadSplit, unknownLabelFix, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { keyError } from './config-paths.ts';
-import { refuseAdapterTask, refuseUnsavedScore, savedTaskType, savedUntyped } from './adapter-task.ts';
+import { refuseAbsentScore, refuseAdapterTask, refuseUnsavedScore, savedTaskType, savedUntyped } from './adapter-task.ts';
 import { setupScoreHead } from './score-head.ts';
 import { shownAs } from './config-issues.ts';
 import { AdamW } from './optimizer.ts';
@@ -188,6 +188,7 @@ export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, plac
     refuseMissingTraining(adapter, dir);
     refuseAdapterTask(adapter.ownTask, cfg.task, dir, () => checkpointHeadRows(cfg) !== null, place);
     refuseUnsavedScore(adapter, cfg.task, dir, place);
+    refuseAbsentScore(adapter, cfg.task, dir, place);
     if (adapter.hasScore) checkClassificationHead(model, adapter.numLabels, path.join(dir, 'adapter_model.safetensors'));
   }
   if (cfg.task !== 'classification') {

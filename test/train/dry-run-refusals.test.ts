@@ -132,6 +132,33 @@ test('classification continuing an adapter without task_type whose file holds a 
   assert.equal(gen.dry, gen.train);
 });
 
+test('classification continuing an adapter whose config saves a score head its file lacks (task_type SEQ_CLS, or modules_to_save ["score"]): refused by train and the dry run, as PEFT 0.21 cannot load it', async () => {
+  // PEFT 0.21 (the venv, /tmp/s68/h13-scratch/p/peft_check.py): PeftModel.from_pretrained(AutoModelForSequenceClassification,
+  // adapter) of either, frozen or trainable: KeyError 'base_model.model.score.weight'; we trained the first and saved it
+  // with modules_to_save null, dropping ["score"]
+  const classifier = await makeTokenizerModel(path.join(dir, 'cls-absent'), 0, { classes: 3 }); // id2label LABEL_0 … LABEL_2
+  const m = loadModel(classifier, { backend: createBackend('cpu') });
+  createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false }, new Rng(0), false);
+  const plain = path.join(dir, 'absent-plain');
+  saveAdapter(m, plain, { taskType: null, baseModel: classifier });
+  const adapterConfig = JSON.parse(fs.readFileSync(path.join(plain, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  const lines = (adapter: string): string[] => [`model: ${classifier}`, 'task: classification', 'labels: [LABEL_0, LABEL_1, LABEL_2]',
+    `data: {train: ${path.join(dir, 'named.jsonl')}}`, `lora: {init_from: ${adapter}}`];
+  const cases = [['absent-named', null, ['score'], 'names "score" in modules_to_save', 'remove "score" from modules_to_save there'],
+    ['absent-seqcls', 'SEQ_CLS', null, 'has task_type SEQ_CLS, which saves the score head \\(modules_to_save\\)', 'set "task_type": null there']] as const;
+  for (const [name, taskType, modules, says, fix] of cases) {
+    const folder = path.join(dir, name);
+    fs.cpSync(plain, folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'adapter_config.json'), JSON.stringify({ ...adapterConfig, task_type: taskType, modules_to_save: modules }));
+    const r = refusals(config(name, lines(folder)));
+    assert.match(r.train ?? '', new RegExp(`^lora\\.init_from: .*${name}/adapter_config\\.json ${says}, but .*${name}/adapter_model\\.safetensors holds no ` +
+      `base_model\\.model\\.score\\.weight: PEFT cannot load it over a sequence classifier \\(KeyError\\); give the adapter saved with its head, or ${fix} to run it with the model's own head`), name);
+    assert.equal(r.dry, r.train, name);
+  }
+  // without modules_to_save or task_type, PEFT loads it (the model's head frozen): still trained
+  assert.deepEqual(refusals(config('absent-plain', lines(plain))), { train: null, dry: null });
+});
+
 test('an adapter made for a model of other sizes: the dry run refuses its tensors as train does, from the header', async () => {
   // two layers, as the fixture's adapter has, but hidden size 32 where the adapter's factors are of 64
   const model = await makeTokenizerModel(path.join(dir, 'narrow'), 0, { config: { num_hidden_layers: 2 } });
