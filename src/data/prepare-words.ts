@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { aOption, optionIs, type OptionWords } from '../util/option-words.ts';
+import { quotedClass } from './quoted-class.ts';
 import type { PrepareReport } from './report.ts';
 import type { SourceRole } from './sources.ts';
 import { specialTokenIds } from './tokenize.ts';
@@ -84,9 +85,9 @@ export function clip(raw: string, limit = RAW_LIMIT): string {
   return raw.slice(0, cut) + `…[${raw.length - cut} more characters]`;
 }
 
-/** A label key (labels.ts's labelKey) as a detail quotes it: 1, "pos", or nothing. */
+/** A label key (labels.ts's labelKey) as a detail quotes it: 1, "pos" (quotedClass: cut, as every class message names a class), or nothing. */
 export function describeLabel(k: string | null): string {
-  return k === null ? 'nothing' : k.startsWith('#') ? k.slice(1) : JSON.stringify(k.slice(1));
+  return k === null ? 'nothing' : k.startsWith('#') ? k.slice(1) : quotedClass(k.slice(1));
 }
 
 /** The literal texts of all the tokenizer's special tokens (<s>, </s>, <unk>, …), which no text field may contain. */

@@ -51,3 +51,14 @@ test('report.truncated counts the kept records cut to --max-tokens, not the dupl
   assert.equal(report.kept, 1);
   assert.equal(report.truncated, 1);
 });
+
+test('a conflicting_label detail names a long label cut, as the other class messages do (quotedClass)', () => {
+  const long = `x${'\u00a0'}${'y'.repeat(1 << 20)}`;
+  const f = writeFiles(dir, { 'long.jsonl': [{ text, label: 'a' }, { text, label: long }, { text: 'Something else entirely, about the sea', label: 'a' }].map((l) => JSON.stringify(l)).join('\n') + '\n' })['long.jsonl']!;
+  const out = path.join(dir, 'out-long');
+  prepare({ inputs: [f], outDir: out, tokenizer: mistralTokenizer(), task: 'classification', split: [1, 0, 0], labels: ['a', long] });
+  const rejected = readJsonl<{ source: { line: number }; reason: string; detail: string }>(path.join(out, 'rejected.jsonl'));
+  assert.deepEqual(rejected.map((r) => r.reason), ['conflicting_label', 'conflicting_label']);
+  for (const r of rejected) assert.ok(r.detail.length < 1000, `${r.detail.length} characters`);
+  assert.ok(rejected.some((r) => /"x\\u00a0y+…" \(1048578 characters\)/.test(r.detail)), rejected.map((r) => r.detail).join('\n'));
+});
