@@ -13,14 +13,19 @@ import { TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
-test('export of a full run whose model/generation_config.json transformers cannot load leaves the key out, said; a loadable one is copied as it is', () => {
-  const dir = tempDir('mt-export-gen-loadable-');
+/** A one-step full fine-tuning run of the tiny model in a new temporary folder (`prefix`): its run folder. */
+function fullRun(prefix: string): string {
+  const dir = tempDir(prefix);
   fs.writeFileSync(path.join(dir, 'train.jsonl'), JSON.stringify({ input_ids: [1, 5, 9, 13, 17, 21] }) + '\n');
   const cfg = validate({
     model: TINY_BASE, method: 'full', data: { train: path.join(dir, 'train.jsonl') },
     batch_size: 1, max_steps: 1, eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
   }, 'test');
-  const run = captureStderr(() => train(cfg)).result.dir;
+  return captureStderr(() => train(cfg)).result.dir;
+}
+
+test('export of a full run whose model/generation_config.json transformers cannot load leaves the key out, said; a loadable one is copied as it is', () => {
+  const run = fullRun('mt-export-gen-loadable-');
   const gen = path.join(run, 'model', 'generation_config.json');
   const loadable = '{"eos_token_id": 2,  "num_return_sequences": 2, "do_sample": true}';
   fs.writeFileSync(gen, loadable);
@@ -36,13 +41,7 @@ test('export of a full run whose model/generation_config.json transformers canno
 });
 
 test('export of a full run whose model/generation_config.json holds a NaN (copied from a source folder that transformers loads) copies it as it is (was: "invalid JSON")', () => {
-  const dir = tempDir('mt-export-gen-nan-');
-  fs.writeFileSync(path.join(dir, 'train.jsonl'), JSON.stringify({ input_ids: [1, 5, 9, 13, 17, 21] }) + '\n');
-  const cfg = validate({
-    model: TINY_BASE, method: 'full', data: { train: path.join(dir, 'train.jsonl') },
-    batch_size: 1, max_steps: 1, eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
-  }, 'test');
-  const run = captureStderr(() => train(cfg)).result.dir;
+  const run = fullRun('mt-export-gen-nan-');
   // as train writes it from such a source (writeLoadableGenerationConfig copies a loadable file byte for byte)
   const text = '{\n  "eos_token_id": 2,\n  "my_weight": NaN\n}\n';
   fs.writeFileSync(path.join(run, 'model', 'generation_config.json'), text);
